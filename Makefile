@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make [KDIR=...]     build rcufault.ko (default: the running kernel's headers)
+# make check          install what is missing, build, boot the test VM, run every test
+# make ab             the A/B demo: stock vs lockless faults in one test VM boot
+# make clean
+#
+# Objects go to build/<kernel release>/, never into the source tree.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+TOP := $(CURDIR)
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+OUT = $(TOP)/build/$(KREL)
+SRCS := Kbuild $(wildcard src/*.c include/rcufault/*.h)
+
+TEST_PROGS := $(patsubst test/prog/%.c,build/test/%,$(wildcard test/prog/*.c))
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -pthread
+
+.PHONY: all module test-progs check ab clean setup
+
+all: module
+
+# Kbuild builds in $(OUT): a tree of links to our sources.
+module: $(SRCS)
+	@test -n "$(KREL)" || { echo "make: no kernel build tree at KDIR=$(KDIR) (run scripts/setup, or pass KDIR)" >&2; exit 2; }
+	@mkdir -p $(OUT)/src $(OUT)/include/rcufault
+	@ln -sf $(TOP)/Kbuild $(OUT)/Kbuild
+	@for f in src/*.c include/rcufault/*.h; do ln -sf $(TOP)/$$f $(OUT)/$$f; done
+	$(MAKE) -C $(KDIR) M=$(OUT) modules
+
+test-progs: $(TEST_PROGS)
+
+build/test/%: test/prog/%.c
+	@mkdir -p build/test
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+setup:
+	scripts/setup
+
+check: setup
+	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
+	test/run-all
+
+ab: setup
+	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
+	scripts/ab $(if $(QUICK),--quick)
+
+clean:
+	rm -rf build

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel internals rcufault reaches through kallsyms.
+ */
+#ifndef _RCUFAULT_SYMBOLS_H
+#define _RCUFAULT_SYMBOLS_H
+
+#include <linux/jump_label.h>
+#include <linux/vm_event_item.h>
+
+struct mem_cgroup;
+struct tracepoint;
+struct mm_struct;
+struct pt_regs;
+struct vm_area_struct;
+
+/**
+ * struct rcuf_symbols - addresses of unexported kernel functions
+ * @lock_mm_and_find_vma: the fault path's lock + lookup (6.1.37+)
+ * @trace_mmap_lock_reg: mmap_lock tracepoints' register hook (memcg paths)
+ * @trace_mmap_lock_unreg: its counterpart
+ * @__count_memcg_events: memcg vm-event counting (behind count_memcg_events())
+ * @__perf_sw_event: perf software events (behind perf_sw_event())
+ * @perf_swevent_enabled: which perf software events have users
+ * @__tracepoint_page_fault_user: x86 fault-entry tracepoint, user mode
+ * @__tracepoint_page_fault_kernel: the same for faults from kernel mode
+ */
+struct rcuf_symbols {
+	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
+						       unsigned long addr,
+						       struct pt_regs *regs);
+	int (*trace_mmap_lock_reg)(void);
+	void (*trace_mmap_lock_unreg)(void);
+	void (*__count_memcg_events)(struct mem_cgroup *memcg,
+				     enum vm_event_item idx, unsigned long count);
+	void (*__perf_sw_event)(u32 event_id, u64 nr, struct pt_regs *regs,
+				u64 addr);
+	struct static_key *perf_swevent_enabled;
+	struct tracepoint *__tracepoint_page_fault_user;
+	struct tracepoint *__tracepoint_page_fault_kernel;
+};
+
+extern struct rcuf_symbols rcuf_sym;
+
+int rcuf_symbols_resolve(void);
+
+#endif /* _RCUFAULT_SYMBOLS_H */

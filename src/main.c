@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rcufault: mmap_lock-free page faults for a stock 6.1 kernel, as a module.
+ *
+ * Load order: resolve symbols, track mmap_lock write epochs, hook the fault
+ * path, publish debugfs. Unload in reverse; after rmmod returns no task runs
+ * module code and no module state is referenced.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/version.h>
+#include "rcufault/debugfs.h"
+#include "rcufault/fault.h"
+#include "rcufault/fault_entry.h"
+#include "rcufault/hooks.h"
+#include "rcufault/mm_state.h"
+#include "rcufault/mmap_lock_probe.h"
+#include "rcufault/symbols.h"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 37) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#error "rcufault supports Linux 6.1.37 and later 6.1 LTS kernels (Debian 12) only"
+#endif
+
+static bool enable;
+module_param(enable, bool, 0400);
+MODULE_PARM_DESC(enable, "start with lockless faults on (default off; see debugfs enable)");
+
+static void rcuf_teardown_state(void)
+{
+	rcuf_mm_release_all();
+	rcu_barrier();		/* deferred frees run module code */
+}
+
+static int __init rcuf_init(void)
+{
+	int ret;
+
+	ret = rcuf_symbols_resolve();
+	if (ret)
+		return ret;
+	rcuf_fault_init();
+	ret = rcuf_mmap_lock_probe_register();
+	if (ret)
+		return ret;
+	ret = rcuf_fault_entry_register();
+	if (ret)
+		goto err_probes;
+	WRITE_ONCE(rcuf_enabled, enable);
+	ret = rcuf_hooks_install();
+	if (ret)
+		goto err_entry;
+	ret = rcuf_debugfs_init();
+	if (ret)
+		goto err_hooks;
+	pr_info("loaded; lockless faults %s\n", enable ? "on" : "off (echo 1 > /sys/kernel/debug/rcufault/enable)");
+	return 0;
+
+err_hooks:
+	rcuf_hooks_remove();
+err_entry:
+	rcuf_fault_entry_unregister();
+err_probes:
+	rcuf_mmap_lock_probe_unregister();
+	rcuf_teardown_state();
+	return ret;
+}
+
+static void __exit rcuf_exit(void)
+{
+	rcuf_debugfs_exit();
+	rcuf_hooks_remove();
+	rcuf_fault_entry_unregister();
+	rcuf_mmap_lock_probe_unregister();
+	rcuf_teardown_state();
+	pr_info("unloaded\n");
+}
+
+module_init(rcuf_init);
+module_exit(rcuf_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mmap_lock-free page faults for Linux 6.1");
+MODULE_AUTHOR("rcufault developers");

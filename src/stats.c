@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU event counters behind /sys/kernel/debug/rcufault/stats.
+ */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include "rcufault/mm_state.h"
+#include "rcufault/stats.h"
+
+DEFINE_PER_CPU(struct rcuf_stats_cpu, rcuf_stats);
+
+#define RCUF_STAT_NAME(e, name) [RCUF_STAT_##e] = #name,
+static const char * const rcuf_stat_names[RCUF_NR_STATS] = {
+	RCUF_STATS(RCUF_STAT_NAME)
+};
+
+/**
+ * rcuf_stat_sum() - sum one counter over all possible CPUs
+ * @s: the counter
+ *
+ * Return: the sum; racy against concurrent increments, as any statistic.
+ */
+unsigned long rcuf_stat_sum(enum rcuf_stat s)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(rcuf_stats, cpu).count[s];
+	return sum;
+}
+
+/**
+ * rcuf_stats_reset() - zero every counter on every CPU
+ *
+ * Increments racing with the reset may survive it.
+ */
+void rcuf_stats_reset(void)
+{
+	int cpu, s;
+
+	for_each_possible_cpu(cpu)
+		for (s = 0; s < RCUF_NR_STATS; s++)
+			WRITE_ONCE(per_cpu(rcuf_stats, cpu).count[s], 0);
+}
+
+/**
+ * rcuf_stats_show() - print every counter as "name value" lines
+ * @m: the seq_file of the stats debugfs file
+ *
+ * Gauges that are not events (tracked mms) follow the counters.
+ */
+void rcuf_stats_show(struct seq_file *m)
+{
+	int s;
+
+	for (s = 0; s < RCUF_NR_STATS; s++)
+		seq_printf(m, "%s %lu\n", rcuf_stat_names[s], rcuf_stat_sum(s));
+	seq_printf(m, "mm_tracked %d\n", rcuf_mm_tracked());
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resolve the unexported kernel functions rcufault needs, refusing a kernel
+ * that lacks any of them with one clear line.
+ */
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include "rcufault/symbols.h"
+
+struct rcuf_symbols rcuf_sym;
+
+static char *test_missing_symbol;
+module_param(test_missing_symbol, charp, 0400);
+MODULE_PARM_DESC(test_missing_symbol,
+		 "testing only: behave as if this kernel symbol were missing");
+
+struct rcuf_symbol_ref {
+	const char *name;
+	void **addr;
+};
+
+#define RCUF_SYM(field) { #field, (void **)&rcuf_sym.field }
+static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
+	RCUF_SYM(lock_mm_and_find_vma),
+	RCUF_SYM(trace_mmap_lock_reg),
+	RCUF_SYM(trace_mmap_lock_unreg),
+	RCUF_SYM(__count_memcg_events),
+	RCUF_SYM(__perf_sw_event),
+	RCUF_SYM(perf_swevent_enabled),
+	RCUF_SYM(__tracepoint_page_fault_user),
+	RCUF_SYM(__tracepoint_page_fault_kernel),
+};
+
+typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);
+
+/* kallsyms_lookup_name() is not exported since 5.7: find it with a kprobe. */
+static rcuf_kallsyms_fn rcuf_find_kallsyms(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	rcuf_kallsyms_fn fn;
+
+	if (register_kprobe(&kp) < 0)
+		return NULL;
+	fn = (rcuf_kallsyms_fn)kp.addr;
+	unregister_kprobe(&kp);
+	return fn;
+}
+
+static bool rcuf_symbol_forced_missing(const char *name)
+{
+	return test_missing_symbol && !strcmp(test_missing_symbol, name);
+}
+
+/**
+ * rcuf_symbols_resolve() - fill rcuf_sym from kallsyms
+ *
+ * Context: process (module init).
+ * Return: 0, or -ENOENT after one pr_err line naming the first symbol this
+ * kernel lacks.
+ */
+int rcuf_symbols_resolve(void)
+{
+	rcuf_kallsyms_fn lookup = rcuf_find_kallsyms();
+	unsigned long addr;
+	int i;
+
+	if (!lookup || rcuf_symbol_forced_missing("kallsyms_lookup_name")) {
+		pr_err("unsupported kernel: cannot find kallsyms_lookup_name (needs CONFIG_KPROBES and CONFIG_KALLSYMS)\n");
+		return -ENOENT;
+	}
+	for (i = 0; i < ARRAY_SIZE(rcuf_symbol_refs); i++) {
+		const struct rcuf_symbol_ref *ref = &rcuf_symbol_refs[i];
+
+		addr = rcuf_symbol_forced_missing(ref->name) ? 0 : lookup(ref->name);
+		if (!addr) {
+			pr_err("unsupported kernel: symbol %s not found (rcufault needs Debian 12's 6.1.37 or later)\n",
+			       ref->name);
+			return -ENOENT;
+		}
+		*ref->addr = (void *)addr;
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for tests that run inside the test guest (scripts/vm-run).
+# Sourced; every check either passes or ends the test with a message.
+
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+REL=$(uname -r)
+BIN=$TOP/build/test
+D=/sys/kernel/debug/rcufault
+
+fail() {
+	echo "FAIL: $*"
+	dmesg | tail -8 | sed 's/^/  dmesg: /'
+	exit 1
+}
+
+note() {
+	echo "  $*"
+}
+
+# snap: take a snapshot of $D/stats for stat to read
+SNAP=/tmp/rcufault-stats
+snap() {
+	cat $D/stats > $SNAP || fail "cannot read $D/stats"
+}
+
+# stat NAME: one counter from the last snapshot
+stat() {
+	awk -v n="$1" '$1 == n { print $2; f = 1 } END { if (!f) exit 1 }' $SNAP ||
+		fail "no counter '$1' in $D/stats"
+}
+
+# expect DESCRIPTION COMMAND...: the command must succeed
+expect() {
+	local what=$1
+	shift
+	"$@" || fail "$what (command: $*)"
+}
+
+# expect_fail DESCRIPTION COMMAND...: the command must fail
+expect_fail() {
+	local what=$1
+	shift
+	! "$@" 2>/dev/null || fail "$what (command unexpectedly succeeded: $*)"
+}
+
+# at_least A B DESCRIPTION: A >= B
+at_least() {
+	[ "$1" -ge "$2" ] || fail "$3: $1 < $2"
+}
+
+load_module() {
+	modprobe rcufault "$@" || fail "modprobe rcufault $*"
+	[ -d $D ] || fail "$D missing after load"
+}
+
+unload_module() {
+	rmmod rcufault || fail "rmmod rcufault"
+	[ ! -d $D ] || fail "$D still there after unload"
+}
+
+# hooked: how many of our ftrace hooks are installed
+hooked() {
+	grep -c '\[rcufault\]' /sys/kernel/tracing/enabled_functions
+}
