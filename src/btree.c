@@ -23,7 +23,9 @@
  * struct rcuf_btree_node - a leaf or inner node
  * @rcu: for freeing the node after a grace period, once unpublished.
  * @link: while the node is live, links it into a transaction list (the
- *	nodes allocated by the transaction, or the nodes it retires).
+ *	nodes allocated by the transaction, or the published nodes it
+ *	retires).  This is the only field ever written in a published node;
+ *	readers never read it (nor @rcu, which call_rcu() writes later).
  * @gen: the transaction that allocated the node.
  * @height: 0 for leaves; children of a node of height h have height h - 1.
  * @nr: number of slots in use.
@@ -42,7 +44,7 @@ struct rcuf_btree_node {
 		struct rcu_head rcu;
 		struct rcuf_btree_node *link;
 	};
-	unsigned long gen;
+	u64 gen;
 	u8 height;
 	u8 nr;
 	u8 dead;
@@ -67,7 +69,7 @@ struct rcuf_btree_txn {
 	struct rcuf_btree_node *root;
 	struct rcuf_btree_node *alloced;
 	struct rcuf_btree_node *retired;
-	unsigned long gen;
+	u64 gen;
 	gfp_t gfp;
 	unsigned long nr_entries;
 	unsigned long nr_nodes;
@@ -157,7 +159,7 @@ void *rcuf_btree_lookup(const struct rcuf_btree *tree, unsigned long addr,
 }
 
 /* First entry with end > @addr in the tree rooted at @n. */
-static void *node_next(const struct rcuf_btree_node *n, unsigned long addr,
+static void *bnode_next(const struct rcuf_btree_node *n, unsigned long addr,
 		       unsigned long *startp, unsigned long *endp)
 {
 	const struct rcuf_btree_node *right = NULL;
@@ -186,7 +188,7 @@ static void *node_next(const struct rcuf_btree_node *n, unsigned long addr,
 void *rcuf_btree_next(const struct rcuf_btree *tree, unsigned long addr,
 		      unsigned long *startp, unsigned long *endp)
 {
-	return node_next(root_rcu(tree), addr, startp, endp);
+	return bnode_next(root_rcu(tree), addr, startp, endp);
 }
 
 void rcuf_btree_get_stats(const struct rcuf_btree *tree,
@@ -209,7 +211,7 @@ static struct rcuf_btree_node *wchild(const struct rcuf_btree_node *n,
 }
 
 /* Mark slots [@from, SLOTS) of @n unused. */
-static void node_clear_tail(struct rcuf_btree_node *n, unsigned int from)
+static void bnode_clear_tail(struct rcuf_btree_node *n, unsigned int from)
 {
 	unsigned int i;
 
@@ -221,7 +223,7 @@ static void node_clear_tail(struct rcuf_btree_node *n, unsigned int from)
 }
 
 /* Copy @cnt slots of @src starting at @spos to @dst at @dpos. */
-static void node_move(struct rcuf_btree_node *dst, unsigned int dpos,
+static void bnode_move(struct rcuf_btree_node *dst, unsigned int dpos,
 		      const struct rcuf_btree_node *src, unsigned int spos,
 		      unsigned int cnt)
 {
@@ -231,7 +233,7 @@ static void node_move(struct rcuf_btree_node *dst, unsigned int dpos,
 		cnt * sizeof(dst->slot[0]));
 }
 
-static void node_set(struct rcuf_btree_node *n, unsigned int i,
+static void bnode_set(struct rcuf_btree_node *n, unsigned int i,
 		     unsigned long key, unsigned long end, void *slot)
 {
 	n->key[i] = key;
@@ -240,58 +242,58 @@ static void node_set(struct rcuf_btree_node *n, unsigned int i,
 }
 
 /* Insert a slot at @pos into non-full @n. */
-static void node_insert(struct rcuf_btree_node *n, unsigned int pos,
+static void bnode_insert(struct rcuf_btree_node *n, unsigned int pos,
 			unsigned long key, unsigned long end, void *slot)
 {
-	node_move(n, pos + 1, n, pos, n->nr - pos);
-	node_set(n, pos, key, end, slot);
+	bnode_move(n, pos + 1, n, pos, n->nr - pos);
+	bnode_set(n, pos, key, end, slot);
 	n->nr++;
 }
 
 /* Remove the slot at @pos from @n. */
-static void node_remove(struct rcuf_btree_node *n, unsigned int pos)
+static void bnode_remove(struct rcuf_btree_node *n, unsigned int pos)
 {
-	node_move(n, pos, n, pos + 1, n->nr - pos - 1);
+	bnode_move(n, pos, n, pos + 1, n->nr - pos - 1);
 	n->nr--;
-	node_clear_tail(n, n->nr);
+	bnode_clear_tail(n, n->nr);
 }
 
 /* Append @cnt slots of @src starting at @spos to @dst. */
-static void node_append(struct rcuf_btree_node *dst,
+static void bnode_append(struct rcuf_btree_node *dst,
 			const struct rcuf_btree_node *src, unsigned int spos,
 			unsigned int cnt)
 {
-	node_move(dst, dst->nr, src, spos, cnt);
+	bnode_move(dst, dst->nr, src, spos, cnt);
 	dst->nr += cnt;
 }
 
 /* Prepend the last @cnt slots of @src to @dst. */
-static void node_prepend(struct rcuf_btree_node *dst,
+static void bnode_prepend(struct rcuf_btree_node *dst,
 			 const struct rcuf_btree_node *src, unsigned int cnt)
 {
-	node_move(dst, cnt, dst, 0, dst->nr);
-	node_move(dst, 0, src, src->nr - cnt, cnt);
+	bnode_move(dst, cnt, dst, 0, dst->nr);
+	bnode_move(dst, 0, src, src->nr - cnt, cnt);
 	dst->nr += cnt;
 }
 
 /* Drop the first @cnt slots of @n. */
-static void node_drop_head(struct rcuf_btree_node *n, unsigned int cnt)
+static void bnode_drop_head(struct rcuf_btree_node *n, unsigned int cnt)
 {
-	node_move(n, 0, n, cnt, n->nr - cnt);
+	bnode_move(n, 0, n, cnt, n->nr - cnt);
 	n->nr -= cnt;
-	node_clear_tail(n, n->nr);
+	bnode_clear_tail(n, n->nr);
 }
 
 /* Drop the last @cnt slots of @n. */
-static void node_drop_tail(struct rcuf_btree_node *n, unsigned int cnt)
+static void bnode_drop_tail(struct rcuf_btree_node *n, unsigned int cnt)
 {
 	n->nr -= cnt;
-	node_clear_tail(n, n->nr);
+	bnode_clear_tail(n, n->nr);
 }
 
 /* ---- Transactions --------------------------------------------------- */
 
-static void node_free_rcu(struct rcu_head *head)
+static void bnode_free_rcu(struct rcu_head *head)
 {
 	kfree(container_of(head, struct rcuf_btree_node, rcu));
 }
@@ -338,7 +340,7 @@ static struct rcuf_btree_node *txn_new_node(struct rcuf_btree_txn *txn,
 		return NULL;
 	n->height = height;
 	n->nr = 0;
-	node_clear_tail(n, 0);
+	bnode_clear_tail(n, 0);
 	return n;
 }
 
@@ -422,7 +424,7 @@ static void txn_end(struct rcuf_btree_txn *txn)
 
 	for (n = txn->retired; n; n = next) {
 		next = n->link;
-		call_rcu(&n->rcu, node_free_rcu);
+		call_rcu(&n->rcu, bnode_free_rcu);
 	}
 	txn->retired = NULL;
 }
@@ -489,8 +491,8 @@ static int new_root(struct rcuf_btree_txn *txn, struct rcuf_btree_node *left,
 	root = txn_new_node(txn, left->height + 1);
 	if (unlikely(!root))
 		return -ENOMEM;
-	node_set(root, 0, left->key[0], 0, left);
-	node_set(root, 1, right->key[0], 0, right);
+	bnode_set(root, 0, left->key[0], 0, left);
+	bnode_set(root, 1, right->key[0], 0, right);
 	root->nr = 2;
 	txn->root = root;
 	return 0;
@@ -513,15 +515,15 @@ static int split_insert(struct rcuf_btree_txn *txn,
 	if (unlikely(!right))
 		return -ENOMEM;
 	if (pos < split) {
-		node_append(right, left, split - 1, SLOTS - split + 1);
-		node_drop_tail(left, SLOTS - split + 1);
-		node_insert(left, pos, key, end, slot);
+		bnode_append(right, left, split - 1, SLOTS - split + 1);
+		bnode_drop_tail(left, SLOTS - split + 1);
+		bnode_insert(left, pos, key, end, slot);
 		if (pos == 0)
 			fix_min(txn, path, level);
 	} else {
-		node_append(right, left, split, SLOTS - split);
-		node_drop_tail(left, SLOTS - split);
-		node_insert(right, pos - split, key, end, slot);
+		bnode_append(right, left, split, SLOTS - split);
+		bnode_drop_tail(left, SLOTS - split);
+		bnode_insert(right, pos - split, key, end, slot);
 	}
 	if (level == txn->root->height)
 		return new_root(txn, left, right);
@@ -538,7 +540,7 @@ static int insert_at(struct rcuf_btree_txn *txn, struct rcuf_btree_path *path,
 
 	if (n->nr == SLOTS)
 		return split_insert(txn, path, level, pos, key, end, slot);
-	node_insert(n, pos, key, end, slot);
+	bnode_insert(n, pos, key, end, slot);
 	if (pos == 0)
 		fix_min(txn, path, level);
 	return 0;
@@ -551,7 +553,7 @@ static int txn_insert(struct rcuf_btree_txn *txn, unsigned long start,
 	unsigned long s;
 	int err;
 
-	if (node_next(txn->root, start, &s, NULL) && s < end)
+	if (bnode_next(txn->root, start, &s, NULL) && s < end)
 		return -EEXIST;
 	if (!txn->root) {
 		txn->root = txn_new_node(txn, 0);
@@ -575,15 +577,15 @@ static void merge_children(struct rcuf_btree_txn *txn,
 	struct rcuf_btree_node *right = wchild(parent, li + 1);
 
 	if (keep == left) {
-		node_append(left, right, 0, right->nr);
+		bnode_append(left, right, 0, right->nr);
 		txn_discard(txn, right);
 	} else {
-		node_prepend(right, left, left->nr);
+		bnode_prepend(right, left, left->nr);
 		txn_discard(txn, left);
 	}
 	/* parent->key[li] already is the lowest key of the merged node. */
 	RCU_INIT_POINTER(parent->slot[li], keep);
-	node_remove(parent, li + 1);
+	bnode_remove(parent, li + 1);
 }
 
 /* Even out the children @li and @li + 1 of @parent; both private. */
@@ -596,13 +598,13 @@ static void balance_children(struct rcuf_btree_node *parent, unsigned int li)
 	if (left->nr > want) {
 		unsigned int cnt = left->nr - want;
 
-		node_prepend(right, left, cnt);
-		node_drop_tail(left, cnt);
+		bnode_prepend(right, left, cnt);
+		bnode_drop_tail(left, cnt);
 	} else {
 		unsigned int cnt = want - left->nr;
 
-		node_append(left, right, 0, cnt);
-		node_drop_head(right, cnt);
+		bnode_append(left, right, 0, cnt);
+		bnode_drop_head(right, cnt);
 	}
 	parent->key[li + 1] = right->key[0];
 }
@@ -663,7 +665,7 @@ static int txn_erase(struct rcuf_btree_txn *txn, unsigned long start,
 	void *entry;
 	int err;
 
-	entry = node_next(txn->root, start, &s, NULL);
+	entry = bnode_next(txn->root, start, &s, NULL);
 	if (!entry || s != start)
 		return -ENOENT;
 	err = walk_private(txn, start, &path);
@@ -671,7 +673,7 @@ static int txn_erase(struct rcuf_btree_txn *txn, unsigned long start,
 		return err;
 	leaf = path.node[0];
 	pos = --path.idx[0];
-	node_remove(leaf, pos);
+	bnode_remove(leaf, pos);
 	if (pos == 0 && leaf->nr)
 		fix_min(txn, &path, 0);
 	err = rebalance(txn, &path, 0);
@@ -685,6 +687,8 @@ static int txn_erase(struct rcuf_btree_txn *txn, unsigned long start,
 
 void rcuf_btree_init(struct rcuf_btree *tree)
 {
+	/* The default node is exactly one kmalloc-512 object. */
+	BUILD_BUG_ON(SLOTS == 20 && sizeof(struct rcuf_btree_node) != 512);
 	RCU_INIT_POINTER(tree->root, NULL);
 	tree->gen = 0;
 	tree->nr_entries = 0;
@@ -720,7 +724,7 @@ static int txn_remove_range(struct rcuf_btree_txn *txn, unsigned long start,
 	unsigned long s;
 	int err;
 
-	while (node_next(txn->root, start, &s, NULL) && s < end) {
+	while (bnode_next(txn->root, start, &s, NULL) && s < end) {
 		err = txn_erase(txn, s, NULL);
 		if (err)
 			return err;
@@ -736,7 +740,7 @@ static void release_range(const struct rcuf_btree_node *old,
 	unsigned long s, e = start;
 	void *entry;
 
-	while ((entry = node_next(old, e, &s, &e)) && s < end)
+	while ((entry = bnode_next(old, e, &s, &e)) && s < end)
 		release(entry, arg);
 }
 
@@ -779,7 +783,7 @@ static void clear_subtree(struct rcuf_btree_node *n,
 		else if (release)
 			release(wchild(n, i), arg);
 	}
-	call_rcu(&n->rcu, node_free_rcu);
+	call_rcu(&n->rcu, bnode_free_rcu);
 }
 
 void rcuf_btree_clear(struct rcuf_btree *tree, rcuf_btree_release_t release,
@@ -806,7 +810,7 @@ void rcuf_btree_clear(struct rcuf_btree *tree, rcuf_btree_release_t release,
  * @why: first violation found.
  */
 struct rcuf_btree_check_state {
-	unsigned long gen;
+	u64 gen;
 	unsigned long prev_end;
 	bool have_prev;
 	unsigned long entries;

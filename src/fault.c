@@ -35,7 +35,7 @@ struct vm_area_struct rcuf_sentinel_vma;
 static unsigned int test_fault_delay_us;
 module_param(test_fault_delay_us, uint, 0600);
 MODULE_PARM_DESC(test_fault_delay_us,
-		 "testing only: sleep this long before each lockless attempt");
+		 "testing only: sleep this long before each lockless page-table read");
 
 /**
  * rcuf_fault_init() - set up the sentinel VMA
@@ -108,8 +108,6 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	struct rcuf_mm *m;
 
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_ATTEMPTS);
-	if (unlikely(test_fault_delay_us))
-		usleep_range(test_fault_delay_us, test_fault_delay_us + 10);
 	if (mm != current->mm) {
 		res = RCUF_STAT_FB_FOREIGN_MM;
 	} else if (!rcuf_fault_error_code(addr, regs, &error_code)) {
@@ -117,6 +115,8 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	} else if (rcuf_error_code_unhandled(error_code)) {
 		res = RCUF_STAT_FB_ERROR_CODE;
 	} else {
+		if (unlikely(test_fault_delay_us))
+			usleep_range(test_fault_delay_us, test_fault_delay_us + 10);
 		rcu_read_lock();
 		m = rcuf_mm_find(mm);
 		res = m ? rcuf_fault_try_resolved(m, addr, error_code) :

@@ -61,7 +61,8 @@ struct rcuf_btree_node;
  *	The height of the tree is stored in the root node itself, so readers
  *	need nothing but this pointer.
  * @gen: writer transaction counter; a node whose generation equals the
- *	current transaction's is private and may be modified in place.
+ *	current transaction's is private and may be modified in place.  64
+ *	bits, so it never wraps.
  * @nr_entries: number of entries (writer-maintained, WRITE_ONCE()).
  * @nr_nodes: number of live nodes (writer-maintained, WRITE_ONCE()).
  *
@@ -70,7 +71,7 @@ struct rcuf_btree_node;
  */
 struct rcuf_btree {
 	struct rcuf_btree_node __rcu *root;
-	unsigned long gen;
+	u64 gen;
 	unsigned long nr_entries;
 	unsigned long nr_nodes;
 };

@@ -15,8 +15,9 @@
  *   workload mixed  [-t THREADS] [-p PAGES] [-i ITERS]
  *	fault threads plus one churn thread, all in one process
  *
- * Prints "pages_touched N errors N" and exits 1 if any data read back
- * differs from what was written.
+ * Prints "pages_touched N errors N minflt N" (minflt: the process's minor
+ * faults, getrusage) and exits 1 if any data read back differs from what
+ * was written.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static long page_size;
@@ -174,6 +176,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	struct rusage ru;
 	const char *mode;
 	int c;
 
@@ -202,6 +205,8 @@ int main(int argc, char **argv)
 		churn_thread((void *)(long)nr_iters);
 	else
 		usage();
-	printf("pages_touched %ld errors %ld\n", atomic_load(&pages_touched), atomic_load(&errors));
+	getrusage(RUSAGE_SELF, &ru);
+	printf("pages_touched %ld errors %ld minflt %ld\n", atomic_load(&pages_touched),
+	       atomic_load(&errors), ru.ru_minflt);
 	return atomic_load(&errors) ? 1 : 0;
 }
