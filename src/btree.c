@@ -102,7 +102,8 @@ static __always_inline unsigned int count_le(const unsigned long *key,
 	const unsigned long *base = key;
 	unsigned int i, step, cnt;
 
-	for (step = 0; step < BISECT_STEPS && n > 1; step++) {
+	/* n >= 3 (SLOTS >= 4), so both steps have half >= 1. */
+	for (step = 0; step < BISECT_STEPS; step++) {
 		unsigned int half = n / 2;
 
 		base += (base[half - 1] <= x) * half;
