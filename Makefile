@@ -16,7 +16,7 @@ SRCS := Kbuild $(wildcard src/*.c include/rcufault/*.h)
 TEST_PROGS := $(patsubst test/prog/%.c,build/test/%,$(wildcard test/prog/*.c))
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all module test-progs check ab clean setup
+.PHONY: all module test-kmod test-progs check ab clean setup
 
 all: module
 
@@ -28,6 +28,13 @@ module: $(SRCS)
 	@for f in src/*.c include/rcufault/*.h; do ln -sf $(TOP)/$$f $(OUT)/$$f; done
 	$(MAKE) -C $(KDIR) M=$(OUT) modules
 
+# Test-only modules (test/kmod), built the same way into $(OUT)/test-kmod.
+test-kmod:
+	@test -n "$(KREL)" || { echo "make: no kernel build tree at KDIR=$(KDIR)" >&2; exit 2; }
+	@mkdir -p $(OUT)/test-kmod
+	@for f in test/kmod/*; do ln -sf $(TOP)/$$f $(OUT)/test-kmod/; done
+	$(MAKE) -C $(KDIR) M=$(OUT)/test-kmod modules
+
 test-progs: $(TEST_PROGS)
 
 build/test/%: test/prog/%.c
@@ -38,7 +45,7 @@ setup:
 	scripts/setup
 
 check: setup
-	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
+	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-kmod test-progs
 	test/run-all
 
 ab: setup

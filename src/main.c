@@ -9,7 +9,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
-#include <linux/version.h>
 #include "rcufault/debugfs.h"
 #include "rcufault/fault.h"
 #include "rcufault/fault_entry.h"
@@ -17,11 +16,6 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/mmap_lock_probe.h"
 #include "rcufault/symbols.h"
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 37) || \
-	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#error "rcufault supports Linux 6.1.37 and later 6.1 LTS kernels (Debian 12) only"
-#endif
 
 static bool enable;
 module_param(enable, bool, 0400);

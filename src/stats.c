@@ -4,15 +4,18 @@
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/string.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/stats.h"
 
 DEFINE_PER_CPU(struct rcuf_stats_cpu, rcuf_stats);
 
-#define RCUF_STAT_NAME(e, name) [RCUF_STAT_##e] = #name,
-static const char * const rcuf_stat_names[RCUF_NR_STATS] = {
-	RCUF_STATS(RCUF_STAT_NAME)
-};
+/* The counters' names, NUL-separated, in enum order. */
+static const char rcuf_stat_names[] =
+#define RCUF_STAT(e, name) #name "\0"
+#include "rcufault/stats_list.h"
+#undef RCUF_STAT
+	;
 
 /**
  * rcuf_stat_sum() - sum one counter over all possible CPUs
@@ -52,9 +55,10 @@ void rcuf_stats_reset(void)
  */
 void rcuf_stats_show(struct seq_file *m)
 {
+	const char *name = rcuf_stat_names;
 	int s;
 
-	for (s = 0; s < RCUF_NR_STATS; s++)
-		seq_printf(m, "%s %lu\n", rcuf_stat_names[s], rcuf_stat_sum(s));
+	for (s = 0; s < RCUF_NR_STATS; s++, name += strlen(name) + 1)
+		seq_printf(m, "%s %lu\n", name, rcuf_stat_sum(s));
 	seq_printf(m, "mm_tracked %d\n", rcuf_mm_tracked());
 }

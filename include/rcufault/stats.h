@@ -8,40 +8,16 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 
-/*
- * RCUF_STATS - every counter, in the order `stats` prints them.
- * X(enum-suffix, printed name)
- */
-#define RCUF_STATS(X)							\
-	X(FAULTS_SEEN,		faults_seen)				\
-	X(STOCK_FAULTS,		stock_faults)				\
-	X(LOCKLESS_ATTEMPTS,	lockless_attempts)			\
-	X(LOCKLESS_SUCCESS,	lockless_success)			\
-	X(SENTINEL_COMPLETIONS,	sentinel_completions)			\
-	X(FB_FOREIGN_MM,	fallback_foreign_mm)			\
-	X(FB_ERROR_CODE_UNKNOWN, fallback_error_code_unknown)		\
-	X(FB_ERROR_CODE,	fallback_error_code)			\
-	X(FB_UNTRACKED_MM,	fallback_untracked_mm)			\
-	X(FB_WRITER_ACTIVE,	fallback_writer_active)			\
-	X(FB_PGTABLE,		fallback_pgtable)			\
-	X(FB_NOT_PRESENT,	fallback_pte_not_present)		\
-	X(FB_EPOCH_CHANGED,	fallback_epoch_changed)			\
-	X(WRITE_EPOCHS,		write_epochs)				\
-	X(DOWNGRADES,		downgrades)				\
-	X(MM_CREATED,		mm_created)				\
-	X(MM_CREATE_FAILED,	mm_create_failed)			\
-	X(MM_FREED,		mm_freed)
-
-#define RCUF_STAT_ENUM(e, name) RCUF_STAT_##e,
 /**
- * enum rcuf_stat - index of one per-CPU counter
+ * enum rcuf_stat - index of one per-CPU counter (see stats_list.h)
  * @RCUF_NR_STATS: number of counters
  */
 enum rcuf_stat {
-	RCUF_STATS(RCUF_STAT_ENUM)
+#define RCUF_STAT(e, name) RCUF_STAT_##e,
+#include "rcufault/stats_list.h"
+#undef RCUF_STAT
 	RCUF_NR_STATS
 };
-#undef RCUF_STAT_ENUM
 
 /**
  * struct rcuf_stats_cpu - one CPU's counters
