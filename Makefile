@@ -3,6 +3,8 @@
 # make [KDIR=...]     build rcufault.ko (default: the running kernel's headers)
 # make check          install what is missing, build, boot the test VM, run every test
 # make ab             the A/B demo: stock vs lockless faults in one test VM boot
+#                     (QUICK=1: a short run)
+# make bench-tree     the shadow B-tree's lookup benchmark (user space)
 # make clean
 #
 # Objects go to build/<kernel release>/, never into the source tree.
@@ -16,7 +18,7 @@ SRCS := Kbuild $(wildcard src/*.c include/rcufault/*.h)
 TEST_PROGS := $(patsubst test/prog/%.c,build/test/%,$(wildcard test/prog/*.c))
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all module test-kmod test-progs check ab clean setup
+.PHONY: all module test-kmod test-progs check ab bench-tree clean setup
 
 all: module
 
@@ -51,6 +53,10 @@ check: setup
 ab: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
 	scripts/ab $(if $(QUICK),--quick)
+
+# User-space benchmark of the shadow VMA B-tree against a sorted array.
+bench-tree:
+	$(MAKE) -C test/user bench
 
 clean:
 	rm -rf build

@@ -15,9 +15,11 @@
  *   workload mixed  [-t THREADS] [-p PAGES] [-i ITERS]
  *	fault threads plus one churn thread, all in one process
  *
- * Prints "pages_touched N errors N minflt N" (minflt: the process's minor
- * faults, getrusage) and exits 1 if any data read back differs from what
- * was written.
+ * Prints "pages_touched N errors N minflt N elapsed_ns N" and, when the
+ * churn thread ran, "writer_ops N writer_p50_ns N writer_p99_ns N" (latency
+ * of one mmap+write+mprotect+munmap round). minflt: the process's minor
+ * faults (getrusage). Exits 1 if any data read back differs from what was
+ * written.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static long page_size;
@@ -35,6 +38,36 @@ static int nr_threads = 2, nr_pages = 256, nr_iters = 10;
 static atomic_long pages_touched, errors;
 static atomic_int churn_stop;
 static char *shared_area;
+
+#define MAX_LAT 200000
+static long writer_lat[MAX_LAT];
+static long writer_ops;
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void print_writer_latency(void)
+{
+	long n = writer_ops < MAX_LAT ? writer_ops : MAX_LAT;
+
+	if (!n)
+		return;
+	qsort(writer_lat, n, sizeof(long), cmp_long);
+	printf("writer_ops %ld writer_p50_ns %ld writer_p99_ns %ld\n",
+	       writer_ops, writer_lat[n / 2], writer_lat[n * 99 / 100]);
+}
 
 static void die(const char *what)
 {
@@ -79,6 +112,7 @@ static void *churn_thread(void *arg)
 	long iters = (long)arg;
 
 	for (it = 0; iters < 0 ? !atomic_load(&churn_stop) : it < iters; it++) {
+		long t0 = now_ns();
 		char *p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -91,6 +125,9 @@ static void *churn_thread(void *arg)
 			atomic_fetch_add(&errors, 1);
 		if (munmap(p, n * page_size))
 			die("munmap");
+		if (writer_ops < MAX_LAT)
+			writer_lat[writer_ops] = now_ns() - t0;
+		writer_ops++;
 	}
 	return NULL;
 }
@@ -178,6 +215,7 @@ int main(int argc, char **argv)
 {
 	struct rusage ru;
 	const char *mode;
+	long t0, elapsed;
 	int c;
 
 	if (argc < 2)
@@ -195,6 +233,7 @@ int main(int argc, char **argv)
 	if (nr_threads < 1 || nr_threads > 256 || nr_pages < 1 || nr_iters < 1)
 		usage();
 	page_size = sysconf(_SC_PAGESIZE);
+	t0 = now_ns();
 	if (!strcmp(mode, "fault"))
 		run_faults(0);
 	else if (!strcmp(mode, "mixed"))
@@ -205,8 +244,10 @@ int main(int argc, char **argv)
 		churn_thread((void *)(long)nr_iters);
 	else
 		usage();
+	elapsed = now_ns() - t0;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("pages_touched %ld errors %ld minflt %ld\n", atomic_load(&pages_touched),
-	       atomic_load(&errors), ru.ru_minflt);
+	printf("pages_touched %ld errors %ld minflt %ld elapsed_ns %ld\n",
+	       atomic_load(&pages_touched), atomic_load(&errors), ru.ru_minflt, elapsed);
+	print_writer_latency();
 	return atomic_load(&errors) ? 1 : 0;
 }

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# Summarise scripts/ab-guest CSV: per workload, threads and metric, the
+# median and min-max of each mode and the ratios between modes. A ratio
+# whose two modes' min-max ranges overlap is reported as "no difference".
+# Then, for the lockless mode, what the counters say (lockless share and
+# fallbacks by reason). Portable awk (mawk).
+BEGIN { FS = "," }
+NR == 1 { next }
+$1 == "stats" {
+	split($5, kv, ":")
+	if ($3 == "lockless")
+		stat[kv[1] SUBSEP kv[2]] += $6
+	next
+}
+{
+	key = $1 SUBSEP $2 SUBSEP $5
+	if (!(key in seen)) { seen[key] = 1; keys[++nkeys] = key }
+	n = ++cnt[key, $3]
+	val[key, $3, n] = $6 + 0
+	modes[$3] = 1
+}
+function median_range(key, mode,    n, i, j, a, t) {
+	n = cnt[key, mode]
+	if (!n) { MED = ""; return }
+	for (i = 1; i <= n; i++) a[i] = val[key, mode, i]
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	MED = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	LO = a[1]; HI = a[n]
+}
+function cell(key, mode) {
+	median_range(key, mode)
+	if (MED == "") return sprintf("%24s", "-")
+	lo[mode] = LO; hi[mode] = HI; med[mode] = MED
+	return sprintf("%10.0f [%5.0f-%5.0f]", MED, LO, HI)
+}
+function ratio(a, b) {
+	if (!(a in med) || !(b in med) || med[b] == 0) return sprintf("%16s", "-")
+	if (lo[a] <= hi[b] && lo[b] <= hi[a]) return sprintf("%8.2f (n.d.)", med[a] / med[b])
+	return sprintf("%16.2f", med[a] / med[b])
+}
+END {
+	printf "%-14s %3s %-13s %24s %24s %24s %16s %16s\n", "workload", "thr", "metric",
+	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
+	       "stock/off", "lockless/stock"
+	for (k = 1; k <= nkeys; k++) {
+		split(keys[k], p, SUBSEP)
+		delete med; delete lo; delete hi
+		c1 = cell(keys[k], "off"); c2 = cell(keys[k], "stock"); c3 = cell(keys[k], "lockless")
+		printf "%-14s %3s %-13s %s %s %s %s %s\n", p[1], p[2], p[3], c1, c2, c3,
+		       ratio("stock", "off"), ratio("lockless", "stock")
+	}
+	print ""
+	print "lockless mode, counters summed over rounds (per workload):"
+	for (s in stat) {
+		split(s, q, SUBSEP)
+		wl[q[1]] = 1
+	}
+	for (w in wl) {
+		att = stat[w, "lockless_attempts"]
+		printf "  %-14s attempts %d, lockless %d (%.1f%%)", w, att, stat[w, "lockless_success"],
+		       att ? 100 * stat[w, "lockless_success"] / att : 0
+		for (s in stat) {
+			split(s, q, SUBSEP)
+			if (q[1] == w && q[2] ~ /^fallback_/ && stat[s] > 0)
+				printf ", %s %d", substr(q[2], 10), stat[s]
+		}
+		printf "\n"
+	}
+	print ""
+	print "Medians with [min-max] over rounds; n.d. = the two ranges overlap: no difference."
+	print "faults_per_s: higher is better; writer_p*_ns: lower is better."
+}
