@@ -3,7 +3,9 @@
 # median and min-max of each mode and the ratios between modes. A ratio
 # whose two modes' min-max ranges overlap is reported as "no difference".
 # Then, for the lockless mode, what the counters say (lockless share and
-# fallbacks by reason). Portable awk (mawk).
+# fallbacks by reason). With -v DAT=FILE, also writes the medians as
+# "workload threads metric off stock lockless upstream" rows for plotting.
+# Portable awk (mawk).
 BEGIN { FS = "," }
 NR == 1 { next }
 $1 == "stats" {
@@ -32,23 +34,33 @@ function cell(key, mode) {
 	median_range(key, mode)
 	if (MED == "") return sprintf("%24s", "-")
 	lo[mode] = LO; hi[mode] = HI; med[mode] = MED
-	return sprintf("%10.0f [%5.0f-%5.0f]", MED, LO, HI)
+	return sprintf("%26s", sprintf("%.0f [%.0f-%.0f]", MED, LO, HI))
 }
 function ratio(a, b) {
-	if (!(a in med) || !(b in med) || med[b] == 0) return sprintf("%16s", "-")
-	if (lo[a] <= hi[b] && lo[b] <= hi[a]) return sprintf("%8.2f (n.d.)", med[a] / med[b])
-	return sprintf("%16.2f", med[a] / med[b])
+	if (!(a in med) || !(b in med) || med[b] == 0) return sprintf("%15s", "-")
+	if (lo[a] <= hi[b] && lo[b] <= hi[a]) return sprintf("%15s", sprintf("%.2f n.d.", med[a] / med[b]))
+	return sprintf("%15.2f", med[a] / med[b])
 }
 END {
-	printf "%-14s %3s %-13s %24s %24s %24s %16s %16s\n", "workload", "thr", "metric",
+	up = ("upstream" in modes)
+	printf "%-14s %3s %-13s %26s %26s %26s %15s %15s", "workload", "thr", "metric",
 	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
 	       "stock/off", "lockless/stock"
+	if (up)
+		printf " %26s %15s", "upstream 6.12 (own boot)", "lockless/upst."
+	printf "\n"
 	for (k = 1; k <= nkeys; k++) {
 		split(keys[k], p, SUBSEP)
 		delete med; delete lo; delete hi
 		c1 = cell(keys[k], "off"); c2 = cell(keys[k], "stock"); c3 = cell(keys[k], "lockless")
-		printf "%-14s %3s %-13s %s %s %s %s %s\n", p[1], p[2], p[3], c1, c2, c3,
+		printf "%-14s %3s %-13s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
 		       ratio("stock", "off"), ratio("lockless", "stock")
+		if (up)
+			printf " %s %s", cell(keys[k], "upstream"), ratio("lockless", "upstream")
+		printf "\n"
+		if (DAT != "")
+			printf "%s %s %s %s %s %s %s\n", p[1], p[2], p[3], med["off"] + 0, med["stock"] + 0,
+			       med["lockless"] + 0, med["upstream"] + 0 > DAT
 	}
 	print ""
 	print "lockless mode, counters summed over rounds (per workload):"
@@ -69,5 +81,5 @@ END {
 	}
 	print ""
 	print "Medians with [min-max] over rounds; n.d. = the two ranges overlap: no difference."
-	print "faults_per_s: higher is better; writer_p*_ns: lower is better."
+	print "faults_per_s: higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
 }
