@@ -31,6 +31,10 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(perf_swevent_enabled),
 	RCUF_SYM(__tracepoint_page_fault_user),
 	RCUF_SYM(__tracepoint_page_fault_kernel),
+	RCUF_SYM(__mem_cgroup_charge),
+	RCUF_SYM(page_add_new_anon_rmap),
+	RCUF_SYM(lru_cache_add_inactive_or_unevictable),
+	RCUF_SYM(sync_mm_rss),
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

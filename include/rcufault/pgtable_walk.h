@@ -22,5 +22,8 @@ enum rcuf_walk_result {
 
 enum rcuf_walk_result rcuf_pte_read_lockless(struct mm_struct *mm,
 					     unsigned long addr, pte_t *pte);
+enum rcuf_walk_result rcuf_pmd_find_irqs_off(struct mm_struct *mm,
+					     unsigned long addr, pmd_t **pmdp,
+					     pmd_t *pmd);
 
 #endif /* _RCUFAULT_PGTABLE_WALK_H */

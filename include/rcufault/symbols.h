@@ -5,10 +5,13 @@
 #ifndef _RCUFAULT_SYMBOLS_H
 #define _RCUFAULT_SYMBOLS_H
 
+#include <linux/gfp.h>
 #include <linux/jump_label.h>
 #include <linux/vm_event_item.h>
 
+struct folio;
 struct mem_cgroup;
+struct page;
 struct tracepoint;
 struct mm_struct;
 struct pt_regs;
@@ -24,6 +27,10 @@ struct vm_area_struct;
  * @perf_swevent_enabled: which perf software events have users
  * @__tracepoint_page_fault_user: x86 fault-entry tracepoint, user mode
  * @__tracepoint_page_fault_kernel: the same for faults from kernel mode
+ * @__mem_cgroup_charge: memcg charge of a new page (behind mem_cgroup_charge())
+ * @page_add_new_anon_rmap: rmap of a new anonymous page
+ * @lru_cache_add_inactive_or_unevictable: LRU (and mlock) of a new page
+ * @sync_mm_rss: fold a task's cached RSS counts into its mm
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -38,6 +45,14 @@ struct rcuf_symbols {
 	struct static_key *perf_swevent_enabled;
 	struct tracepoint *__tracepoint_page_fault_user;
 	struct tracepoint *__tracepoint_page_fault_kernel;
+	int (*__mem_cgroup_charge)(struct folio *folio, struct mm_struct *mm,
+				   gfp_t gfp);
+	void (*page_add_new_anon_rmap)(struct page *page,
+				       struct vm_area_struct *vma,
+				       unsigned long addr);
+	void (*lru_cache_add_inactive_or_unevictable)(struct page *page,
+						      struct vm_area_struct *vma);
+	void (*sync_mm_rss)(struct mm_struct *mm);
 };
 
 extern struct rcuf_symbols rcuf_sym;

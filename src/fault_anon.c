@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A fault on a missing PTE of a private anonymous VMA, served without
+ * mmap_lock: 6.1's do_anonymous_page(), split around its sleeping part.
+ *
+ * 1. Under RCU, while the write epoch is still the one the VMA was seen
+ *    with, check the VMA as access_error() and do_anonymous_page() would
+ *    and copy what the commit needs. The VMA's memory is RCU-safe while it
+ *    is in the shadow tree (its free is deferred), and an unchanged even
+ *    epoch means no writer has touched it.
+ * 2. Outside RCU, prepare: a zeroed, memcg-charged page for a write, the
+ *    zero page for a read. Nothing is visible yet.
+ * 3. With local interrupts off (page tables cannot be freed under us), walk
+ *    to the PMD, require an existing PTE table, trylock its PTE lock and
+ *    re-check the PMD, the epoch and pte_none() under it. Only then commit:
+ *    RSS, rmap, LRU (mlock included), set_pte_at().
+ * Any failure undoes step 2 and falls back to the stock path, counted.
+ */
+#include <linux/gfp.h>
+#include <linux/memcontrol.h>
+#include <linux/mempolicy.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/coredump.h>
+#include <linux/spinlock.h>
+#include <linux/userfaultfd_k.h>
+#include <asm/mmu_context.h>
+#include <asm/trap_pf.h>
+#include "rcufault/fault_anon.h"
+#include "rcufault/mm_state.h"
+#include "rcufault/pgtable_walk.h"
+#include "rcufault/symbols.h"
+
+/**
+ * struct rcuf_anon_fault - what the commit needs, copied under RCU
+ * @vma: the VMA (valid while the epoch is unchanged, under RCU)
+ * @prot: its vm_page_prot
+ * @writable: its VM_WRITE
+ * @write: the fault is a write
+ */
+struct rcuf_anon_fault {
+	struct vm_area_struct *vma;
+	pgprot_t prot;
+	bool writable;
+	bool write;
+};
+
+/* The VMA flags that make do_anonymous_page() not apply, or need the lock. */
+#define RCUF_ANON_UNSUPPORTED (VM_SHARED | VM_HUGETLB | VM_PFNMAP | VM_IO | \
+			       VM_MIXEDMAP | VM_UFFD_MISSING | VM_UFFD_WP | \
+			       VM_UFFD_MINOR)
+
+/* access_error() for this VMA and error code, protection keys included. */
+static bool rcuf_anon_access_ok(struct vm_area_struct *vma, unsigned long flags,
+				unsigned long error_code)
+{
+	bool write = error_code & X86_PF_WRITE;
+	bool exec = error_code & X86_PF_INSTR;
+
+	if (!arch_vma_access_permitted(vma, write, exec, false))
+		return false;
+	if (write)
+		return flags & VM_WRITE;
+	if (exec)
+		return flags & VM_EXEC;
+	return flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+/* Step 1. Context: RCU read side. */
+static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
+				      unsigned long addr,
+				      unsigned long error_code,
+				      struct rcuf_anon_fault *af)
+{
+	unsigned long flags = READ_ONCE(vma->vm_flags);
+
+	if (addr < READ_ONCE(vma->vm_start) || addr >= READ_ONCE(vma->vm_end))
+		return RCUF_STAT_FB_VMA_RANGE;
+	if (!rcuf_anon_access_ok(vma, flags, error_code))
+		return RCUF_STAT_FB_ACCESS;
+	if (READ_ONCE(vma->vm_ops) || READ_ONCE(vma->vm_file) ||
+	    (flags & RCUF_ANON_UNSUPPORTED) ||
+	    READ_ONCE(vma->vm_userfaultfd_ctx.ctx))
+		return RCUF_STAT_FB_VMA_KIND;
+	if (!READ_ONCE(vma->anon_vma) || vma_policy(vma))
+		return RCUF_STAT_FB_VMA_SETUP;
+	af->vma = vma;
+	af->prot = READ_ONCE(vma->vm_page_prot);
+	af->writable = flags & VM_WRITE;
+	af->write = error_code & X86_PF_WRITE;
+	return RCUF_STAT_LOCKLESS_SUCCESS;
+}
+
+/* Step 2: the page a write fault maps, zeroed and charged; NULL on failure. */
+static struct folio *rcuf_anon_prepare_folio(struct mm_struct *mm)
+{
+	struct folio *folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+
+	if (!folio)
+		return NULL;
+	if (!mem_cgroup_disabled() &&
+	    rcuf_sym.__mem_cgroup_charge(folio, mm, GFP_KERNEL)) {
+		folio_put(folio);
+		return NULL;
+	}
+	__folio_mark_uptodate(folio);	/* orders the zeroing before set_pte */
+	return folio;
+}
+
+static pte_t rcuf_anon_entry(struct rcuf_anon_fault *af, struct folio *folio,
+			     unsigned long addr)
+{
+	pte_t entry;
+
+	if (!folio)
+		return pte_mkspecial(pfn_pte(my_zero_pfn(addr), af->prot));
+	entry = pte_sw_mkyoung(mk_pte(&folio->page, af->prot));
+	if (af->writable)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	return entry;
+}
+
+/* Step 3, under the PTE lock with interrupts off. */
+static void rcuf_anon_commit(struct rcuf_anon_fault *af, struct folio *folio,
+			     unsigned long addr, pte_t *ptep, pte_t entry)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (folio) {
+		current->rss_stat.count[MM_ANONPAGES]++;	/* inc_mm_counter_fast */
+		rcuf_sym.page_add_new_anon_rmap(&folio->page, af->vma, addr);
+		rcuf_sym.lru_cache_add_inactive_or_unevictable(&folio->page, af->vma);
+	}
+	set_pte_at(mm, addr, ptep, entry);
+	update_mmu_cache(af->vma, addr, ptep);
+}
+
+/* Step 3: the locked part. Return: the outcome; commits only on success. */
+static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
+					struct rcuf_anon_fault *af,
+					struct folio *folio, unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	pte_t entry = rcuf_anon_entry(af, folio, addr);
+	enum rcuf_walk_result walk;
+	enum rcuf_stat res;
+	spinlock_t *ptl;
+	pmd_t *pmdp, pmd;
+	pte_t *ptep;
+
+	local_irq_disable();
+	walk = rcuf_pmd_find_irqs_off(mm, addr, &pmdp, &pmd);
+	if (walk != RCUF_WALK_PTE) {
+		local_irq_enable();
+		return walk == RCUF_WALK_NO_TABLE ? RCUF_STAT_FB_NO_PTE_TABLE :
+						    RCUF_STAT_FB_PGTABLE;
+	}
+	ptl = pte_lockptr(mm, &pmd);
+	if (!spin_trylock(ptl)) {
+		local_irq_enable();
+		return RCUF_STAT_FB_PTL_BUSY;
+	}
+	ptep = pte_offset_map(&pmd, addr);
+	if (!pmd_same(READ_ONCE(*pmdp), pmd) || rcuf_mm_epoch_changed(m, seq) ||
+	    test_bit(MMF_UNSTABLE, &mm->flags))
+		res = RCUF_STAT_FB_EPOCH_CHANGED;
+	else if (!pte_none(ptep_get(ptep)))
+		res = RCUF_STAT_FB_RACED;	/* someone else mapped it */
+	else
+		res = RCUF_STAT_LOCKLESS_SUCCESS;
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+		rcuf_anon_commit(af, folio, addr, ptep, entry);
+	pte_unmap(ptep);
+	spin_unlock(ptl);
+	local_irq_enable();
+	return res;
+}
+
+/**
+ * rcuf_fault_anon() - serve a missing-PTE fault of an anonymous VMA
+ * @m: the faulting mm's state (current->mm)
+ * @vma: the VMA the shadow tree gave for @addr at epoch @seq
+ * @addr: the faulting address
+ * @error_code: the hardware error code
+ * @seq: the even write epoch at which @vma was current
+ *
+ * @vma is only dereferenced under RCU while the epoch is still @seq.
+ *
+ * Context: process, no locks held, not under RCU; may sleep (allocation).
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped (the access can
+ * be retried), else the reason to fall back; nothing changed then.
+ */
+enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
+			       unsigned long addr, unsigned long error_code,
+			       unsigned int seq)
+{
+	struct rcuf_anon_fault af;
+	struct folio *folio = NULL;
+	enum rcuf_stat res;
+
+	addr &= PAGE_MASK;
+	rcu_read_lock();
+	res = rcuf_anon_check(vma, addr, error_code, &af);
+	if (rcuf_mm_epoch_changed(m, seq))
+		res = RCUF_STAT_FB_EPOCH_CHANGED;
+	rcu_read_unlock();
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (af.write) {
+		folio = rcuf_anon_prepare_folio(current->mm);
+		if (!folio)
+			return RCUF_STAT_FB_NO_MEMORY;
+	}
+	rcu_read_lock();
+	res = rcuf_anon_install(m, seq, &af, folio, addr);
+	rcu_read_unlock();
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS && folio)
+		folio_put(folio);	/* uncharges too */
+	return res;
+}
