@@ -19,7 +19,9 @@
 #include <linux/gfp.h>
 #include <linux/memcontrol.h>
 #include <linux/mempolicy.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/coredump.h>
@@ -31,6 +33,25 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/symbols.h"
+
+/*
+ * Testing only: a deliberately broken build, to prove the torture tests
+ * bite. With both set, a VMA change racing with a lockless fault (an
+ * mprotect(PROT_READ) returning while we sleep) is missed.
+ */
+static bool test_skip_epoch_recheck;
+module_param(test_skip_epoch_recheck, bool, 0400);
+MODULE_PARM_DESC(test_skip_epoch_recheck,
+		 "testing only, UNSAFE: skip the write-epoch re-checks of lockless anonymous faults");
+static unsigned int test_commit_delay_us;
+module_param(test_commit_delay_us, uint, 0600);
+MODULE_PARM_DESC(test_commit_delay_us,
+		 "testing only: sleep this long between checking the VMA and committing the PTE");
+
+static bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
+{
+	return !test_skip_epoch_recheck && rcuf_mm_epoch_changed(m, seq);
+}
 
 /**
  * struct rcuf_anon_fault - what the commit needs, copied under RCU
@@ -162,7 +183,7 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 		return RCUF_STAT_FB_PTL_BUSY;
 	}
 	ptep = pte_offset_map(&pmd, addr);
-	if (!pmd_same(READ_ONCE(*pmdp), pmd) || rcuf_mm_epoch_changed(m, seq) ||
+	if (!pmd_same(READ_ONCE(*pmdp), pmd) || rcuf_anon_epoch_changed(m, seq) ||
 	    test_bit(MMF_UNSTABLE, &mm->flags))
 		res = RCUF_STAT_FB_EPOCH_CHANGED;
 	else if (!pte_none(ptep_get(ptep)))
@@ -202,11 +223,13 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	addr &= PAGE_MASK;
 	rcu_read_lock();
 	res = rcuf_anon_check(vma, addr, error_code, &af);
-	if (rcuf_mm_epoch_changed(m, seq))
+	if (rcuf_anon_epoch_changed(m, seq))
 		res = RCUF_STAT_FB_EPOCH_CHANGED;
 	rcu_read_unlock();
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
+	if (unlikely(test_commit_delay_us))
+		usleep_range(test_commit_delay_us, test_commit_delay_us + 10);
 	if (af.write) {
 		folio = rcuf_anon_prepare_folio(current->mm);
 		if (!folio)
