@@ -4,15 +4,27 @@
  *   enable  read "0" or "1"; write "0" or "1" to switch lockless faults
  *   stats   "name value" lines, per-CPU counters summed
  *   reset   write "1" to zero the counters
+ *   maps    every tracked mm's shadow VMA tree: a header line per mm, then
+ *           its records (see rcuf_shadow_show_mm())
+ *   check   write a pid: audit that process's shadow tree against its VMA
+ *           tree; read: the result of the last audit written through this
+ *           open file, else the last one of anyone, "records N current N
+ *           mismatches N stale_ok N dead N unhashed N vmas N tree ok|bad
+ *           epoch N pid N" (see struct rcuf_shadow_audit)
  * Any other write fails with -EINVAL and changes nothing.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "rcufault/debugfs.h"
 #include "rcufault/hooks.h"
+#include "rcufault/mm_state.h"
+#include "rcufault/shadow.h"
+#include "rcufault/shadow_audit.h"
 #include "rcufault/stats.h"
 
 static struct dentry *rcuf_debugfs_dir;
@@ -71,6 +83,80 @@ static int rcuf_stats_file_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(rcuf_stats_file);
 
+static void rcuf_maps_show_one(struct rcuf_mm *m, void *arg)
+{
+	rcuf_shadow_show_mm(arg, m);
+}
+
+static int rcuf_maps_file_show(struct seq_file *m, void *unused)
+{
+	rcuf_mm_for_each(rcuf_maps_show_one, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rcuf_maps_file);
+
+/*
+ * Reads of `check` return the result of the last audit written through the
+ * same open file, else the last audit of anyone (for `echo PID > check;
+ * cat check`).
+ */
+#define RCUF_CHECK_LEN	192
+static DEFINE_MUTEX(rcuf_check_lock);
+static char rcuf_check_result[RCUF_CHECK_LEN] = "none\n";
+
+static ssize_t rcuf_check_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct rcuf_shadow_audit a;
+	char *mine = file->private_data;
+	int pid, ret;
+
+	ret = kstrtoint_from_user(ubuf, count, 10, &pid);
+	if (ret || pid <= 0)
+		return -EINVAL;
+	ret = rcuf_shadow_audit_pid(pid, &a);
+	if (ret)
+		return ret;
+	mutex_lock(&rcuf_check_lock);
+	if (!mine)
+		mine = kmalloc(RCUF_CHECK_LEN, GFP_KERNEL);
+	file->private_data = mine;
+	scnprintf(rcuf_check_result, RCUF_CHECK_LEN,
+		  "records %lu current %lu mismatches %lu stale_ok %lu dead %lu unhashed %lu vmas %lu tree %s epoch %u pid %d\n",
+		  a.records, a.cur, a.mismatches, a.stale_ok, a.dead,
+		  a.unhashed, a.vmas, a.tree_ok ? "ok" : "bad", a.epoch, pid);
+	if (mine)
+		memcpy(mine, rcuf_check_result, RCUF_CHECK_LEN);
+	mutex_unlock(&rcuf_check_lock);
+	return count;
+}
+
+static ssize_t rcuf_check_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[RCUF_CHECK_LEN];
+
+	mutex_lock(&rcuf_check_lock);
+	memcpy(buf, file->private_data ?: rcuf_check_result, sizeof(buf));
+	mutex_unlock(&rcuf_check_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, strlen(buf));
+}
+
+static int rcuf_check_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations rcuf_check_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = rcuf_check_read,
+	.write = rcuf_check_write,
+	.release = rcuf_check_release,
+	.llseek = default_llseek,
+};
+
 static const struct file_operations rcuf_enable_fops = {
 	.owner = THIS_MODULE,
 	.read = rcuf_enable_read,
@@ -100,6 +186,8 @@ int rcuf_debugfs_init(void)
 	debugfs_create_file("enable", 0600, dir, NULL, &rcuf_enable_fops);
 	debugfs_create_file("stats", 0400, dir, NULL, &rcuf_stats_file_fops);
 	debugfs_create_file("reset", 0200, dir, NULL, &rcuf_reset_fops);
+	debugfs_create_file("maps", 0400, dir, NULL, &rcuf_maps_file_fops);
+	debugfs_create_file("check", 0600, dir, NULL, &rcuf_check_fops);
 	rcuf_debugfs_dir = dir;
 	return 0;
 }

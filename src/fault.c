@@ -2,10 +2,11 @@
 /*
  * The lockless fault attempt, tried before the stock path takes mmap_lock.
  *
- * What it can do today: a fault whose PTE another thread already made
- * valid for this very access (two threads racing on one page) needs no
- * work: the access is retried. Anything else falls back to the stock path,
- * counted by reason. The full anonymous-fault path builds on this.
+ * What it serves: a fault whose PTE another thread already made valid for
+ * this very access needs no work (the access is retried); a missing PTE in
+ * an existing PTE table of a private anonymous VMA whose shadow record is
+ * current is filled by rcuf_fault_anon(). Anything else falls back to the
+ * stock path, counted by reason.
  *
  * A handled fault is reported to do_user_addr_fault() as the sentinel VMA;
  * its hook on handle_mm_fault() answers VM_FAULT_COMPLETED for it, so no
@@ -20,17 +21,30 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/perf_event.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/memcontrol.h>
 #include <linux/vmstat.h>
 #include <asm/trap_pf.h>
+#include "rcufault/btree.h"
 #include "rcufault/fault.h"
+#include "rcufault/fault_anon.h"
 #include "rcufault/fault_entry.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
+#include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
 
 struct vm_area_struct rcuf_sentinel_vma;
+
+/* mm/memory.c's TASK_RSS_EVENTS_THRESH: fold cached RSS every 64 faults */
+#define RCUF_TASK_RSS_EVENTS_THRESH 64
+
+static unsigned int writer_spin_ns;
+module_param(writer_spin_ns, uint, 0600);
+MODULE_PARM_DESC(writer_spin_ns,
+		 "spin up to this long for a running mmap_lock writer to finish before falling back (0: off)");
 
 static unsigned int test_fault_delay_us;
 module_param(test_fault_delay_us, uint, 0600);
@@ -66,11 +80,72 @@ static bool rcuf_pte_allows(pte_t pte, unsigned long error_code)
 	return !(error_code & X86_PF_INSTR) || pte_exec(pte);
 }
 
-static enum rcuf_stat rcuf_fault_try_resolved(struct rcuf_mm *m,
-					      unsigned long addr,
-					      unsigned long error_code)
+/*
+ * The VMA the shadow tree holds for @addr, if its record is current at
+ * epoch @seq (refreshed under mmap_lock with no writer since).
+ */
+static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
+					    unsigned long addr, unsigned int seq,
+					    struct vm_area_struct **vma)
+{
+	struct rcuf_shadow_vma *r;
+	enum rcuf_stat res;
+
+	rcu_read_lock();
+	r = rcuf_btree_lookup(&m->tree, addr, NULL, NULL);
+	if (!r) {
+		res = RCUF_STAT_FB_NO_SHADOW;
+	} else if (READ_ONCE(r->epoch) != seq) {
+		res = RCUF_STAT_FB_SHADOW_STALE;
+	} else {
+		*vma = READ_ONCE(r->vma);
+		res = RCUF_STAT_LOCKLESS_SUCCESS;
+	}
+	rcu_read_unlock();
+	return res;
+}
+
+/*
+ * The write epoch to speculate on: even, or odd if a writer holds the mm.
+ * With writer_spin_ns set, wait a bounded time for a writer that is running
+ * on a CPU (its section is likely short) instead of falling back at once.
+ * The writer's task_struct is RCU-freed, so reading it under RCU is safe.
+ */
+static unsigned int rcuf_fault_epoch(struct rcuf_mm *m)
 {
 	unsigned int seq = rcuf_mm_epoch_begin(m);
+	struct task_struct *w;
+	u64 deadline;
+
+	if (!(seq & 1) || !READ_ONCE(writer_spin_ns))
+		return seq;
+	rcuf_stat_inc(RCUF_STAT_WRITER_SPINS);
+	deadline = local_clock() + READ_ONCE(writer_spin_ns);
+	rcu_read_lock();
+	while ((seq = rcuf_mm_epoch_begin(m)) & 1) {
+		w = READ_ONCE(m->writer);
+		if (!w || !READ_ONCE(w->on_cpu) || need_resched() ||
+		    local_clock() > deadline)
+			break;
+		cpu_relax();
+	}
+	rcu_read_unlock();
+	if (!(seq & 1))
+		rcuf_stat_inc(RCUF_STAT_WRITER_SPIN_WON);
+	return seq;
+}
+
+/*
+ * The lockless attempt proper, on a tracked mm. A PTE already valid for the
+ * access (a racing thread's fault resolved it) needs nothing; a missing PTE
+ * in an existing table of an anonymous VMA is served by rcuf_fault_anon().
+ */
+static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
+					unsigned long error_code)
+{
+	unsigned int seq = rcuf_fault_epoch(m);
+	struct vm_area_struct *vma;
+	enum rcuf_stat res;
 	pte_t pte;
 
 	if (seq & 1)
@@ -79,15 +154,19 @@ static enum rcuf_stat rcuf_fault_try_resolved(struct rcuf_mm *m,
 	case RCUF_WALK_PTE:
 		break;
 	case RCUF_WALK_NO_TABLE:
-		return RCUF_STAT_FB_NOT_PRESENT;
+		return RCUF_STAT_FB_NO_PTE_TABLE;
 	default:
 		return RCUF_STAT_FB_PGTABLE;
 	}
-	if (!rcuf_pte_allows(pte, error_code))
-		return RCUF_STAT_FB_NOT_PRESENT;
-	if (rcuf_mm_epoch_changed(m, seq))
-		return RCUF_STAT_FB_EPOCH_CHANGED;
-	return RCUF_STAT_LOCKLESS_SUCCESS;
+	if (rcuf_pte_allows(pte, error_code))
+		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
+						       RCUF_STAT_LOCKLESS_SUCCESS;
+	if (!pte_none(pte))
+		return RCUF_STAT_FB_PTE_PRESENT;	/* COW, NUMA hint, swap... */
+	res = rcuf_fault_shadow_vma(m, addr, seq, &vma);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	return rcuf_fault_anon(m, vma, addr, error_code, seq);
 }
 
 /**
@@ -117,11 +196,12 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	} else {
 		if (unlikely(test_fault_delay_us))
 			usleep_range(test_fault_delay_us, test_fault_delay_us + 10);
+		/* The state lives until the mm's last drop: we are its task. */
 		rcu_read_lock();
 		m = rcuf_mm_find(mm);
-		res = m ? rcuf_fault_try_resolved(m, addr, error_code) :
-			  RCUF_STAT_FB_UNTRACKED_MM;
 		rcu_read_unlock();
+		res = m ? rcuf_fault_try_mm(m, addr, error_code) :
+			  RCUF_STAT_FB_UNTRACKED_MM;
 	}
 	rcuf_stat_inc(res);
 	return res == RCUF_STAT_LOCKLESS_SUCCESS ? &rcuf_sentinel_vma : NULL;
@@ -133,8 +213,9 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
  * @regs: the fault's registers
  *
  * Does what handle_mm_fault() and mm_account_fault() do for a minor fault:
- * the PGFAULT vm and memcg events, the task's min_flt and the perf software
- * event, so that counters read the same with and without rcufault.
+ * the PGFAULT vm and memcg events, the task's min_flt, its cached RSS fold
+ * and the perf software event, so that counters read the same with and
+ * without rcufault.
  */
 void rcuf_fault_account(unsigned long addr, struct pt_regs *regs)
 {
@@ -153,6 +234,8 @@ void rcuf_fault_account(unsigned long addr, struct pt_regs *regs)
 		rcu_read_unlock();
 	}
 	current->min_flt++;
+	if (current->rss_stat.events++ > RCUF_TASK_RSS_EVENTS_THRESH)
+		rcuf_sym.sync_mm_rss(current->mm);	/* check_sync_rss_stat() */
 	if (static_key_enabled(&rcuf_sym.perf_swevent_enabled[PERF_COUNT_SW_PAGE_FAULTS_MIN]))
 		rcuf_sym.__perf_sw_event(PERF_COUNT_SW_PAGE_FAULTS_MIN, 1, regs, addr);
 }

@@ -221,10 +221,18 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	enum rcuf_stat res;
 
 	addr &= PAGE_MASK;
+	/*
+	 * An unchanged epoch at the start of this RCU section means @vma was
+	 * not freed before it; a free after it waits for the section's end.
+	 * The second check catches a writer that started while we read.
+	 */
 	rcu_read_lock();
-	res = rcuf_anon_check(vma, addr, error_code, &af);
-	if (rcuf_anon_epoch_changed(m, seq))
-		res = RCUF_STAT_FB_EPOCH_CHANGED;
+	res = RCUF_STAT_FB_EPOCH_CHANGED;
+	if (!rcuf_anon_epoch_changed(m, seq)) {
+		res = rcuf_anon_check(vma, addr, error_code, &af);
+		if (rcuf_anon_epoch_changed(m, seq))
+			res = RCUF_STAT_FB_EPOCH_CHANGED;
+	}
 	rcu_read_unlock();
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;

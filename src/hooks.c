@@ -4,37 +4,65 @@
  *
  * lock_mm_and_find_vma(): counted always; when enabled, the call is
  * redirected (IPMODIFY) to rcuf_lock_mm_and_find_vma(), which tries the
- * lockless path and otherwise calls the original. Our own call of the
- * original passes through because its caller is module text (this file is
- * built with -fno-optimize-sibling-calls, so that call is never a jump).
+ * lockless path and otherwise calls the original, then refreshes the shadow
+ * VMA tree while mmap_lock is held. Our own call of the original passes
+ * through because its caller is module text (this file is built with
+ * -fno-optimize-sibling-calls, so that call is never a jump).
+ *
+ * vm_area_free(): redirected to rcuf_vm_area_free(), which drops the VMA's
+ * shadow record and, if the mm's shadow tree ever held records, frees the
+ * VMA after an RCU grace period (DESIGN.md §3.2): 6.1 frees VMAs at once,
+ * and a lockless reader may still hold a record pointing at it. Only the
+ * VMA's memory is kept: what it points to (vm_file, anon_vma, ...) is
+ * released by the caller before vm_area_free(). The deferred call of the
+ * original comes from module text too, so it passes through.
  *
  * handle_mm_fault(): counted always; for the sentinel VMA it is redirected
  * to a stub that accounts the fault and returns VM_FAULT_COMPLETED.
  *
  * __mmdrop(): forgets the mm's state.
  *
- * Unload safety: every redirected call holds a reference on rcuf_inflight
- * from the ftrace callback until it is done with module text (for the
- * sentinel, until the handle_mm_fault stub). Removal unhooks the entry
- * first, waits for the references, then for RCU-tasks (a task preempted
- * between the put and its return), and only then unhooks handle_mm_fault.
+ * Unload safety: every redirected call holds a reference from the ftrace
+ * callback until it is done with module text: faults on rcuf_fault_inflight
+ * (for the sentinel, until the handle_mm_fault stub), VMA frees on
+ * rcuf_free_inflight. Removal unhooks the fault entry first and waits for
+ * its references: then no lockless reader or shadow writer is left, and
+ * VMA frees may go back to immediate, so the vm_area_free hook goes next
+ * and its references are waited for; then RCU-tasks (a task preempted
+ * between a put and its return); only then handle_mm_fault and __mmdrop
+ * are unhooked. Deferred VMA frees still queued run the original through
+ * rcuf_sym; the caller's rcu_barrier() waits for them.
  */
 #include <linux/completion.h>
 #include <linux/ftrace.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu-refcount.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include "rcufault/fault.h"
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
+#include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
 
 bool rcuf_enabled;
 
-static struct percpu_ref rcuf_inflight;
-static DECLARE_COMPLETION(rcuf_inflight_done);
+/**
+ * struct rcuf_inflight - redirected calls still running module text
+ * @ref: one reference per call, from its ftrace callback until it is done
+ * @done: completed when @ref drops to zero after percpu_ref_kill()
+ * @live: @ref is initialised
+ */
+struct rcuf_inflight {
+	struct percpu_ref ref;
+	struct completion done;
+	bool live;
+};
+
+static struct rcuf_inflight rcuf_fault_inflight, rcuf_free_inflight;
 
 static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 							unsigned long addr,
@@ -45,7 +73,9 @@ static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 	if (vma)	/* the sentinel keeps the reference */
 		return vma;
 	vma = rcuf_sym.lock_mm_and_find_vma(mm, addr, regs);
-	percpu_ref_put(&rcuf_inflight);
+	if (vma)	/* mmap_lock is held for read */
+		rcuf_shadow_fault_refresh(mm, vma);
+	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return vma;
 }
 
@@ -56,8 +86,59 @@ static vm_fault_t rcuf_handle_mm_fault_completed(struct vm_area_struct *vma,
 {
 	rcuf_fault_account(addr, regs);
 	rcuf_stat_inc(RCUF_STAT_SENTINEL_COMPLETIONS);
-	percpu_ref_put(&rcuf_inflight);
+	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return VM_FAULT_COMPLETED;
+}
+
+/**
+ * struct rcuf_vma_free - a VMA whose free waits for a grace period
+ * @rcu: the grace period
+ * @vma: the VMA
+ */
+struct rcuf_vma_free {
+	struct rcu_head rcu;
+	struct vm_area_struct *vma;
+};
+
+static void rcuf_vma_free_rcu(struct rcu_head *head)
+{
+	struct rcuf_vma_free *f = container_of(head, struct rcuf_vma_free, rcu);
+
+	rcuf_sym.vm_area_free(f->vma);
+	kfree(f);
+}
+
+/*
+ * Free @vma after a grace period. Without memory to track it, wait for the
+ * grace period here: vm_area_free() is only called from process context
+ * (remove_vma(), __vma_adjust(), exit_mmap(), dup_mmap() and execve error
+ * paths, all may sleep). Should it ever come from atomic context instead,
+ * leaking the VMA is the safe choice.
+ */
+static void rcuf_vma_free_deferred(struct vm_area_struct *vma)
+{
+	struct rcuf_vma_free *f = kmalloc(sizeof(*f), GFP_ATOMIC | __GFP_NOWARN);
+
+	if (likely(f)) {
+		f->vma = vma;
+		call_rcu(&f->rcu, rcuf_vma_free_rcu);
+		rcuf_stat_inc(RCUF_STAT_VMA_FREES_DEFERRED);
+	} else if (preemptible() && !rcu_preempt_depth()) {
+		synchronize_rcu();
+		rcuf_sym.vm_area_free(vma);
+		rcuf_stat_inc(RCUF_STAT_VMA_FREES_SYNC);
+	} else {
+		rcuf_stat_inc(RCUF_STAT_VMA_FREES_LEAKED);
+	}
+}
+
+static void rcuf_vm_area_free(struct vm_area_struct *vma)
+{
+	if (rcuf_shadow_vma_free(vma))
+		rcuf_vma_free_deferred(vma);
+	else
+		rcuf_sym.vm_area_free(vma);
+	percpu_ref_put(&rcuf_free_inflight.ref);
 }
 
 static void notrace rcuf_lock_cb(unsigned long ip, unsigned long parent_ip,
@@ -70,8 +151,21 @@ static void notrace rcuf_lock_cb(unsigned long ip, unsigned long parent_ip,
 	rcuf_stat_inc(RCUF_STAT_FAULTS_SEEN);
 	if (!READ_ONCE(rcuf_enabled))
 		return;
-	percpu_ref_get(&rcuf_inflight);
+	percpu_ref_get(&rcuf_fault_inflight.ref);
 	regs->ip = (unsigned long)rcuf_lock_mm_and_find_vma;
+}
+
+static void notrace rcuf_vm_area_free_cb(unsigned long ip,
+					 unsigned long parent_ip,
+					 struct ftrace_ops *op,
+					 struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (within_module(parent_ip, THIS_MODULE))
+		return;		/* our own (deferred) call of the original */
+	percpu_ref_get(&rcuf_free_inflight.ref);
+	regs->ip = (unsigned long)rcuf_vm_area_free;
 }
 
 static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
@@ -118,13 +212,22 @@ struct rcuf_hook {
 		},							\
 	}
 
-enum { RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_LOCK, RCUF_NR_HOOKS };
+enum {
+	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_VMA_FREE,
+	RCUF_HOOK_LOCK, RCUF_NR_HOOKS
+};
 
-/* In install order; removed in reverse. */
+/*
+ * In install order; removed in reverse. vm_area_free comes before the fault
+ * entry: shadow records only appear once the entry is hooked, and every one
+ * of their VMAs must be freed through the hook.
+ */
 static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 	[RCUF_HOOK_MMDROP] = RCUF_HOOK(__mmdrop, rcuf_mmdrop_cb, 0),
 	[RCUF_HOOK_HANDLE_MM_FAULT] = RCUF_HOOK(handle_mm_fault, rcuf_handle_mm_fault_cb,
 						FTRACE_OPS_FL_IPMODIFY),
+	[RCUF_HOOK_VMA_FREE] = RCUF_HOOK(vm_area_free, rcuf_vm_area_free_cb,
+					 FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_LOCK] = RCUF_HOOK(lock_mm_and_find_vma, rcuf_lock_cb,
 				     FTRACE_OPS_FL_IPMODIFY),
 };
@@ -159,7 +262,34 @@ static void rcuf_hook_remove(struct rcuf_hook *h)
 
 static void rcuf_inflight_release(struct percpu_ref *ref)
 {
-	complete(&rcuf_inflight_done);
+	complete(&container_of(ref, struct rcuf_inflight, ref)->done);
+}
+
+static int rcuf_inflight_init(struct rcuf_inflight *in)
+{
+	int ret;
+
+	init_completion(&in->done);
+	ret = percpu_ref_init(&in->ref, rcuf_inflight_release, 0, GFP_KERNEL);
+	in->live = !ret;
+	return ret;
+}
+
+/* Wait for the references of calls redirected by an already removed hook. */
+static void rcuf_inflight_kill_wait(struct rcuf_inflight *in)
+{
+	if (!in->live)
+		return;
+	percpu_ref_kill(&in->ref);
+	wait_for_completion(&in->done);
+}
+
+static void rcuf_inflight_exit(struct rcuf_inflight *in)
+{
+	if (!in->live)
+		return;
+	percpu_ref_exit(&in->ref);
+	in->live = false;
 }
 
 /**
@@ -174,10 +304,15 @@ int rcuf_hooks_install(void)
 
 	rcuf_hooks[RCUF_HOOK_MMDROP].addr = (unsigned long)__mmdrop;
 	rcuf_hooks[RCUF_HOOK_HANDLE_MM_FAULT].addr = (unsigned long)handle_mm_fault;
+	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
-	ret = percpu_ref_init(&rcuf_inflight, rcuf_inflight_release, 0, GFP_KERNEL);
-	if (ret)
+	ret = rcuf_inflight_init(&rcuf_fault_inflight);
+	if (!ret)
+		ret = rcuf_inflight_init(&rcuf_free_inflight);
+	if (ret) {
+		rcuf_inflight_exit(&rcuf_fault_inflight);
 		return ret;
+	}
 	for (i = 0; i < RCUF_NR_HOOKS; i++) {
 		ret = rcuf_hook_install(&rcuf_hooks[i]);
 		if (ret) {
@@ -196,11 +331,13 @@ int rcuf_hooks_install(void)
 void rcuf_hooks_remove(void)
 {
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_LOCK]);
-	percpu_ref_kill(&rcuf_inflight);
-	wait_for_completion(&rcuf_inflight_done);
+	rcuf_inflight_kill_wait(&rcuf_fault_inflight);
+	/* no lockless reader and no shadow writer left: frees may be immediate */
+	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_FREE]);
+	rcuf_inflight_kill_wait(&rcuf_free_inflight);
 	synchronize_rcu_tasks();
-	percpu_ref_exit(&rcuf_inflight);
-	reinit_completion(&rcuf_inflight_done);
+	rcuf_inflight_exit(&rcuf_free_inflight);
+	rcuf_inflight_exit(&rcuf_fault_inflight);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_HANDLE_MM_FAULT]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMDROP]);
 }

@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "rcufault/mm_state.h"
+#include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 
 #define RCUF_MM_HASH_BITS 10
@@ -60,6 +61,7 @@ struct rcuf_mm *rcuf_mm_create_locked(struct mm_struct *mm)
 	}
 	m->mm = mm;
 	seqcount_init(&m->write_seq);
+	rcuf_shadow_init(m);
 	raw_write_seqcount_begin(&m->write_seq);
 	m->writer = current;
 
@@ -77,9 +79,14 @@ struct rcuf_mm *rcuf_mm_create_locked(struct mm_struct *mm)
 	return m;
 }
 
-static void rcuf_mm_unhash(struct rcuf_mm *m)
+/*
+ * Free a state that is no longer in the hash. Its tree needs no lock: every
+ * writer of it holds a reference on the mm (or runs from a hook that is
+ * gone by now, at unload), and lockless readers only need the grace period.
+ */
+static void rcuf_mm_free(struct rcuf_mm *m)
 {
-	hash_del_rcu(&m->hnode);
+	rcuf_shadow_destroy(m);
 	atomic_dec(&rcuf_mm_count);
 	rcuf_stat_inc(RCUF_STAT_MM_FREED);
 	kfree_rcu(m, rcu);
@@ -99,8 +106,10 @@ void rcuf_mm_release(struct mm_struct *mm)
 	spin_lock_irqsave(&rcuf_mm_hash_lock, flags);
 	m = rcuf_mm_find(mm);
 	if (m)
-		rcuf_mm_unhash(m);
+		hash_del_rcu(&m->hnode);
 	spin_unlock_irqrestore(&rcuf_mm_hash_lock, flags);
+	if (m)
+		rcuf_mm_free(m);
 }
 
 /**
@@ -113,13 +122,14 @@ void rcuf_mm_release_all(void)
 {
 	struct rcuf_mm *m;
 	struct hlist_node *tmp;
+	unsigned long flags;
 	int bkt;
 
-	unsigned long flags;
-
 	spin_lock_irqsave(&rcuf_mm_hash_lock, flags);
-	hash_for_each_safe(rcuf_mm_hash, bkt, tmp, m, hnode)
-		rcuf_mm_unhash(m);
+	hash_for_each_safe(rcuf_mm_hash, bkt, tmp, m, hnode) {
+		hash_del_rcu(&m->hnode);
+		rcuf_mm_free(m);
+	}
 	spin_unlock_irqrestore(&rcuf_mm_hash_lock, flags);
 }
 
@@ -131,4 +141,21 @@ void rcuf_mm_release_all(void)
 int rcuf_mm_tracked(void)
 {
 	return atomic_read(&rcuf_mm_count);
+}
+
+/**
+ * rcuf_mm_for_each() - call @fn for every state
+ * @fn: called under rcu_read_lock(); must not sleep. The state may be
+ *	unhashed meanwhile but stays allocated until the RCU section ends.
+ * @arg: passed to @fn
+ */
+void rcuf_mm_for_each(void (*fn)(struct rcuf_mm *m, void *arg), void *arg)
+{
+	struct rcuf_mm *m;
+	int bkt;
+
+	rcu_read_lock();
+	hash_for_each_rcu(rcuf_mm_hash, bkt, m, hnode)
+		fn(m, arg);
+	rcu_read_unlock();
 }

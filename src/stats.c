@@ -6,6 +6,7 @@
 #include <linux/cpumask.h>
 #include <linux/string.h>
 #include "rcufault/mm_state.h"
+#include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 
 DEFINE_PER_CPU(struct rcuf_stats_cpu, rcuf_stats);
@@ -51,14 +52,24 @@ void rcuf_stats_reset(void)
  * rcuf_stats_show() - print every counter as "name value" lines
  * @m: the seq_file of the stats debugfs file
  *
- * Gauges that are not events (tracked mms) follow the counters.
+ * Gauges that are not events follow the counters: tracked mms, and the
+ * shadow trees of all tracked mms (records in the trees, records allocated
+ * including those waiting for a grace period, nodes, node bytes, the
+ * tallest tree).
  */
 void rcuf_stats_show(struct seq_file *m)
 {
 	const char *name = rcuf_stat_names;
+	struct rcuf_btree_stats tot;
 	int s;
 
 	for (s = 0; s < RCUF_NR_STATS; s++, name += strlen(name) + 1)
 		seq_printf(m, "%s %lu\n", name, rcuf_stat_sum(s));
 	seq_printf(m, "mm_tracked %d\n", rcuf_mm_tracked());
+	rcuf_shadow_totals(&tot);
+	seq_printf(m, "shadow_records %lu\n", tot.entries);
+	seq_printf(m, "shadow_records_allocated %ld\n", rcuf_shadow_records_allocated());
+	seq_printf(m, "shadow_nodes %lu\n", tot.nodes);
+	seq_printf(m, "shadow_bytes %lu\n", tot.bytes);
+	seq_printf(m, "shadow_max_height %u\n", tot.height);
 }

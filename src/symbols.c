@@ -24,6 +24,7 @@ struct rcuf_symbol_ref {
 #define RCUF_SYM(field) { #field, (void **)&rcuf_sym.field }
 static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(lock_mm_and_find_vma),
+	RCUF_SYM(vm_area_free),
 	RCUF_SYM(trace_mmap_lock_reg),
 	RCUF_SYM(trace_mmap_lock_unreg),
 	RCUF_SYM(__count_memcg_events),

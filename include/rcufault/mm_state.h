@@ -5,10 +5,29 @@
 #ifndef _RCUFAULT_MM_STATE_H
 #define _RCUFAULT_MM_STATE_H
 
+#include <linux/hashtable.h>
 #include <linux/mm_types.h>
 #include <linux/rcupdate.h>
 #include <linux/seqlock.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include "rcufault/btree.h"
+
+/* Buckets of a state's reverse index of shadow records (by VMA pointer). */
+#define RCUF_MM_VMA_HASH_BITS 6
+
+/**
+ * enum rcuf_shadow_fill - how far a state's shadow tree was filled
+ * @RCUF_SHADOW_EMPTY: never populated, or cleared since: the next stock
+ *	fault populates it from the stock VMA tree
+ * @RCUF_SHADOW_POPULATING: a fault is populating it
+ * @RCUF_SHADOW_POPULATED: populated; stock faults refresh single records
+ */
+enum rcuf_shadow_fill {
+	RCUF_SHADOW_EMPTY,
+	RCUF_SHADOW_POPULATING,
+	RCUF_SHADOW_POPULATED,
+};
 
 /**
  * struct rcuf_mm - what rcufault knows about one mm
@@ -18,6 +37,15 @@
  *	including the read section that follows mmap_write_downgrade()
  * @writer: the task holding the write (or downgraded) section, or NULL
  * @downgraded: the write section was downgraded and is still held for read
+ * @tree: the shadow VMA tree: address ranges to struct rcuf_shadow_vma;
+ *	read under RCU, written under @tree_lock (see src/shadow.c)
+ * @tree_lock: serialises the writers of @tree and of @vma_hash; taken in
+ *	process context only, never by the teardown (which has no writers)
+ * @vma_hash: reverse index of the records in @tree, keyed by VMA pointer
+ * @fill: enum rcuf_shadow_fill
+ * @shadowed: @tree has held a record at some point: from then on every VMA
+ *	free of @mm waits for a grace period (src/hooks.c)
+ * @pid: the thread group that populated @tree (0 before), for debugfs
  * @rcu: deferred free
  *
  * A state is created only by the task that holds the mm's mmap_lock for
@@ -30,6 +58,12 @@ struct rcuf_mm {
 	seqcount_t write_seq;
 	struct task_struct *writer;
 	bool downgraded;
+	struct rcuf_btree tree;
+	spinlock_t tree_lock;
+	DECLARE_HASHTABLE(vma_hash, RCUF_MM_VMA_HASH_BITS);
+	int fill;
+	bool shadowed;
+	pid_t pid;
 	struct rcu_head rcu;
 };
 
@@ -38,6 +72,7 @@ struct rcuf_mm *rcuf_mm_create_locked(struct mm_struct *mm);
 void rcuf_mm_release(struct mm_struct *mm);
 void rcuf_mm_release_all(void);
 int rcuf_mm_tracked(void);
+void rcuf_mm_for_each(void (*fn)(struct rcuf_mm *m, void *arg), void *arg);
 
 /**
  * rcuf_mm_epoch_begin() - snapshot the write epoch for a speculative section

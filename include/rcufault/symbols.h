@@ -20,6 +20,7 @@ struct vm_area_struct;
 /**
  * struct rcuf_symbols - addresses of unexported kernel functions
  * @lock_mm_and_find_vma: the fault path's lock + lookup (6.1.37+)
+ * @vm_area_free: frees a VMA at once (kernel/fork.c); hooked to defer it
  * @trace_mmap_lock_reg: mmap_lock tracepoints' register hook (memcg paths)
  * @trace_mmap_lock_unreg: its counterpart
  * @__count_memcg_events: memcg vm-event counting (behind count_memcg_events())
@@ -36,6 +37,7 @@ struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
 						       unsigned long addr,
 						       struct pt_regs *regs);
+	void (*vm_area_free)(struct vm_area_struct *vma);
 	int (*trace_mmap_lock_reg)(void);
 	void (*trace_mmap_lock_unreg)(void);
 	void (*__count_memcg_events)(struct mem_cgroup *memcg,

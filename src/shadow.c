@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow VMA tree of each tracked mm (struct rcuf_mm.tree), kept beside
+ * the stock VMA tree (DESIGN.md §3.2, §3.5).
+ *
+ * Who writes it, always under the state's tree_lock:
+ *  - the stock fault path (rcuf_shadow_fault_refresh(), from the
+ *    lock_mm_and_find_vma() hook) with mmap_lock held for read and the
+ *    write epoch even: it populates the whole tree once from the stock VMA
+ *    tree, then refreshes the record of the VMA being served when it is
+ *    missing or stale. No writer section can start while it holds the read
+ *    lock, so every VMA it sees is live and its range stable, and records
+ *    are stamped with the current epoch. An odd epoch there means a
+ *    downgraded munmap section runs beside us (it frees VMAs): skip.
+ *  - the vm_area_free() hook (rcuf_shadow_vma_free()): removes the record
+ *    of the VMA being freed, whose free then waits for a grace period.
+ *
+ * Invariants (checked by debugfs `check`, src/shadow_audit.c):
+ *  - every record in the tree is in the state's vma_hash and vice versa;
+ *    at most one record per VMA;
+ *  - no record in the tree points at a VMA whose free has started;
+ *  - once a tree has held a record, every VMA free of its mm waits for a
+ *    grace period, so a VMA that a lockless reader may have reached through
+ *    a record (even one removed since, e.g. by a clear) stays readable
+ *    until the reader's RCU section ends;
+ *  - a record whose epoch is the current epoch is exact (its VMA's pointer
+ *    and range).
+ *
+ * A failed allocation never leaves a stale entry: the record is not
+ * inserted, and a failed tree update clears the whole tree (a miss is
+ * always safe).
+ */
+#include <linux/atomic.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include "rcufault/mm_state.h"
+#include "rcufault/shadow.h"
+#include "rcufault/stats.h"
+
+#define RCUF_SHADOW_GFP	(GFP_NOWAIT | __GFP_NOWARN)
+
+static atomic_long_t rcuf_shadow_allocated = ATOMIC_LONG_INIT(0);
+
+static unsigned int test_shadow_nomem;
+module_param(test_shadow_nomem, uint, 0600);
+MODULE_PARM_DESC(test_shadow_nomem,
+		 "testing only: fail every Nth shadow tree update as if out of memory");
+static atomic_t rcuf_shadow_nomem_count = ATOMIC_INIT(0);
+
+/**
+ * rcuf_shadow_init() - set up an empty shadow tree in a new state
+ * @m: the state, zeroed
+ *
+ * Context: any (atomic: the state is made in a tracepoint probe).
+ */
+void rcuf_shadow_init(struct rcuf_mm *m)
+{
+	rcuf_btree_init(&m->tree);
+	spin_lock_init(&m->tree_lock);
+	hash_init(m->vma_hash);
+	m->fill = RCUF_SHADOW_EMPTY;
+}
+
+static struct rcuf_shadow_vma *rcuf_shadow_alloc(struct vm_area_struct *vma,
+						 unsigned int epoch)
+{
+	struct rcuf_shadow_vma *r = kmalloc(sizeof(*r), RCUF_SHADOW_GFP);
+
+	if (!r) {
+		rcuf_stat_inc(RCUF_STAT_SHADOW_ALLOC_FAILED);
+		return NULL;
+	}
+	r->vma = vma;
+	r->start = vma->vm_start;
+	r->end = vma->vm_end;
+	r->epoch = epoch;
+	refcount_set(&r->ref, 1);
+	INIT_HLIST_NODE(&r->hnode);
+	atomic_long_inc(&rcuf_shadow_allocated);
+	return r;
+}
+
+/* Free a record that was never published. */
+static void rcuf_shadow_discard(struct rcuf_shadow_vma *r)
+{
+	kfree(r);
+	atomic_long_dec(&rcuf_shadow_allocated);
+}
+
+static void rcuf_shadow_free_rcu(struct rcu_head *head)
+{
+	rcuf_shadow_discard(container_of(head, struct rcuf_shadow_vma, rcu));
+}
+
+/**
+ * rcuf_shadow_get() - take a reference on a record found under RCU
+ * @r: the record
+ *
+ * Context: RCU read side. The reference keeps the record (not its VMA).
+ * Return: false if the record is already on its way out.
+ */
+bool rcuf_shadow_get(struct rcuf_shadow_vma *r)
+{
+	return refcount_inc_not_zero(&r->ref);
+}
+
+/**
+ * rcuf_shadow_put() - drop a reference; the last frees after a grace period
+ * @r: the record
+ *
+ * Context: any.
+ */
+void rcuf_shadow_put(struct rcuf_shadow_vma *r)
+{
+	if (refcount_dec_and_test(&r->ref))
+		call_rcu(&r->rcu, rcuf_shadow_free_rcu);
+}
+
+/**
+ * rcuf_shadow_records_allocated() - records allocated and not yet freed
+ *
+ * Return: the count, including records waiting for their grace period.
+ */
+long rcuf_shadow_records_allocated(void)
+{
+	return atomic_long_read(&rcuf_shadow_allocated);
+}
+
+/* The tree's release callback: @entry has left the tree of state @arg. */
+static void rcuf_shadow_release(void *entry, void *arg)
+{
+	struct rcuf_shadow_vma *r = entry;
+
+	hash_del(&r->hnode);
+	rcuf_shadow_put(r);
+}
+
+static void rcuf_shadow_clear(struct rcuf_mm *m)
+{
+	rcuf_btree_clear(&m->tree, rcuf_shadow_release, m);
+	WRITE_ONCE(m->fill, RCUF_SHADOW_EMPTY);
+}
+
+/**
+ * rcuf_shadow_destroy() - drop every record of a state being freed
+ * @m: the state, already unreachable for writers
+ *
+ * Context: any; never fails.
+ */
+void rcuf_shadow_destroy(struct rcuf_mm *m)
+{
+	rcuf_shadow_clear(m);
+}
+
+static bool rcuf_shadow_inject_nomem(void)
+{
+	unsigned int n = READ_ONCE(test_shadow_nomem);
+
+	return unlikely(n) && atomic_inc_return(&rcuf_shadow_nomem_count) % n == 0;
+}
+
+/*
+ * Replace whatever overlaps [@start, @end) by @r (NULL: remove only). On
+ * failure the whole tree is cleared and @r is not inserted (the caller
+ * still owns it). Caller holds tree_lock.
+ */
+static int rcuf_shadow_update(struct rcuf_mm *m, unsigned long start,
+			      unsigned long end, struct rcuf_shadow_vma *r)
+{
+	int ret = -ENOMEM;
+
+	lockdep_assert_held(&m->tree_lock);
+	if (!rcuf_shadow_inject_nomem())
+		ret = rcuf_btree_replace_range(&m->tree, start, end, r,
+					       rcuf_shadow_release, m,
+					       RCUF_SHADOW_GFP);
+	if (ret) {
+		rcuf_shadow_clear(m);
+		rcuf_stat_inc(RCUF_STAT_SHADOW_CLEARS_ENOMEM);
+		return ret;
+	}
+	if (r)
+		hash_add(m->vma_hash, &r->hnode, (unsigned long)r->vma);
+	return 0;
+}
+
+static struct rcuf_shadow_vma *rcuf_shadow_of_vma(struct rcuf_mm *m,
+						  struct vm_area_struct *vma)
+{
+	struct rcuf_shadow_vma *r;
+
+	hash_for_each_possible(m->vma_hash, r, hnode, (unsigned long)vma)
+		if (r->vma == vma)
+			return r;
+	return NULL;
+}
+
+static bool rcuf_shadow_exact(const struct rcuf_shadow_vma *r,
+			      const struct vm_area_struct *vma, unsigned int epoch)
+{
+	return r->vma == vma && r->start == vma->vm_start &&
+	       r->end == vma->vm_end && r->epoch == epoch;
+}
+
+/*
+ * Make @vma's record exact, using @r (made for @vma at @epoch) if needed;
+ * consumes @r. Caller holds tree_lock and mmap_lock for read, epoch even.
+ * Return: true if the tree changed.
+ */
+static bool rcuf_shadow_set(struct rcuf_mm *m, struct vm_area_struct *vma,
+			    unsigned int epoch, struct rcuf_shadow_vma *r)
+{
+	struct rcuf_shadow_vma *old = rcuf_shadow_of_vma(m, vma);
+
+	WRITE_ONCE(m->shadowed, true);	/* before the first record is seen */
+	if (old && rcuf_shadow_exact(old, vma, epoch))
+		goto discard;
+	/* the VMA left its old record's range: drop that record too */
+	if (old && (old->end <= vma->vm_start || old->start >= vma->vm_end) &&
+	    rcuf_shadow_update(m, old->start, old->end, NULL))
+		goto discard;
+	if (rcuf_shadow_update(m, vma->vm_start, vma->vm_end, r))
+		goto discard;
+	return true;
+discard:
+	rcuf_shadow_discard(r);
+	return false;
+}
+
+/* Fill the tree from the stock VMA tree; mmap_lock held for read. */
+static void rcuf_shadow_populate(struct rcuf_mm *m, struct mm_struct *mm,
+				 unsigned int epoch)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+	struct rcuf_shadow_vma *r;
+	bool cleared;
+
+	if (cmpxchg(&m->fill, RCUF_SHADOW_EMPTY, RCUF_SHADOW_POPULATING) !=
+	    RCUF_SHADOW_EMPTY)
+		return;		/* another thread of this mm is at it */
+	WRITE_ONCE(m->pid, current->tgid);
+	for_each_vma(vmi, vma) {
+		r = rcuf_shadow_alloc(vma, epoch);
+		if (!r)
+			break;	/* partly filled; faults refresh the rest */
+		spin_lock(&m->tree_lock);
+		rcuf_shadow_set(m, vma, epoch, r);
+		cleared = READ_ONCE(m->fill) == RCUF_SHADOW_EMPTY;
+		spin_unlock(&m->tree_lock);
+		if (cleared)
+			return;	/* out of memory: try again on a later fault */
+		cond_resched();
+	}
+	cmpxchg(&m->fill, RCUF_SHADOW_POPULATING, RCUF_SHADOW_POPULATED);
+	rcuf_stat_inc(RCUF_STAT_SHADOW_POPULATIONS);
+}
+
+/**
+ * rcuf_shadow_fault_refresh() - bring the shadow tree up to date for a fault
+ * @mm: the faulting mm, current->mm
+ * @vma: the VMA lock_mm_and_find_vma() found; @mm's mmap_lock is held
+ *
+ * Populates the tree if it is empty, else makes @vma's record exact if it
+ * is missing or stale. Does nothing while the write epoch is odd (the read
+ * lock may be the downgraded end of a write section) or for an untracked mm.
+ * The state stays valid throughout: the caller holds a reference on @mm
+ * (its own mm) and runs inside the unload accounting of src/hooks.c.
+ *
+ * Context: process, may sleep (only to reschedule while populating).
+ */
+void rcuf_shadow_fault_refresh(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct rcuf_shadow_vma *r;
+	unsigned int epoch;
+	struct rcuf_mm *m;
+	bool changed;
+
+	rcu_read_lock();
+	m = rcuf_mm_find(mm);
+	if (!m)
+		goto out;
+	epoch = rcuf_mm_epoch_begin(m);
+	if (epoch & 1) {
+		rcuf_stat_inc(RCUF_STAT_SHADOW_SKIP_WRITER);
+		goto out;
+	}
+	if (READ_ONCE(m->fill) == RCUF_SHADOW_EMPTY) {
+		rcu_read_unlock();
+		rcuf_shadow_populate(m, mm, epoch);
+		return;
+	}
+	r = rcuf_btree_lookup(&m->tree, vma->vm_start, NULL, NULL);
+	if (r && rcuf_shadow_exact(r, vma, epoch))
+		goto out;
+	rcu_read_unlock();
+
+	r = rcuf_shadow_alloc(vma, epoch);
+	if (!r)
+		return;
+	spin_lock(&m->tree_lock);
+	changed = rcuf_shadow_set(m, vma, epoch, r);
+	spin_unlock(&m->tree_lock);
+	if (changed)
+		rcuf_stat_inc(RCUF_STAT_SHADOW_REFRESHES);
+	return;
+out:
+	rcu_read_unlock();
+}
+
+/**
+ * rcuf_shadow_vma_free() - a VMA is about to be freed: drop its record
+ * @vma: the VMA passed to vm_area_free()
+ *
+ * Removes the record pointing at @vma, if any (at exit_mmap(), when the mm
+ * has no users left, the whole tree at once). The caller must then free
+ * @vma only after a grace period if this returns true.
+ *
+ * Context: process (vm_area_free() runs under the mm's mmap_lock or at
+ * exit_mmap(); the caller holds a reference on the mm).
+ * Return: true if @vma's mm has a tree that held records, whose lockless
+ * readers may still see @vma.
+ */
+bool rcuf_shadow_vma_free(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct rcuf_shadow_vma *r;
+	struct rcuf_mm *m;
+	bool shadowed;
+
+	rcu_read_lock();
+	m = rcuf_mm_find(mm);
+	shadowed = m && READ_ONCE(m->shadowed);
+	if (!shadowed)
+		goto out;
+	spin_lock(&m->tree_lock);
+	if (!atomic_read(&mm->mm_users)) {	/* exit_mmap(): no more faults */
+		if (READ_ONCE(m->tree.nr_entries)) {
+			rcuf_shadow_clear(m);
+			rcuf_stat_inc(RCUF_STAT_SHADOW_CLEARS_EXIT);
+		}
+	} else {
+		r = rcuf_shadow_of_vma(m, vma);
+		if (r) {
+			rcuf_shadow_update(m, r->start, r->end, NULL);
+			rcuf_stat_inc(RCUF_STAT_SHADOW_RECORD_REMOVALS);
+		}
+	}
+	spin_unlock(&m->tree_lock);
+out:
+	rcu_read_unlock();
+	return shadowed;
+}
+
+/**
+ * rcuf_shadow_show_mm() - print a state's tree for debugfs `maps`
+ * @s: the seq_file
+ * @m: the state
+ *
+ * One header line "mm pid P epoch E records N nodes N height N", then one
+ * line per record: "start-end epoch N ref N current|stale". Reads the tree
+ * locklessly and never dereferences a record's VMA.
+ *
+ * Context: RCU read side.
+ */
+void rcuf_shadow_show_mm(struct seq_file *s, struct rcuf_mm *m)
+{
+	unsigned int epoch = raw_read_seqcount(&m->write_seq);
+	struct rcuf_btree_stats st;
+	struct rcuf_shadow_vma *r;
+	unsigned long start, end;
+
+	rcuf_btree_get_stats(&m->tree, &st);
+	seq_printf(s, "mm pid %d epoch %u records %lu nodes %lu height %u\n",
+		   READ_ONCE(m->pid), epoch, st.entries, st.nodes, st.height);
+	rcuf_btree_for_each(&m->tree, r, start, end)
+		seq_printf(s, "%08lx-%08lx epoch %u ref %u %s\n", start, end,
+			   r->epoch, refcount_read(&r->ref),
+			   r->epoch == epoch ? "current" : "stale");
+}
+
+static void rcuf_shadow_add_stats(struct rcuf_mm *m, void *arg)
+{
+	struct rcuf_btree_stats *tot = arg, st;
+
+	rcuf_btree_get_stats(&m->tree, &st);
+	tot->entries += st.entries;
+	tot->nodes += st.nodes;
+	tot->bytes += st.bytes;
+	tot->height = max(tot->height, st.height);
+}
+
+/**
+ * rcuf_shadow_totals() - the trees of all tracked mms, summed
+ * @tot: filled in; @tot->height is the largest height
+ *
+ * Racy against writers, as any statistic.
+ */
+void rcuf_shadow_totals(struct rcuf_btree_stats *tot)
+{
+	memset(tot, 0, sizeof(*tot));
+	rcuf_mm_for_each(rcuf_shadow_add_stats, tot);
+}
