@@ -87,9 +87,9 @@ grep -q 'mismatches 0 stale_ok [0-9]* dead 0 unhashed 0 .* tree ok' $D/check ||
 expect_fail "check accepted junk" sh -c "echo junk > $D/check"
 expect_fail "check accepted a missing pid" sh -c "echo 999999 > $D/check"
 
-# Out of memory: every 61st tree update fails; the tree is cleared, never
+# Out of memory: every 251st tree update fails; the tree is cleared, never
 # left stale.
-echo 61 > /sys/module/rcufault/parameters/test_shadow_nomem || fail "test_shadow_nomem"
+echo 251 > /sys/module/rcufault/parameters/test_shadow_nomem || fail "test_shadow_nomem"
 "$BIN/vma_churn" -t 3 -r 6 -o 40 -f 10 -s 3 -n >$OUT/c3 2>&1 ||
 	fail "vma_churn with failing tree updates: $(grep -m3 -e BAD -e cannot $OUT/c3; tail -1 $OUT/c3)"
 echo 0 > /sys/module/rcufault/parameters/test_shadow_nomem
