@@ -5,6 +5,9 @@
 # make ab             the A/B demo: stock vs lockless faults in one test VM boot
 #                     (QUICK=1: a short run)
 # make bench-tree     the shadow B-tree's lookup benchmark (user space)
+# make torture        the lockless-fault torture suite, longer (TORTURE_SECONDS=N)
+# make check-debug    guest tests on a debug 6.1 kernel (KASAN, lockdep, DEBUG_VM),
+#                     built from linux-source-6.1 once and cached
 # make clean
 #
 # Objects go to build/<kernel release>/, never into the source tree.
@@ -18,7 +21,7 @@ SRCS := Kbuild $(wildcard src/*.c include/rcufault/*.h)
 TEST_PROGS := $(patsubst test/prog/%.c,build/test/%,$(wildcard test/prog/*.c))
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all module test-kmod test-progs check ab bench-tree clean setup
+.PHONY: all module test-kmod test-progs check check-debug torture ab bench-tree clean setup
 
 all: module
 
@@ -49,6 +52,17 @@ setup:
 check: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-kmod test-progs
 	test/run-all
+
+TORTURE_SECONDS ?= 120
+torture: setup
+	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-kmod test-progs
+	TORTURE_SECONDS=$(TORTURE_SECONDS) test/run-all torture torture-bites
+
+check-debug: setup
+	scripts/build-debug-kernel
+	$(MAKE) KDIR=$$(scripts/kdir debug) module test-kmod
+	$(MAKE) test-progs
+	RCUFAULT_KERNEL=debug test/run-all basic sentinel shadow torture load-cycles
 
 ab: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
