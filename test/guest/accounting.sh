@@ -1,0 +1,147 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Fault accounting reads the same whether faults are served by the stock
+# path or without mmap_lock: `torture account -p PAGES` touches PAGES fresh
+# pages (MADV_NOHUGEPAGE, one fault each) in one thread, with the module
+# not loaded (off), loaded with enable=0 (stock) and with enable=1
+# (lockless). In every run:
+#   - over the touch loop, getrusage min_flt and the process's own perf
+#     software counters (minor-faults, page-faults) are exactly PAGES, and
+#     majflt is 0;
+#   - RssAnon (/proc/self/status) grows by exactly PAGES * 4 kB;
+#   - perf stat -e page-faults,minor-faults of the whole process (startup
+#     included, ASLR off): each mode's median is within +-2 of the off
+#     runs' median, and every run within +-6 (startup varies by a few
+#     faults from run to run even with ASLR off and the module unloaded);
+# and with enable=1 the lockless path served at least 90% of the faults.
+# page-faults is counted by the x86 fault entry before the hooked
+# lock_mm_and_find_vma(), so only minor-faults (and min_flt) can show a
+# lockless fault that was not accounted.
+# If perf cannot run on this kernel, /proc/vmstat pgfault deltas (system
+# wide, so a wider tolerance) stand in for perf stat, and the script says so.
+#
+#   ACCOUNT_PAGES (default 2000), ACCOUNT_RUNS (runs per mode, default 5),
+#   ACCOUNT_FORCE_VMSTAT=1 (use the fallback even if perf works)
+#
+# Run: scripts/vm-run -- test/guest/accounting.sh
+. "$(dirname "$0")/lib.sh"
+
+PAGES=${ACCOUNT_PAGES:-2000}
+RUNS=${ACCOUNT_RUNS:-5}
+T=$BIN/torture
+PF=/tmp/account.perf
+RES=/tmp/account.res
+[ -x "$T" ] || fail "$T missing: run 'make test-progs'"
+[ ! -d $D ] || unload_module
+: > $RES
+
+pgfault() {
+	awk '$1 == "pgfault" { print $2 }' /proc/vmstat
+}
+
+# field NAME: the value after NAME in $out
+field() {
+	echo "$out" | awk -v n="$1" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 1) }'
+}
+
+# no ASLR: fewer startup faults that vary from run to run
+NORAND=""
+if setarch "$(uname -m)" -R true 2>/dev/null; then
+	NORAND="setarch $(uname -m) -R"
+fi
+use_perf=0
+if [ "${ACCOUNT_FORCE_VMSTAT:-0}" != 1 ] &&
+	perf stat -x, -o $PF -e page-faults,minor-faults -- true >/dev/null 2>&1 &&
+	awk -F, '$3 == "minor-faults" && $1 ~ /^[0-9]+$/ { ok = 1 } END { exit !ok }' $PF; then
+	use_perf=1 TOL=2 RUN_TOL=6 counter="perf page-faults/minor-faults"
+	note "$(perf version 2>&1 | head -1): perf stat -e page-faults,minor-faults works on $REL"
+else
+	TOL=20 RUN_TOL=40 counter="vmstat pgfault"
+	note "perf stat cannot run here${ACCOUNT_FORCE_VMSTAT:+ (or was not asked for)}:" \
+		"comparing system-wide /proc/vmstat pgfault deltas instead (tolerance +-$TOL)"
+fi
+[ -n "$NORAND" ] || note "no setarch -R: ASLR stays on, startup fault counts vary more"
+
+# sample MODE: one run of the workload; appends
+# "MODE minflt majflt rss perf_minor perf_all pf mf ls" to $RES
+sample() {
+	ls0=0
+	if [ -d $D ]; then
+		snap
+		ls0=$(stat lockless_success)
+	fi
+	if [ $use_perf = 1 ]; then
+		out=$(perf stat -x, -o $PF -e page-faults,minor-faults -- $NORAND "$T" account -p $PAGES 2>&1) ||
+			fail "account ($1): $out"
+		pf=$(awk -F, '$3 == "page-faults" { print $1 }' $PF)
+		mf=$(awk -F, '$3 == "minor-faults" { print $1 }' $PF)
+	else
+		v0=$(pgfault)
+		out=$($NORAND "$T" account -p $PAGES 2>&1) || fail "account ($1): $out"
+		pf=$(($(pgfault) - v0)) mf=$pf
+	fi
+	ls=-
+	if [ -d $D ]; then
+		snap
+		ls=$(($(stat lockless_success) - ls0))
+	fi
+	minflt=$(field minflt) majflt=$(field majflt) rss=$(field rss_anon_delta_kb)
+	pmin=$(field perf_minor_faults) pall=$(field perf_page_faults)
+	[ -n "$minflt" ] && [ -n "$rss" ] && [ -n "$pmin" ] && [ -n "$pf" ] && [ -n "$mf" ] ||
+		fail "cannot parse: $out / $pf / $mf"
+	echo "$1 $minflt $majflt $rss $pmin $pall $pf $mf $ls" >> $RES
+	note "$1: loop: minflt $minflt majflt $majflt, perf minor $pmin all $pall, RssAnon +$rss kB;" \
+		"process: $counter $pf/$mf; lockless_success +$ls"
+}
+
+i=0
+while [ $i -lt "$RUNS" ]; do
+	sample off
+	i=$((i + 1))
+done
+load_module
+i=0
+while [ $i -lt "$RUNS" ]; do
+	echo 0 > $D/enable
+	sample stock
+	echo 1 > $D/enable
+	sample lockless
+	i=$((i + 1))
+done
+echo 0 > $D/enable
+unload_module
+
+# median MODE COLUMN: the median of one mode's runs in a column of $RES
+median() {
+	awk -v m=$1 -v c=$2 '$1 == m { print $c }' $RES | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+ref_pf=$(median off 7) ref_mf=$(median off 8)
+note "reference (median of the off runs): $counter $ref_pf/$ref_mf"
+# near WHAT VALUE REF TOLERANCE
+near() {
+	d=$(($2 - $3))
+	[ $d -le $4 ] && [ $d -ge $((-$4)) ] ||
+		fail "$1 $2 differs from the off runs' median $3 by $d (tolerance +-$4)"
+}
+while read -r mode minflt majflt rss pmin pall pf mf ls; do
+	[ "$minflt" = "$PAGES" ] || fail "$mode: min_flt over the touch loop is $minflt, want exactly $PAGES"
+	[ "$majflt" = 0 ] || fail "$mode: majflt $majflt, want 0"
+	[ "$rss" = $((PAGES * 4)) ] || fail "$mode: RssAnon grew by $rss kB, want exactly $((PAGES * 4)) kB"
+	if [ "$pmin" != -1 ]; then
+		[ "$pmin" = "$PAGES" ] || fail "$mode: perf minor-faults over the touch loop $pmin, want $PAGES"
+		[ "$pall" = "$PAGES" ] || fail "$mode: perf page-faults over the touch loop $pall, want $PAGES"
+	fi
+	near "$mode run: ${counter%%/*}" $pf $ref_pf $RUN_TOL
+	[ $use_perf = 0 ] || near "$mode run: perf minor-faults" $mf $ref_mf $RUN_TOL
+	case $mode in
+	stock) [ "$ls" = 0 ] || fail "stock: $ls lockless faults with enable=0" ;;
+	lockless) at_least "$ls" $((PAGES * 9 / 10)) "lockless faults in an enable=1 run of $PAGES faults" ;;
+	esac
+done < $RES
+for mode in stock lockless; do
+	note "$mode: median $counter $(median $mode 7)/$(median $mode 8)"
+	near "$mode median: ${counter%%/*}" $(median $mode 7) $ref_pf $TOL
+	[ $use_perf = 0 ] || near "$mode median: perf minor-faults" $(median $mode 8) $ref_mf $TOL
+done
+echo "PASS accounting ($counter, $PAGES pages, $RUNS runs per mode)"

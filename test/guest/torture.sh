@@ -1,0 +1,188 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Correctness torture of lockless faults (build/test/torture): data integrity
+# under VMA churn, mprotect, fork isolation, userfaultfd, protection keys and
+# memcg limits, with the module loaded and enable=1. Every subcommand must
+# pass, the lockless path must really have served faults meanwhile (else the
+# run proves nothing), and the guest log must stay clean (vm-run checks it).
+#
+#   TORTURE_SECONDS=N    seconds for each timed subcommand (default 20; the
+#                        whole script then takes about 2 minutes under TCG)
+#   TORTURE_EXPECT_FAIL=1
+#                        "does the suite bite": load a deliberately broken
+#                        module (test_skip_epoch_recheck=1: no write-epoch
+#                        re-checks; test_commit_delay_us=20000: 20 ms between
+#                        checking the VMA and committing the PTE) and pass
+#                        only if some subcommand catches a violation
+#                        (mprotect should: a writable PTE installed after
+#                        mprotect(PROT_READ) returned). Stops at the first
+#                        catch: later subcommands can crash the guest
+#                        kernel with the broken module (a stale VMA reaches
+#                        page_add_new_anon_rmap: BUG at mm/rmap.c).
+#   TORTURE_EXPECT_FAIL_ALL=1
+#                        with TORTURE_EXPECT_FAIL=1: run every subcommand
+#                        anyway, to see which ones catch the broken module.
+#
+# Run: scripts/vm-run --timeout 600 -- test/guest/torture.sh
+# init_on_alloc (on by default in Debian) zeroes every page allocation, so
+# a page mapped without __GFP_ZERO still reads zero; add
+# --append init_on_alloc=0 to vm-run to make the zero checks see that bug.
+. "$(dirname "$0")/lib.sh"
+
+S=${TORTURE_SECONDS:-20}
+XF=${TORTURE_EXPECT_FAIL:-0}
+T=$BIN/torture
+CG=/sys/fs/cgroup
+OUT=/tmp/torture.out
+case $S in ''|*[!0-9]*|0) fail "TORTURE_SECONDS must be a positive integer, not '$S'" ;; esac
+# Lockless faults the racing subcommands must each see (they see hundreds
+# to thousands a second under TCG; without the lockless anonymous path,
+# only the rare faults that find their PTE already set by a racing thread).
+MIN_EACH=$((100 * S))
+[ -x "$T" ] || fail "$T missing: run 'make test-progs'"
+
+if dmesg | grep -q 'heap alloc:on' && ! grep -q 'init_on_alloc=0' /proc/cmdline; then
+	note "init_on_alloc is on: a page mapped without zeroing would still read zero here"
+fi
+
+if [ "$XF" = 1 ]; then
+	note "expect-fail mode: the module skips its write-epoch re-checks and sleeps 20 ms before each commit"
+	modprobe rcufault enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000 ||
+		fail "cannot load rcufault with test_skip_epoch_recheck/test_commit_delay_us (is fault_anon wired in?)"
+	[ -d $D ] || fail "$D missing after load"
+	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+else
+	load_module enable=1
+	MC_MAX=16 MC_OVER=32 MC_UNDER=8
+fi
+[ "$(cat $D/enable)" = 1 ] || fail "enable should be 1 after loading with enable=1"
+echo 1 > $D/reset
+
+violations="" errors=""
+ms() {
+	date +%s%3N
+}
+
+# run NAME COMMAND...: run one subcommand, show its output, its time and the
+# lockless faults it saw (ls_NAME); sets rc. Judging is the caller's.
+run() {
+	name=$1
+	shift
+	snap
+	s0=$(stat lockless_success) a0=$(stat lockless_attempts) t0=$(ms)
+	"$@" >$OUT 2>&1
+	rc=$?
+	t1=$(ms)
+	snap
+	ls=$(($(stat lockless_success) - s0))
+	sed 's/^/    /' $OUT
+	note "$name: status $rc in $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) s; lockless_success +$ls of +$(($(stat lockless_attempts) - a0)) attempts"
+	eval "ls_$name=$ls"
+}
+
+# judge NAME STATUS: 0 pass, 1 violation, anything else the test could not run
+judge() {
+	case $2 in
+	0) ;;
+	1) violations="$violations $1" ;;
+	*) errors="$errors $1(status $2)" ;;
+	esac
+	if [ "$XF" = 1 ] && [ -n "$violations" ] && [ "${TORTURE_EXPECT_FAIL_ALL:-0}" != 1 ]; then
+		expect_fail_done
+	fi
+}
+
+# expect-fail mode: report what caught the broken module; exit
+expect_fail_done() {
+	echo 0 > $D/enable
+	unload_module
+	[ -z "$errors" ] || note "could not run:$errors"
+	[ -n "$violations" ] ||
+		fail "the broken module (no epoch re-check, 20 ms commit delay) was not caught by any subcommand"
+	case " $violations " in
+	*" mprotect "*) ;;
+	*) note "mprotect did not catch it (expected to)" ;;
+	esac
+	echo "PASS torture (expect-fail): the broken module was caught by:$violations"
+	exit 0
+}
+
+# memcg NAME MAX_MIB TOUCH_MIB: torture memcg in a new cgroup v2 child with
+# memory.max MAX_MIB and no swap. Over the limit it must be OOM-killed
+# (oom_kill >= 1); under it, it must pass with no kill. Never memory.peak >
+# memory.max.
+memcg() {
+	cg=$CG/rcufault-torture-$1
+	grep -qw memory $CG/cgroup.subtree_control ||
+		echo +memory > $CG/cgroup.subtree_control || fail "cannot enable the memory controller in $CG"
+	rmdir $cg 2>/dev/null
+	mkdir $cg || fail "mkdir $cg"
+	echo $(($2 << 20)) > $cg/memory.max || fail "set $cg/memory.max"
+	if [ -e $cg/memory.swap.max ]; then
+		echo 0 > $cg/memory.swap.max || fail "set $cg/memory.swap.max"
+	fi
+	run $1 sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" memcg -m "$3" -t "$4"' sh $cg "$T" $2 $3
+	peak=$(cat $cg/memory.peak) lim=$(cat $cg/memory.max) ||
+		fail "no memory.peak/memory.max in $cg"
+	oom=$(awk '$1 == "oom_kill" { print $2 }' $cg/memory.events)
+	note "$1: memory.max $lim, memory.peak $peak, oom_kill $oom"
+	st=$rc
+	if [ "$peak" -gt "$lim" ]; then
+		echo "    VIOLATION: memory.peak $peak > memory.max $lim"
+		st=1
+	elif [ $3 -gt $2 ]; then
+		case $rc in
+		137) if [ "$oom" -ge 1 ]; then st=0; else
+			echo "    VIOLATION: killed, but memory.events has no oom_kill"; st=1; fi ;;
+		0|1) echo "    VIOLATION: touched $3 MiB with memory.max $2 MiB and was not OOM-killed"; st=1 ;;
+		esac
+	elif [ "$rc" = 0 ] && [ "$oom" != 0 ]; then
+		echo "    VIOLATION: $3 MiB under a $2 MiB limit caused $oom OOM kills"
+		st=1
+	fi
+	judge $1 $st
+	rmdir $cg || note "could not remove $cg"
+}
+
+# mprotect first: it is the one the broken build must fail.
+run mprotect "$T" mprotect -s $S
+judge mprotect $rc
+run integrity "$T" integrity -s $S
+judge integrity $rc
+run fork "$T" fork -s $S
+judge fork $rc
+run uffd "$T" uffd -s $((S / 2 > 3 ? S / 2 : 3))
+judge uffd $rc
+run pkeys "$T" pkeys
+if [ $rc = 0 ] && grep -q 'skipped: no pkeys' $OUT; then
+	grep -qw pku /proc/cpuinfo && pku="the CPU has pku" || pku="no pku in /proc/cpuinfo"
+	echo "    pkeys were skipped ($pku); QEMU -cpu max has PKU, so this is a failure"
+	rc=2
+fi
+judge pkeys $rc
+memcg memcg_over $MC_MAX $MC_OVER
+memcg memcg_under $MC_MAX $MC_UNDER
+
+echo 0 > $D/enable	# freeze the lockless counters, then read them
+sleep 0.2
+snap
+total=$(stat lockless_success)
+note "whole run: lockless_success $total of $(stat lockless_attempts) attempts" \
+	"(fallback: epoch_changed $(stat fallback_epoch_changed), writer_active $(stat fallback_writer_active)," \
+	"vma_setup $(stat fallback_vma_setup), vma_kind $(stat fallback_vma_kind), access $(stat fallback_access)," \
+	"no_pte_table $(stat fallback_no_pte_table), raced $(stat fallback_raced), ptl_busy $(stat fallback_ptl_busy))"
+[ "$total" = "$(stat sentinel_completions)" ] ||
+	fail "lockless_success $total != sentinel_completions $(stat sentinel_completions)"
+
+[ "$XF" = 1 ] && expect_fail_done
+
+[ -z "$violations$errors" ] || fail "violations:${violations:- none}; could not run:${errors:- none}"
+for t in integrity mprotect fork; do
+	eval "n=\$ls_$t"
+	at_least "$n" $MIN_EACH "lockless faults during $t (too few: the run proves nothing)"
+done
+# the under-limit memcg run: most of its faults, or its charge check proved nothing
+at_least "$ls_memcg_under" $((MC_UNDER * 256 / 2)) "lockless faults during memcg_under ($MC_UNDER MiB touched)"
+at_least "$total" $((4 * MIN_EACH)) "lockless faults during the whole run"
+unload_module
+echo "PASS torture"

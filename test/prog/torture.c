@@ -1,0 +1,2264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * torture: correctness tests for page faults served without mmap_lock.
+ *
+ *   torture integrity -s SECONDS
+ *	3 workers fault, write and verify their own pages strictly (read ==
+ *	last written; fresh pages all zero, on a read-first and on a
+ *	write-first touch; MADV_FREE: old or zero) while other threads of
+ *	the process churn the neighbourhood: mmap/munmap/mprotect/mlock/
+ *	MADV_DONTNEED/MADV_FREE/mbind/mremap (MREMAP_DONTUNMAP too) of slots
+ *	merged with the worker ranges, content-preserving mprotect/mbind
+ *	splits of the worker ranges themselves, brk up and down, whole
+ *	PMD-sized cells mapped and unmapped, mlock2(MLOCK_ONFAULT) ranges
+ *	(every page faulted there must be PG_mlocked), and one shared chaos
+ *	cell where anything goes (THP on and off included) and every word
+ *	read must be zero or a valid pattern for that page and word. Unmapped
+ *	ranges must be inaccessible; after munmap/mprotect of chaos pages
+ *	and the workers' in-flight accesses ended, those pages must refuse.
+ *   torture mprotect -s SECONDS
+ *	2 threads write fresh pages while the main thread mprotect()s all or
+ *	part of the range to PROT_READ or PROT_NONE. Once mprotect returned
+ *	and the writers' in-flight stores ended, every page in the range,
+ *	touched or not, refuses writes (and reads for PROT_NONE) with
+ *	SEGV_ACCERR at the right address, refused faults mapped nothing
+ *	(mincore), pages outside still work, and every page holds zero or
+ *	the value of a store that succeeded.
+ *   torture fork -s SECONDS
+ *	2 parent threads fault fresh and existing pages strictly while the
+ *	main thread forks again and again. Each child sees only zero or
+ *	parent patterns, never a change after fork (parent writes leaking
+ *	in), the exact data of a stable range, zero in MADV_WIPEONFORK and
+ *	no MADV_DONTFORK range; then writes its own pattern everywhere and
+ *	verifies it stays. The parent never sees a child's write.
+ *   torture uffd [-s SECONDS]
+ *	A userfaultfd MISSING range: per round, 3 threads fault the empty,
+ *	unregistered range while the main thread registers it and empties
+ *	it again; then they read and write every page, which must hold the
+ *	handler's UFFDIO_COPY pattern (zero: filled by something else), and
+ *	the handler must have seen every page.
+ *   torture pkeys
+ *	A range with its own protection key: with PKEY_DISABLE_WRITE, writes
+ *	to fresh and zero-page-mapped pages raise SEGV_PKUERR (right key and
+ *	address) and map nothing, reads work and read zero; with
+ *	PKEY_DISABLE_ACCESS reads fault too; PKRU is per thread: another
+ *	thread writes while this one is refused. "skipped: no pkeys" without
+ *	pkey support.
+ *   torture memcg -m MiB -t MiB
+ *	Run inside a cgroup v2 with memory.max = -m MiB: 4 threads touch -t
+ *	MiB of fresh anonymous memory. t > m: finishing is a violation (the
+ *	kernel must OOM-kill it); t <= m: memory.current must cover t.
+ *   torture account -p PAGES
+ *	One thread touches PAGES fresh pages; prints min_flt, majflt, the
+ *	process's own perf minor/all fault counts over that loop, and
+ *	RssAnon before and after (6.1's per-task RSS caches folded first),
+ *	for test/guest/accounting.sh to compare with and without the module.
+ *
+ * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
+ * what was seen); 2 the test could not run (usage, setup failure). Every
+ * subcommand prints one summary line on stdout ("... PASS ..." or "... FAIL
+ * ..."), except memcg when the kernel kills it, as it must.
+ *
+ * Every mapping the tests fault in is MADV_NOHUGEPAGE (one fault per page)
+ * except the integrity test's chaos cell, which toggles THP on purpose.
+ * A lockless anonymous fault needs the VMA's anon_vma and an existing PTE
+ * table, so the tests pre-fault pages and MADV_DONTNEED them where they
+ * want a supply of fresh pages (MADV_DONTNEED keeps the page tables).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef SEGV_PKUERR
+#define SEGV_PKUERR 4
+#endif
+#define MPOL_DEFAULT 0
+#define MPOL_BIND 2
+
+#define PAGE_SZ 4096UL
+#define WORDS ((unsigned)(PAGE_SZ / sizeof(uint64_t)))
+#define CELL_SZ (2UL << 20)		/* one PMD: one PTE table */
+#define CELL_PAGES ((unsigned)(CELL_SZ / PAGE_SZ))
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+#define barrier() __asm__ __volatile__("" ::: "memory")
+
+typedef volatile uint64_t vu64;
+
+/* ---------------------------------------------------------------- basics */
+
+static const char *sub = "?";
+static atomic_int dying;
+static void (*summary_fn)(const char *verdict);
+
+static void put(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n) {
+		ssize_t r = write(fd, s, n);
+
+		if (r <= 0)
+			return;
+		s += r;
+		n -= r;
+	}
+}
+
+static void __attribute__((noreturn)) report_exit(int status, const char *kind,
+						  const char *fmt, va_list ap)
+{
+	char buf[1536];
+	int n;
+
+	/* the first report wins; other threads wait for the exit */
+	if (atomic_exchange(&dying, 1))
+		for (;;)
+			pause();
+	n = snprintf(buf, sizeof(buf), "torture %s: %s: ", sub, kind);
+	vsnprintf(buf + n, sizeof(buf) - n - 2, fmt, ap);
+	strcat(buf, "\n");
+	put(2, buf);
+	if (summary_fn)
+		summary_fn(status == 1 ? "FAIL" : "ERROR");
+	_exit(status);
+}
+
+/* The kernel did something a correct fault path never does. */
+static void __attribute__((noreturn, format(printf, 1, 2))) violation(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_exit(1, "VIOLATION", fmt, ap);
+}
+
+/* The test itself could not run. */
+static void __attribute__((noreturn, format(printf, 1, 2))) fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_exit(2, "error", fmt, ap);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double t_start, t_end;
+
+static int time_up(void)
+{
+	return now_s() >= t_end || atomic_load(&dying);
+}
+
+static uint64_t rnd_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static unsigned rnd(uint64_t *s, unsigned n)
+{
+	return (unsigned)(rnd_next(s) >> 11) % n;
+}
+
+static uint64_t seed_for(int id)
+{
+	return 0x9e3779b97f4a7c15ULL * (uint64_t)(id + 1) ^ (uint64_t)getpid() << 20 ^
+	       (uint64_t)(now_s() * 1e6);
+}
+
+static void nap_us(unsigned us)
+{
+	if (us)
+		usleep(us);
+}
+
+static void *map_at(volatile void *vaddr, size_t len, int prot)
+{
+	void *addr = (void *)vaddr;
+	void *p = mmap(addr, len, prot, ANON | MAP_FIXED | (prot ? 0 : MAP_NORESERVE), -1, 0);
+
+	if (p != addr)
+		fatal("mmap(%p, %zu, prot %d, MAP_FIXED): %s", addr, len, prot, strerror(errno));
+	return p;
+}
+
+static void xmadvise(volatile void *addr, size_t len, int advice, const char *name)
+{
+	if (madvise((void *)addr, len, advice))
+		fatal("madvise(%p, %zu, %s): %s", (void *)addr, len, name, strerror(errno));
+}
+
+static void xmprotect(volatile void *addr, size_t len, int prot)
+{
+	if (mprotect((void *)addr, len, prot))
+		fatal("mprotect(%p, %zu, %d): %s", (void *)addr, len, prot, strerror(errno));
+}
+
+/* A PROT_NONE reservation of @cells 2 MiB cells, 2 MiB aligned. */
+static char *reserve_cells(unsigned cells)
+{
+	size_t len = (cells + 1) * CELL_SZ;
+	char *p = mmap(NULL, len, PROT_NONE, ANON | MAP_NORESERVE, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		fatal("mmap reservation of %zu bytes: %s", len, strerror(errno));
+	a = (char *)(((uintptr_t)p + CELL_SZ - 1) & ~(CELL_SZ - 1));
+	return a;
+}
+
+static pthread_t spawn(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	int e = pthread_create(&t, NULL, fn, arg);
+
+	if (e)
+		fatal("pthread_create: %s", strerror(e));
+	return t;
+}
+
+/* Is the page at @p mapped (a PTE present)? */
+static int resident(const volatile void *p)
+{
+	unsigned char v = 0;
+
+	if (mincore((void *)p, PAGE_SZ, &v))
+		fatal("mincore(%p): %s", (void *)p, strerror(errno));
+	return v & 1;
+}
+
+static atomic_long mbind_ok, mbind_unsupported;
+
+/* mbind @addr..+len to node 0 (@bind) or back to the default policy. */
+static void try_mbind(void *addr, size_t len, int bind)
+{
+	unsigned long mask = 1;
+	long r;
+
+	if (bind)
+		r = syscall(SYS_mbind, addr, len, MPOL_BIND, &mask, 8 * sizeof(mask), 0);
+	else
+		r = syscall(SYS_mbind, addr, len, MPOL_DEFAULT, NULL, 0, 0);
+	if (!r)
+		atomic_fetch_add(&mbind_ok, 1);
+	else if (errno == ENOSYS || errno == EINVAL || errno == EPERM)
+		atomic_fetch_add(&mbind_unsupported, 1);
+	else if (errno != EFAULT && errno != ENOMEM)	/* range not all mapped */
+		fatal("mbind(%p, %zu): %s", addr, len, strerror(errno));
+}
+
+static const char *mbind_state(void)
+{
+	if (atomic_load(&mbind_ok))
+		return "ok";
+	return atomic_load(&mbind_unsupported) ? "unsupported" : "not-run";
+}
+
+/* ------------------------------------------------ guarded memory access */
+
+/*
+ * A SIGSEGV during a guarded access returns to it with the fault's si_code,
+ * address and protection key; anywhere else it is a violation (the tests
+ * only touch memory that must be accessible). SA_NODEFER and sigsetjmp
+ * without the mask: no system call per access.
+ */
+static __thread sigjmp_buf seg_jb;
+static __thread volatile sig_atomic_t seg_armed;
+static __thread volatile int seg_code, seg_pkey;
+static __thread void *volatile seg_addr;
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (sig != SIGSEGV || !seg_armed)
+		violation("unexpected signal %d (si_code %d) at %p outside a guarded access",
+			  sig, si->si_code, si->si_addr);
+	seg_armed = 0;
+	seg_code = si->si_code;
+	seg_addr = si->si_addr;
+	seg_pkey = si->si_code == SEGV_PKUERR ? (int)si->si_pkey : -1;
+	siglongjmp(seg_jb, 1);
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
+		fatal("sigaction: %s", strerror(errno));
+}
+
+/* Store @v at @p: 0 if it happened, -1 if it raised SIGSEGV. */
+static __attribute__((noinline)) int try_store(vu64 *p, uint64_t v)
+{
+	if (sigsetjmp(seg_jb, 0))
+		return -1;
+	seg_armed = 1;
+	barrier();
+	*p = v;
+	barrier();
+	seg_armed = 0;
+	return 0;
+}
+
+/* Load from @p into *@v: 0 if it happened, -1 if it raised SIGSEGV. */
+static __attribute__((noinline)) int try_load(vu64 *p, uint64_t *v)
+{
+	if (sigsetjmp(seg_jb, 0))
+		return -1;
+	seg_armed = 1;
+	barrier();
+	*v = *p;
+	barrier();
+	seg_armed = 0;
+	return 0;
+}
+
+/* Run @fn(@arg) with SIGSEGV tolerated: 0 if it completed, -1 if not. */
+static __attribute__((noinline)) int guarded(void (*fn)(void *), void *arg)
+{
+	if (sigsetjmp(seg_jb, 0))
+		return -1;
+	seg_armed = 1;
+	barrier();
+	fn(arg);
+	barrier();
+	seg_armed = 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------- patterns */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/*
+ * A value that names its writer (@who, 1..255), a sequence number (24 bits),
+ * its page (16 bits) and, through a 16-bit check, its word in the page. Never
+ * zero; random or misplaced data is not a valid pattern (2^-16 per word).
+ */
+static uint64_t pat(unsigned who, unsigned seq, unsigned page, unsigned word)
+{
+	uint64_t body = (uint64_t)(who & 0xff) << 40 | (uint64_t)(seq & 0xffffff) << 16 |
+			(page & 0xffff);
+
+	return (mix64(body ^ (uint64_t)word << 56 ^ 0x7f4a7c15ULL) & 0xffff) << 48 | body;
+}
+
+static unsigned pat_who(uint64_t v)
+{
+	return (v >> 40) & 0xff;
+}
+
+static unsigned pat_seq(uint64_t v)
+{
+	return (v >> 16) & 0xffffff;
+}
+
+static unsigned pat_page(uint64_t v)
+{
+	return v & 0xffff;
+}
+
+static int pat_ok(uint64_t v, unsigned page, unsigned word)
+{
+	return v && pat_who(v) && pat_page(v) == (page & 0xffff) &&
+	       pat(pat_who(v), pat_seq(v), page, word) == v;
+}
+
+/* What @v is, for messages. */
+static const char *describe(uint64_t v, unsigned page, unsigned word, char *buf, size_t n)
+{
+	unsigned w;
+
+	if (!v) {
+		snprintf(buf, n, "zero");
+		return buf;
+	}
+	if (pat_ok(v, page, word)) {
+		snprintf(buf, n, "a pattern of writer %u, seq %u", pat_who(v), pat_seq(v));
+		return buf;
+	}
+	for (w = 0; w < WORDS; w++)
+		if (pat_ok(v, pat_page(v), w)) {
+			snprintf(buf, n, "misplaced data: writer %u's pattern for page %u word %u (seq %u)",
+				 pat_who(v), pat_page(v), w, pat_seq(v));
+			return buf;
+		}
+	snprintf(buf, n, "not a pattern (stale or foreign data)");
+	return buf;
+}
+
+/*
+ * Strictly checked pages hold a pattern in three words (first, one that
+ * depends on the page, last) and zero everywhere else; seq 0 means the
+ * whole page is zero.
+ */
+static unsigned pword(unsigned page, int k)
+{
+	return k == 0 ? 0 : k == 1 ? 1 + (page * 37) % (WORDS - 2) : WORDS - 1;
+}
+
+static int is_pword(unsigned page, unsigned w)
+{
+	return w == 0 || w == WORDS - 1 || w == pword(page, 1);
+}
+
+static void page_fill(vu64 *p, unsigned page, unsigned who, unsigned seq)
+{
+	int k;
+
+	for (k = 0; k < 3; k++)
+		p[pword(page, k)] = pat(who, seq, page, pword(page, k));
+}
+
+/* First word of @p that differs from (@who, @seq), or -1. */
+static int page_diff(vu64 *p, unsigned page, unsigned who, unsigned seq,
+		     uint64_t *got, uint64_t *want)
+{
+	unsigned w;
+
+	for (w = 0; w < WORDS; w++) {
+		uint64_t v = p[w], e = seq && is_pword(page, w) ? pat(who, seq, page, w) : 0;
+
+		if (v != e) {
+			*got = v;
+			*want = e;
+			return (int)w;
+		}
+	}
+	return -1;
+}
+
+enum { PG_ZERO, PG_KNOWN, PG_MAYBE };	/* MAYBE: known value or zero (MADV_FREE) */
+
+struct pstate {
+	unsigned seq;
+	unsigned char st;
+};
+
+static unsigned next_seq(unsigned *ctr)
+{
+	*ctr = (*ctr + 1) & 0xffffff;
+	if (!*ctr)
+		*ctr = 1;
+	return *ctr;
+}
+
+/* Check a page its owner knows everything about; the owner is @who. */
+static void page_verify(const char *area, vu64 *p, unsigned page, unsigned who,
+			struct pstate *ps)
+{
+	uint64_t got, want;
+	char d[160];
+	int w;
+
+	if (ps->st == PG_ZERO) {
+		w = page_diff(p, page, who, 0, &got, &want);
+		if (w >= 0)
+			violation("%s page %u at %p: a fresh page is not zero: word %d holds %#llx (%s)",
+				  area, page, (void *)p, w, (unsigned long long)got,
+				  describe(got, page, w, d, sizeof(d)));
+		return;
+	}
+	w = page_diff(p, page, who, ps->seq, &got, &want);
+	if (w < 0)
+		return;
+	if (ps->st == PG_MAYBE && page_diff(p, page, who, 0, &got, &want) < 0) {
+		ps->st = PG_ZERO;	/* MADV_FREE'd page reclaimed */
+		return;
+	}
+	w = page_diff(p, page, who, ps->seq, &got, &want);
+	violation("%s page %u at %p: word %d holds %#llx (%s), expected %#llx (last write, seq %u%s)",
+		  area, page, (void *)p, w, (unsigned long long)got,
+		  describe(got, page, w, d, sizeof(d)), (unsigned long long)want, ps->seq,
+		  ps->st == PG_MAYBE ? ", or zero after MADV_FREE" : "");
+}
+
+static void page_write(vu64 *p, unsigned page, unsigned who, struct pstate *ps, unsigned *ctr)
+{
+	unsigned s = next_seq(ctr);
+
+	page_fill(p, page, who, s);
+	ps->seq = s;
+	ps->st = PG_KNOWN;
+}
+
+static vu64 *page_at(void *base, unsigned page)
+{
+	return (vu64 *)((char *)base + (size_t)page * PAGE_SZ);
+}
+
+/* The access must fail: @p is unmapped or inaccessible. */
+static void expect_inaccessible(const char *what, vu64 *p)
+{
+	uint64_t v;
+
+	if (!try_load(p, &v))
+		violation("%s: %p is still readable after it was unmapped or made PROT_NONE (holds %#llx)",
+			  what, (void *)p, (unsigned long long)v);
+}
+
+/* ============================================================ integrity */
+
+#define IN_WORKERS 3
+#define IN_SLOT 128			/* pages of a churn slot, either side of a worker range */
+#define IN_WPAGES (CELL_PAGES - 2 * IN_SLOT)	/* 256 */
+#define IN_NSLOTS (2 * IN_WORKERS)
+#define IN_CHAOS IN_WORKERS		/* cell numbers */
+#define IN_CHAOS_SPARE (IN_WORKERS + 1)
+#define IN_SLOT_SPARE (IN_WORKERS + 2)	/* two cells */
+#define IN_FREE_CELL (IN_WORKERS + 4)
+#define IN_CELLS (IN_WORKERS + 5)
+#define IN_CHAOS_WORD(k) ((k) * 64 + 5)	/* the words chaos writers use */
+
+static char *in_base;
+static atomic_long in_pages_checked, in_fresh, in_chaos_reads, in_chaos_writes,
+	in_chaos_segv, in_worker_ops, in_churn_ops, in_misc_ops, in_chaos_ops,
+	in_brk_ops, in_brk_fail, in_mremap_ops, in_mlock_ops, in_unmapped_checks;
+static unsigned in_nap_us = 400;
+static atomic_long in_passes[IN_WORKERS];	/* chaos touches each worker finished */
+static atomic_long in_chaos_checks, in_onfault_pages, in_onfault_unchecked;
+
+static char *cell(unsigned i)
+{
+	return in_base + (size_t)i * CELL_SZ;
+}
+
+static vu64 *wrange(unsigned w)
+{
+	return (vu64 *)(cell(w) + IN_SLOT * PAGE_SZ);
+}
+
+static void in_summary(const char *verdict)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "torture integrity: %s %.1f s: pages_checked %ld fresh_pages %ld worker_ops %ld "
+		 "chaos_reads %ld chaos_writes %ld chaos_segv %ld churn_ops %ld mremaps %ld mlocks %ld "
+		 "misc_ops %ld brk_ops %ld brk_failed %ld chaos_ops %ld chaos_refusal_checks %ld "
+		 "unmapped_checks %ld onfault_mlocked_pages %ld (unchecked %ld) mbind %s\n",
+		 verdict, now_s() - t_start, atomic_load(&in_pages_checked), atomic_load(&in_fresh),
+		 atomic_load(&in_worker_ops), atomic_load(&in_chaos_reads),
+		 atomic_load(&in_chaos_writes), atomic_load(&in_chaos_segv),
+		 atomic_load(&in_churn_ops), atomic_load(&in_mremap_ops),
+		 atomic_load(&in_mlock_ops), atomic_load(&in_misc_ops), atomic_load(&in_brk_ops),
+		 atomic_load(&in_brk_fail), atomic_load(&in_chaos_ops),
+		 atomic_load(&in_chaos_checks), atomic_load(&in_unmapped_checks),
+		 atomic_load(&in_onfault_pages), atomic_load(&in_onfault_unchecked), mbind_state());
+	put(1, buf);
+}
+
+/* A range whose owner knows every page: the workers' and the churn slots'. */
+struct owned {
+	const char *name;
+	char *addr;
+	unsigned pages, who, seq;
+	uint64_t *rng;
+	struct pstate *ps;
+};
+
+static void owned_verify(struct owned *o, unsigned page)
+{
+	page_verify(o->name, page_at(o->addr, page), page, o->who, &o->ps[page]);
+	atomic_fetch_add(&in_pages_checked, 1);
+}
+
+/* Overwrite a page after checking what it held. */
+static void owned_write(struct owned *o, unsigned page)
+{
+	owned_verify(o, page);
+	page_write(page_at(o->addr, page), page, o->who, &o->ps[page], &o->seq);
+	owned_verify(o, page);
+}
+
+/* First touch of a fresh page: read first (zero page) or write first. */
+static void owned_fresh(struct owned *o, unsigned page)
+{
+	if (o->ps[page].st != PG_ZERO) {
+		owned_write(o, page);
+		return;
+	}
+	if (rnd(o->rng, 2))
+		owned_verify(o, page);	/* read fault: must read zero */
+	page_write(page_at(o->addr, page), page, o->who, &o->ps[page], &o->seq);
+	owned_verify(o, page);		/* the rest of the page must be zero */
+	atomic_fetch_add(&in_fresh, 1);
+}
+
+static void owned_set(struct owned *o, unsigned from, unsigned n, int st)
+{
+	unsigned i;
+
+	for (i = from; i < from + n; i++) {
+		if (st == PG_MAYBE && o->ps[i].st == PG_ZERO)
+			continue;
+		o->ps[i].st = st;
+	}
+}
+
+/* MADV_DONTNEED or MADV_FREE of a part of an owned range. */
+static void owned_discard(struct owned *o, unsigned from, unsigned n, int dontneed)
+{
+	xmadvise(o->addr + (size_t)from * PAGE_SZ, n * PAGE_SZ,
+		 dontneed ? MADV_DONTNEED : MADV_FREE, dontneed ? "MADV_DONTNEED" : "MADV_FREE");
+	owned_set(o, from, n, dontneed ? PG_ZERO : PG_MAYBE);
+}
+
+struct chaos_scan {
+	vu64 *p;
+	unsigned page;
+};
+
+/* Every word of a chaos page is zero or a valid pattern of that word. */
+static void chaos_scan_page(void *arg)
+{
+	struct chaos_scan *c = arg;
+	char d[160];
+	unsigned w;
+
+	for (w = 0; w < WORDS; w++) {
+		uint64_t v = c->p[w];
+
+		if (!v || ((w & 63) == 5 && pat_ok(v, c->page, w)))
+			continue;
+		violation("chaos page %u at %p: word %u holds %#llx: neither zero nor a valid pattern (%s)",
+			  c->page, (void *)c->p, w, (unsigned long long)v,
+			  describe(v, c->page, w, d, sizeof(d)));
+	}
+}
+
+static void chaos_touch(uint64_t *rng, unsigned who, unsigned *seq, int n)
+{
+	while (n--) {
+		unsigned page = rnd(rng, CELL_PAGES), w = IN_CHAOS_WORD(rnd(rng, 8));
+		struct chaos_scan c = { page_at(cell(IN_CHAOS), page), page };
+
+		if (guarded(chaos_scan_page, &c))
+			atomic_fetch_add(&in_chaos_segv, 1);
+		else
+			atomic_fetch_add(&in_chaos_reads, 1);
+		if (rnd(rng, 2)) {
+			if (try_store(&c.p[w], pat(who, next_seq(seq), page, w)))
+				atomic_fetch_add(&in_chaos_segv, 1);
+			else
+				atomic_fetch_add(&in_chaos_writes, 1);
+		}
+	}
+}
+
+struct in_worker {
+	unsigned id;
+	uint64_t rng;
+	unsigned cseq;
+	struct pstate ps[IN_WPAGES];
+};
+
+/* Fault, write and verify pages of the worker's own range; touch chaos. */
+static void *in_worker_fn(void *arg)
+{
+	struct in_worker *wk = arg;
+	char name[32];
+	struct owned o = { name, (char *)wrange(wk->id), IN_WPAGES, wk->id + 1, 0,
+			   &wk->rng, wk->ps };
+	unsigned i;
+
+	snprintf(name, sizeof(name), "worker %u", wk->id);
+	while (!time_up()) {
+		unsigned op = rnd(&wk->rng, 100), from = rnd(&wk->rng, IN_WPAGES);
+		unsigned n = 1 + rnd(&wk->rng, 32);
+
+		if (from + n > IN_WPAGES)
+			n = IN_WPAGES - from;
+		if (op < 35) {
+			for (i = from; i < from + n; i++)
+				owned_write(&o, i);
+		} else if (op < 55) {
+			for (i = from; i < from + n; i++)
+				owned_verify(&o, i);
+		} else if (op < 70) {
+			owned_discard(&o, from, n, 1);
+			for (i = from; i < from + n; i++)
+				owned_fresh(&o, i);
+		} else if (op < 75) {
+			owned_discard(&o, from, n, 0);
+		} else {
+			for (i = from; i < from + n; i++)
+				if (wk->ps[i].st == PG_ZERO)
+					owned_fresh(&o, i);
+		}
+		atomic_fetch_add(&in_worker_ops, 1);
+		chaos_touch(&wk->rng, wk->id + 1, &wk->cseq, 2);
+		atomic_fetch_add(&in_passes[wk->id], 1);
+	}
+	return NULL;
+}
+
+/* The churn thread's slots, either side of each worker range. */
+struct slot {
+	char name[32];
+	struct owned o;
+	char *spare;
+	int mapped;
+	struct pstate ps[IN_SLOT];
+};
+
+static void slot_touch_some(struct slot *s, uint64_t *rng, unsigned n)
+{
+	while (n--)
+		owned_fresh(&s->o, rnd(rng, IN_SLOT));
+}
+
+static void slot_verify_all(struct slot *s)
+{
+	unsigned i;
+
+	for (i = 0; i < IN_SLOT; i++)
+		owned_verify(&s->o, i);
+}
+
+static void slot_map(struct slot *s, uint64_t *rng)
+{
+	map_at(s->o.addr, IN_SLOT * PAGE_SZ, RW);
+	/* same flags as the worker range: the VMAs merge */
+	xmadvise(s->o.addr, IN_SLOT * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	owned_set(&s->o, 0, IN_SLOT, PG_ZERO);
+	s->mapped = 1;
+	slot_touch_some(s, rng, 1 + rnd(rng, 16));
+}
+
+static void slot_unmap(struct slot *s, uint64_t *rng)
+{
+	unsigned i;
+
+	if (rnd(rng, 2)) {
+		if (munmap(s->o.addr, IN_SLOT * PAGE_SZ))
+			fatal("munmap slot: %s", strerror(errno));
+	} else {
+		map_at(s->o.addr, IN_SLOT * PAGE_SZ, PROT_NONE);
+	}
+	s->mapped = 0;
+	/* no PTE may survive the unmap, written page or not */
+	for (i = 0; i < 4; i++) {
+		expect_inaccessible(s->name, page_at(s->o.addr, rnd(rng, IN_SLOT)));
+		atomic_fetch_add(&in_unmapped_checks, 1);
+	}
+}
+
+/* Move the slot to its spare area and back; the data moves with it. */
+static void slot_mremap(struct slot *s, uint64_t *rng)
+{
+	size_t len = IN_SLOT * PAGE_SZ;
+	int dontunmap = rnd(rng, 2);
+	struct owned at_spare = s->o;
+	unsigned i;
+	void *r;
+
+	r = mremap(s->o.addr, len, len,
+		   MREMAP_MAYMOVE | MREMAP_FIXED | (dontunmap ? MREMAP_DONTUNMAP : 0), s->spare);
+	if (r == MAP_FAILED && dontunmap && errno == EINVAL) {
+		dontunmap = 0;
+		r = mremap(s->o.addr, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, s->spare);
+	}
+	if (r != s->spare)
+		fatal("mremap slot to spare: %s", strerror(errno));
+	at_spare.addr = s->spare;
+	for (i = 0; i < IN_SLOT; i++)
+		owned_verify(&at_spare, i);
+	if (dontunmap) {
+		/* the source stays mapped, empty */
+		for (i = 0; i < 4; i++) {
+			struct pstate z = { 0, PG_ZERO };
+			unsigned pg = rnd(rng, IN_SLOT);
+
+			page_verify(s->name, page_at(s->o.addr, pg), pg, s->o.who, &z);
+		}
+	} else {
+		expect_inaccessible(s->name, page_at(s->o.addr, rnd(rng, IN_SLOT)));
+	}
+	nap_us(rnd(rng, in_nap_us + 1));
+	r = mremap(s->spare, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, s->o.addr);
+	if (r != s->o.addr)
+		fatal("mremap slot back: %s", strerror(errno));
+	map_at(s->spare, len, PROT_NONE);	/* cover the hole */
+	slot_verify_all(s);
+	atomic_fetch_add(&in_mremap_ops, 1);
+}
+
+/* Neighbours: VMA changes right next to (and merged with) worker ranges. */
+static void *in_churn_fn(void *arg)
+{
+	static struct slot slots[IN_NSLOTS];
+	uint64_t rng = seed_for(100);
+	unsigned i;
+
+	(void)arg;
+	for (i = 0; i < IN_NSLOTS; i++) {
+		struct slot *s = &slots[i];
+
+		snprintf(s->name, sizeof(s->name), "slot %u", i);
+		s->o = (struct owned){ s->name,
+				       cell(i / 2) + (i % 2 ? (IN_SLOT + IN_WPAGES) * PAGE_SZ : 0),
+				       IN_SLOT, 100 + i, 0, &rng, s->ps };
+		s->spare = cell(IN_SLOT_SPARE) + (size_t)i * IN_SLOT * PAGE_SZ;
+	}
+	while (!time_up()) {
+		struct slot *s = &slots[rnd(&rng, IN_NSLOTS)];
+		unsigned op = rnd(&rng, 100), from, n;
+		char *wr;
+
+		atomic_fetch_add(&in_churn_ops, 1);
+		if (!s->mapped) {
+			slot_map(s, &rng);
+		} else if (op < 25) {
+			slot_touch_some(s, &rng, 1 + rnd(&rng, 16));
+		} else if (op < 32) {
+			slot_verify_all(s);
+		} else if (op < 42) {
+			slot_unmap(s, &rng);
+		} else if (op < 49) {
+			xmprotect(s->o.addr, IN_SLOT * PAGE_SZ, PROT_READ);
+			for (i = 0; i < 8; i++)
+				owned_verify(&s->o, rnd(&rng, IN_SLOT));
+			nap_us(rnd(&rng, in_nap_us + 1));
+			xmprotect(s->o.addr, IN_SLOT * PAGE_SZ, RW);
+		} else if (op < 55) {
+			if (mlock(s->o.addr, IN_SLOT * PAGE_SZ))
+				fatal("mlock: %s", strerror(errno));
+			slot_touch_some(s, &rng, 4);
+			nap_us(rnd(&rng, in_nap_us + 1));
+			if (munlock(s->o.addr, IN_SLOT * PAGE_SZ))
+				fatal("munlock: %s", strerror(errno));
+			atomic_fetch_add(&in_mlock_ops, 1);
+		} else if (op < 65) {
+			from = rnd(&rng, IN_SLOT);
+			n = 1 + rnd(&rng, IN_SLOT - from);
+			owned_discard(&s->o, from, n, rnd(&rng, 4) != 0);
+		} else if (op < 71) {
+			try_mbind(s->o.addr, IN_SLOT * PAGE_SZ, rnd(&rng, 2));
+			slot_touch_some(s, &rng, 2);
+		} else if (op < 80) {
+			slot_mremap(s, &rng);
+		} else {
+			/* content-preserving splits of a worker's own VMA */
+			from = rnd(&rng, IN_WPAGES);
+			n = 1 + rnd(&rng, IN_WPAGES - from);
+			wr = (char *)wrange(rnd(&rng, IN_WORKERS)) + (size_t)from * PAGE_SZ;
+			if (op < 90) {
+				xmprotect(wr, n * PAGE_SZ, RW | PROT_EXEC);
+				nap_us(rnd(&rng, in_nap_us + 1));
+				xmprotect(wr, n * PAGE_SZ, RW);
+			} else {
+				try_mbind(wr, n * PAGE_SZ, 1);
+				nap_us(rnd(&rng, in_nap_us + 1));
+				try_mbind(wr, n * PAGE_SZ, 0);
+			}
+		}
+		nap_us(rnd(&rng, in_nap_us + 1));
+	}
+	return NULL;
+}
+
+/*
+ * PG_mlocked (kpageflags bit 33) of the page mapped at @p: 1, 0, or -1 if
+ * it cannot be read (not root). 6.1 sets it when the fault adds the page.
+ */
+static int page_mlocked(const volatile void *p)
+{
+	static int pagemap = -2, kpageflags = -2;
+	uint64_t ent, flags;
+
+	if (pagemap == -2) {
+		pagemap = open("/proc/self/pagemap", O_RDONLY);
+		kpageflags = open("/proc/kpageflags", O_RDONLY);
+	}
+	if (pagemap < 0 || kpageflags < 0)
+		return -1;
+	if (pread(pagemap, &ent, 8, (off_t)((uintptr_t)p / PAGE_SZ * 8)) != 8)
+		fatal("read /proc/self/pagemap: %s", strerror(errno));
+	if (!(ent >> 63) || !(ent & ((1ULL << 55) - 1)))
+		return -1;	/* not present, or PFNs hidden */
+	if (pread(kpageflags, &flags, 8, (off_t)((ent & ((1ULL << 55) - 1)) * 8)) != 8)
+		fatal("read /proc/kpageflags: %s", strerror(errno));
+	return (flags >> 33) & 1;
+}
+
+/*
+ * mlock2(MLOCK_ONFAULT): the PTEs stay missing, so fresh faults (lockless
+ * ones included) land in a VM_LOCKED VMA and must mlock each new page.
+ */
+static void onfault_cycle(struct owned *o, uint64_t *rng)
+{
+	unsigned i, n = 64;
+
+	o->name = "mlock-onfault";
+	o->addr = cell(IN_FREE_CELL);
+	map_at(o->addr, n * PAGE_SZ, RW);
+	xmadvise(o->addr, n * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	owned_set(o, 0, n, PG_ZERO);
+	owned_fresh(o, 0);	/* anon_vma and the PTE table */
+	if (mlock2(o->addr, n * PAGE_SZ, MLOCK_ONFAULT))
+		fatal("mlock2(MLOCK_ONFAULT): %s", strerror(errno));
+	for (i = 1; i < n; i++) {
+		/* a write fault allocates a page; a read fault maps the zero page */
+		page_write(page_at(o->addr, i), i, o->who, &o->ps[i], &o->seq);
+		owned_verify(o, i);
+		atomic_fetch_add(&in_fresh, 1);
+	}
+	for (i = 0; i < n; i++) {
+		int m = page_mlocked(page_at(o->addr, i));
+
+		if (m < 0) {
+			atomic_fetch_add(&in_onfault_unchecked, 1);
+			continue;
+		}
+		if (!m)
+			violation("mlock-onfault page %u at %p was faulted into a VM_LOCKED VMA but is not mlocked",
+				  i, (void *)page_at(o->addr, i));
+		atomic_fetch_add(&in_onfault_pages, 1);
+	}
+	nap_us(rnd(rng, in_nap_us + 1));
+	map_at(o->addr, n * PAGE_SZ, PROT_NONE);
+}
+
+/* brk up and down; a whole PMD-sized cell mapped and unmapped (its PTE table freed). */
+static void *in_misc_fn(void *arg)
+{
+	static struct pstate ps[CELL_PAGES];
+	uint64_t rng = seed_for(200);
+	struct owned o = { "brk", NULL, 0, 200, 0, &rng, ps };
+	unsigned i;
+
+	(void)arg;
+	while (!time_up()) {
+		atomic_fetch_add(&in_misc_ops, 1);
+		if (rnd(&rng, 5) == 0) {
+			onfault_cycle(&o, &rng);
+		} else if (rnd(&rng, 2)) {
+			char *cur = (char *)syscall(SYS_brk, 0);
+			char *first = (char *)(((uintptr_t)cur + PAGE_SZ - 1) & ~(PAGE_SZ - 1));
+			unsigned n = 1 + rnd(&rng, 64);
+			char *want = first + (size_t)n * PAGE_SZ;
+
+			if ((char *)syscall(SYS_brk, want) != want) {
+				atomic_fetch_add(&in_brk_fail, 1);
+				continue;
+			}
+			o.name = "brk";
+			o.addr = first;
+			owned_set(&o, 0, n, PG_ZERO);
+			for (i = 0; i < n; i++)
+				owned_fresh(&o, i);
+			for (i = 0; i < n; i++)
+				owned_verify(&o, i);
+			nap_us(rnd(&rng, in_nap_us + 1));
+			if ((char *)syscall(SYS_brk, cur) != cur)
+				fatal("brk shrink back to %p failed", (void *)cur);
+			expect_inaccessible("brk", page_at(first, rnd(&rng, n)));
+			atomic_fetch_add(&in_unmapped_checks, 1);
+			atomic_fetch_add(&in_brk_ops, 1);
+		} else {
+			o.name = "free cell";
+			o.addr = cell(IN_FREE_CELL);
+			map_at(o.addr, CELL_SZ, RW);
+			xmadvise(o.addr, CELL_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+			owned_set(&o, 0, CELL_PAGES, PG_ZERO);
+			for (i = 0; i < 32; i++)
+				owned_fresh(&o, rnd(&rng, CELL_PAGES));
+			nap_us(rnd(&rng, in_nap_us + 1));
+			for (i = 0; i < 32; i++)
+				owned_verify(&o, rnd(&rng, CELL_PAGES));
+			if (rnd(&rng, 2)) {
+				if (munmap(o.addr, CELL_SZ))
+					fatal("munmap cell: %s", strerror(errno));
+			} else {
+				map_at(o.addr, CELL_SZ, PROT_NONE);
+			}
+			for (i = 0; i < 4; i++)
+				expect_inaccessible("free cell", page_at(o.addr, rnd(&rng, CELL_PAGES)));
+			atomic_fetch_add(&in_unmapped_checks, 4);
+		}
+		nap_us(rnd(&rng, in_nap_us + 1));
+	}
+	return NULL;
+}
+
+/*
+ * Wait until every worker finished the chaos access it may have had in
+ * flight; 0 if the run ended first.
+ */
+static int chaos_quiesce(void)
+{
+	long c0[IN_WORKERS];
+	unsigned w;
+
+	for (w = 0; w < IN_WORKERS; w++)
+		c0[w] = atomic_load(&in_passes[w]);
+	for (w = 0; w < IN_WORKERS; w++)
+		while (atomic_load(&in_passes[w]) == c0[w]) {
+			if (time_up())
+				return 0;
+			usleep(200);
+		}
+	return 1;
+}
+
+/*
+ * After munmap() or mprotect() of chaos pages returned and the workers'
+ * in-flight accesses ended: no page of the range may take the access the
+ * change forbids (a PTE committed by a fault that checked the old VMA).
+ */
+static void chaos_check_refused(unsigned from, unsigned n, int prot, const char *op)
+{
+	unsigned p;
+	uint64_t v;
+
+	for (p = from; p < from + n; p++) {
+		vu64 *a = page_at(cell(IN_CHAOS), p);
+
+		if (!try_store(a, pat(250, 1, p, IN_CHAOS_WORD(0))))
+			violation("chaos page %u at %p accepted a write after %s of pages %u..%u returned",
+				  p, (void *)a, op, from, from + n - 1);
+		if (prot == PROT_NONE && !try_load(a, &v))
+			violation("chaos page %u at %p is readable (%#llx) after %s of pages %u..%u returned",
+				  p, (void *)a, (unsigned long long)v, op, from, from + n - 1);
+	}
+	atomic_fetch_add(&in_chaos_checks, 1);
+}
+
+/* Everything at once on the shared chaos cell; readers only know "zero or valid". */
+static void *in_chaos_fn(void *arg)
+{
+	uint64_t rng = seed_for(300);
+	char *c = cell(IN_CHAOS), *sp = cell(IN_CHAOS_SPARE);
+	unsigned op, from, n, i, seq = 0;
+	void *r;
+
+	(void)arg;
+	while (!time_up()) {
+		op = rnd(&rng, 100);
+		from = rnd(&rng, CELL_PAGES);
+		n = 1 + rnd(&rng, CELL_PAGES - from);
+		atomic_fetch_add(&in_chaos_ops, 1);
+		if (op < 18) {
+			madvise(c + (size_t)from * PAGE_SZ, n * PAGE_SZ, MADV_DONTNEED);
+		} else if (op < 26) {
+			madvise(c + (size_t)from * PAGE_SZ, n * PAGE_SZ, MADV_FREE);
+		} else if (op < 34) {
+			map_at(c, CELL_SZ, RW);	/* replace: zero again, page table freed */
+			if (rnd(&rng, 2))
+				madvise(c, CELL_SZ, MADV_NOHUGEPAGE);
+		} else if (op < 40) {
+			/* a hole, whole cell (page table freed) or part of it (kept) */
+			if (rnd(&rng, 3) == 0) {
+				from = 0;
+				n = CELL_PAGES;
+			}
+			if (munmap(c + (size_t)from * PAGE_SZ, n * PAGE_SZ))
+				fatal("munmap chaos: %s", strerror(errno));
+			if (chaos_quiesce())
+				chaos_check_refused(from, n, PROT_NONE, "munmap");
+			map_at(c + (size_t)from * PAGE_SZ, n * PAGE_SZ, RW);
+		} else if (op < 50) {
+			int prot = rnd(&rng, 2) ? PROT_READ : PROT_NONE;
+
+			if (!mprotect(c + (size_t)from * PAGE_SZ, n * PAGE_SZ, prot)) {
+				if (chaos_quiesce())
+					chaos_check_refused(from, n, prot, prot ? "mprotect(PROT_READ)" :
+							    "mprotect(PROT_NONE)");
+				mprotect(c + (size_t)from * PAGE_SZ, n * PAGE_SZ, RW);
+			}
+		} else if (op < 60) {
+			/* only possible while the cell is one VMA */
+			int dontunmap = rnd(&rng, 2) ? MREMAP_DONTUNMAP : 0;
+
+			r = mremap(c, CELL_SZ, CELL_SZ, MREMAP_MAYMOVE | MREMAP_FIXED | dontunmap, sp);
+			if (r == sp) {
+				nap_us(rnd(&rng, in_nap_us + 1));
+				if (mremap(sp, CELL_SZ, CELL_SZ, MREMAP_MAYMOVE | MREMAP_FIXED, c) != c)
+					fatal("mremap chaos back: %s", strerror(errno));
+				map_at(sp, CELL_SZ, PROT_NONE);
+				atomic_fetch_add(&in_mremap_ops, 1);
+			}
+		} else if (op < 66) {
+			if (!mlock(c + (size_t)from * PAGE_SZ, n * PAGE_SZ)) {
+				nap_us(rnd(&rng, in_nap_us + 1));
+				munlock(c + (size_t)from * PAGE_SZ, n * PAGE_SZ);
+				atomic_fetch_add(&in_mlock_ops, 1);
+			}
+		} else if (op < 74) {
+			try_mbind(c + (size_t)from * PAGE_SZ, n * PAGE_SZ, rnd(&rng, 2));
+		} else if (op < 82) {
+			madvise(c, CELL_SZ, rnd(&rng, 2) ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		} else {
+			for (i = 0; i < 16; i++)
+				chaos_touch(&rng, 250, &seq, 1);
+		}
+		nap_us(rnd(&rng, 2 * in_nap_us + 1));
+	}
+	return NULL;
+}
+
+static void usage(void);
+
+static int cmd_integrity(long seconds)
+{
+	static struct in_worker wk[IN_WORKERS];
+	pthread_t th[IN_WORKERS + 3];
+	unsigned i, nt = 0;
+
+	in_base = reserve_cells(IN_CELLS);
+	for (i = 0; i < IN_WORKERS; i++) {
+		map_at(wrange(i), IN_WPAGES * PAGE_SZ, RW);
+		xmadvise((void *)wrange(i), IN_WPAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	}
+	map_at(cell(IN_CHAOS), CELL_SZ, RW);
+	summary_fn = in_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	for (i = 0; i < IN_WORKERS; i++) {
+		wk[i].id = i;
+		wk[i].rng = seed_for(i);
+		th[nt++] = spawn(in_worker_fn, &wk[i]);
+	}
+	th[nt++] = spawn(in_churn_fn, NULL);
+	th[nt++] = spawn(in_misc_fn, NULL);
+	th[nt++] = spawn(in_chaos_fn, NULL);
+	for (i = 0; i < nt; i++)
+		pthread_join(th[i], NULL);
+	in_summary("PASS");
+	return 0;
+}
+
+/* ============================================================= mprotect */
+
+#define MP_PAGES 64			/* one PTE table; page 0 keeps it and the anon_vma */
+#define MP_WRITERS 2
+
+static vu64 *mp_base;
+static atomic_int mp_gen, mp_flipping, mp_flipped, mp_progress, mp_acks, mp_stop;
+static atomic_uint mp_from, mp_to;
+static _Atomic uint64_t mp_rec[MP_PAGES];	/* value of the successful store */
+static atomic_int mp_att[MP_PAGES];		/* a writer tried this page */
+static atomic_long mp_rounds, mp_rounds_none, mp_wok, mp_wrefused, mp_probes;
+
+static void mp_summary(const char *verdict)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "torture mprotect: %s %.1f s: rounds %ld (PROT_NONE %ld) writer_stores %ld "
+		 "writer_refused %ld refused_probes %ld\n",
+		 verdict, now_s() - t_start, atomic_load(&mp_rounds), atomic_load(&mp_rounds_none),
+		 atomic_load(&mp_wok), atomic_load(&mp_wrefused), atomic_load(&mp_probes));
+	put(1, buf);
+}
+
+static void *mp_writer(void *arg)
+{
+	unsigned id = (unsigned)(long)arg, pages[MP_PAGES], n, i, p, t;
+	uint64_t rng = seed_for(10 + id);
+	int gen = 0;
+
+	for (;;) {
+		while (atomic_load(&mp_gen) == gen && !atomic_load(&mp_stop))
+			sched_yield();
+		if (atomic_load(&mp_stop))
+			return NULL;
+		gen = atomic_load(&mp_gen);
+		n = 0;
+		for (p = 1 + id; p < MP_PAGES; p += MP_WRITERS)
+			pages[n++] = p;
+		for (i = n - 1; i > 0; i--) {
+			unsigned j = rnd(&rng, i + 1);
+
+			t = pages[i];
+			pages[i] = pages[j];
+			pages[j] = t;
+		}
+		for (i = 0; i < n && !atomic_load(&mp_flipped); i++) {
+			vu64 *a = page_at((void *)mp_base, pages[i]);
+			uint64_t v = pat(id + 1, gen, pages[i], 0);
+
+			p = pages[i];
+			atomic_store(&mp_att[p], 1);
+			if (!try_store(a, v)) {
+				atomic_store(&mp_rec[p], v);
+				atomic_fetch_add(&mp_wok, 1);
+			} else {
+				if (!atomic_load(&mp_flipping))
+					violation("write to page %u at %p refused (si_code %d) before mprotect was called",
+						  p, (void *)a, seg_code);
+				if (p < atomic_load(&mp_from) || p >= atomic_load(&mp_to))
+					violation("write to page %u at %p refused (si_code %d), outside the mprotect()ed pages %u..%u",
+						  p, (void *)a, seg_code, atomic_load(&mp_from),
+						  atomic_load(&mp_to) - 1);
+				if (seg_addr != (void *)a)
+					violation("SIGSEGV for a write to %p reported address %p", (void *)a, seg_addr);
+				atomic_fetch_add(&mp_wrefused, 1);
+			}
+			atomic_fetch_add(&mp_progress, 1);
+		}
+		while (!atomic_load(&mp_flipped))
+			sched_yield();
+		atomic_fetch_add(&mp_acks, 1);
+	}
+}
+
+static const char *prot_name(int prot)
+{
+	return prot == PROT_NONE ? "PROT_NONE" : "PROT_READ";
+}
+
+static void mp_probe(unsigned p, int prot, int round)
+{
+	vu64 *a = page_at((void *)mp_base, p);
+	uint64_t v;
+
+	if (!try_store(a, pat(0x7f, round, p, 0)))
+		violation("page %u at %p accepted a write after mprotect(%s) returned "
+			  "(a writer %s it%s)", p, (void *)a, prot_name(prot),
+			  atomic_load(&mp_att[p]) ? "had tried to write" : "had never touched",
+			  atomic_load(&mp_rec[p]) ? ", successfully, before or during the flip" : "");
+	if (seg_code != SEGV_ACCERR || seg_addr != (void *)a)
+		violation("refused write to %p: si_code %d (want SEGV_ACCERR) at %p",
+			  (void *)a, seg_code, seg_addr);
+	atomic_fetch_add(&mp_probes, 1);
+	if (prot != PROT_NONE)
+		return;
+	if (!try_load(a, &v))
+		violation("page %u at %p is readable (holds %#llx) after mprotect(PROT_NONE) returned",
+			  p, (void *)a, (unsigned long long)v);
+	if (seg_code != SEGV_ACCERR || seg_addr != (void *)a)
+		violation("refused read of %p: si_code %d (want SEGV_ACCERR) at %p",
+			  (void *)a, seg_code, seg_addr);
+	atomic_fetch_add(&mp_probes, 1);
+}
+
+/* After the round: every page holds zero or what a successful store wrote. */
+static void mp_check_contents(void)
+{
+	unsigned p, w;
+
+	for (p = 1; p < MP_PAGES; p++) {
+		vu64 *a = page_at((void *)mp_base, p);
+		uint64_t rec = atomic_load(&mp_rec[p]), v = a[0];
+		char d[160];
+
+		if (v != rec)
+			violation("page %u at %p holds %#llx (%s), but the last successful store wrote %#llx",
+				  p, (void *)a, (unsigned long long)v, describe(v, p, 0, d, sizeof(d)),
+				  (unsigned long long)rec);
+		for (w = 1; w < WORDS; w++)
+			if (a[w])
+				violation("page %u at %p: word %u holds %#llx, nothing wrote it (%s)",
+					  p, (void *)a, w, (unsigned long long)a[w],
+					  describe(a[w], p, w, d, sizeof(d)));
+	}
+}
+
+static int cmd_mprotect(long seconds)
+{
+	uint64_t rng = seed_for(1);
+	pthread_t th[MP_WRITERS];
+	unsigned i, p, from, to, target, total = MP_PAGES - 1;
+	int round = 0, prot;
+	double t0;
+
+	mp_base = (vu64 *)reserve_cells(1);
+	map_at((void *)mp_base, MP_PAGES * PAGE_SZ, RW);
+	xmadvise((void *)mp_base, MP_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	mp_base[0] = 1;		/* anon_vma and the PTE table */
+	summary_fn = mp_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	for (i = 0; i < MP_WRITERS; i++)
+		th[i] = spawn(mp_writer, (void *)(long)i);
+	while (!time_up()) {
+		round++;
+		prot = rnd(&rng, 5) < 3 ? PROT_READ : PROT_NONE;
+		if (rnd(&rng, 2)) {
+			from = 0;
+			to = MP_PAGES;
+		} else {
+			from = rnd(&rng, MP_PAGES);
+			to = from + 1 + rnd(&rng, MP_PAGES - from);
+		}
+		xmprotect((void *)mp_base, MP_PAGES * PAGE_SZ, RW);
+		xmadvise(page_at((void *)mp_base, 1), total * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+		for (p = 0; p < MP_PAGES; p++) {
+			atomic_store(&mp_rec[p], 0);
+			atomic_store(&mp_att[p], 0);
+		}
+		atomic_store(&mp_progress, 0);
+		atomic_store(&mp_acks, 0);
+		atomic_store(&mp_flipping, 0);
+		atomic_store(&mp_flipped, 0);
+		atomic_store(&mp_from, from);
+		atomic_store(&mp_to, to);
+		/* flip early in a third of the rounds, anywhere in the others */
+		target = rnd(&rng, 3) ? rnd(&rng, total) : rnd(&rng, 4);
+		atomic_fetch_add(&mp_gen, 1);
+		while (atomic_load(&mp_progress) < (int)target)
+			sched_yield();
+		atomic_store(&mp_flipping, 1);
+		xmprotect(page_at((void *)mp_base, from), (to - from) * PAGE_SZ, prot);
+		atomic_store(&mp_flipped, 1);
+		t0 = now_s();
+		while (atomic_load(&mp_acks) < MP_WRITERS) {
+			if (now_s() - t0 > 60)
+				violation("a writer's store did not complete within 60 s of the mprotect");
+			sched_yield();
+		}
+		/* every page in the range, touched or not, refuses writes */
+		for (p = from; p < to; p++)
+			mp_probe(p, prot, round);
+		/* a refused fault maps nothing */
+		for (p = from; p < to; p++)
+			if (p && !atomic_load(&mp_att[p]) && resident(page_at((void *)mp_base, p)))
+				violation("page %u at %p was never written successfully but is mapped after refused faults",
+					  p, (void *)page_at((void *)mp_base, p));
+		/* the pages outside the range still take writes */
+		for (p = 0; p < MP_PAGES; p++) {
+			vu64 *a = page_at((void *)mp_base, p);
+			uint64_t v;
+
+			if (p >= from && p < to)
+				continue;
+			if (try_load(a, &v) || try_store(a, v))
+				violation("page %u at %p, outside the mprotect()ed pages %u..%u, refused an access (si_code %d)",
+					  p, (void *)a, from, to - 1, seg_code);
+		}
+		if (prot == PROT_NONE)
+			xmprotect((void *)mp_base, MP_PAGES * PAGE_SZ, PROT_READ);
+		mp_check_contents();
+		atomic_fetch_add(&mp_rounds, 1);
+		if (prot == PROT_NONE)
+			atomic_fetch_add(&mp_rounds_none, 1);
+	}
+	atomic_store(&mp_stop, 1);
+	for (i = 0; i < MP_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	mp_summary("PASS");
+	return 0;
+}
+
+/* ================================================================= fork */
+
+#define FK_THREADS 2
+#define FK_TPAGES 128
+#define FK_PAGES (FK_THREADS * FK_TPAGES)
+#define FK_STABLE 16			/* written once before any fork */
+#define FK_WIPE 16			/* MADV_WIPEONFORK */
+#define FK_NOFORK 4			/* MADV_DONTFORK */
+#define FK_CHILD_WHO 0x80
+
+static char *fk_base, *fk_stable, *fk_wipe, *fk_nofork;
+static atomic_long fk_forks, fk_parent_checks, fk_parent_fresh;
+static atomic_long *fk_child_pages;	/* MAP_SHARED: the children count here */
+static uint64_t fk_snap[FK_PAGES][3];
+
+static void fk_summary(const char *verdict)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "torture fork: %s %.1f s: forks %ld child_pages_checked %ld parent_pages_checked %ld "
+		 "parent_fresh_pages %ld\n",
+		 verdict, now_s() - t_start, atomic_load(&fk_forks), atomic_load(fk_child_pages),
+		 atomic_load(&fk_parent_checks), atomic_load(&fk_parent_fresh));
+	put(1, buf);
+}
+
+struct fk_thread {
+	unsigned id;
+	uint64_t rng;
+	struct pstate ps[FK_PAGES];	/* only its own FK_TPAGES are used */
+};
+
+/* Parent threads: strict per-page owners, faulting fresh and existing pages. */
+static void *fk_parent_fn(void *arg)
+{
+	struct fk_thread *t = arg;
+	char name[32];
+	struct owned o = { name, fk_base, FK_PAGES, t->id + 1, 0, &t->rng, t->ps };
+	unsigned i, from, n, first = t->id * FK_TPAGES;
+
+	snprintf(name, sizeof(name), "parent thread %u", t->id);
+	while (!time_up()) {
+		unsigned op = rnd(&t->rng, 100);
+
+		from = rnd(&t->rng, FK_TPAGES);
+		n = 1 + rnd(&t->rng, 16);
+		if (from + n > FK_TPAGES)
+			n = FK_TPAGES - from;
+		from += first;
+		if (op < 25) {
+			owned_discard(&o, from, n, 1);
+			for (i = from; i < from + n; i++)
+				owned_fresh(&o, i);
+			atomic_fetch_add(&fk_parent_fresh, n);
+		} else if (op < 75) {
+			for (i = from; i < from + n; i++)
+				owned_write(&o, i);
+		} else {
+			for (i = from; i < from + n; i++)
+				owned_verify(&o, i);
+		}
+		atomic_fetch_add(&fk_parent_checks, n);
+	}
+	return NULL;
+}
+
+/* The child: a snapshot of the parent, then its own memory, never shared. */
+static void fk_child_check_snapshot(const char *when)
+{
+	unsigned p, k;
+
+	for (p = 0; p < FK_PAGES; p++) {
+		vu64 *a = page_at(fk_base, p);
+
+		for (k = 0; k < 3; k++)
+			if (a[pword(p, k)] != fk_snap[p][k])
+				violation("child %d: page %u at %p word %u changed from %#llx to %#llx %s: "
+					  "the parent's later write is visible in the child",
+					  getpid(), p, (void *)a, pword(p, k),
+					  (unsigned long long)fk_snap[p][k],
+					  (unsigned long long)a[pword(p, k)], when);
+	}
+}
+
+static void fk_child_verify_own(int pass)
+{
+	struct pstate ps = { (unsigned)getpid() & 0xffffff, PG_KNOWN };
+	char name[64];
+	unsigned p;
+
+	snprintf(name, sizeof(name), "child %d (pass %d)", getpid(), pass);
+	for (p = 0; p < FK_PAGES; p++)
+		page_verify(name, page_at(fk_base, p), p, FK_CHILD_WHO, &ps);
+	atomic_fetch_add(fk_child_pages, FK_PAGES);
+}
+
+static void __attribute__((noreturn)) fk_child(void)
+{
+	struct timespec ms = { 0, 1000000 };
+	unsigned p, k, w, seq = (unsigned)getpid() & 0xffffff;
+	struct pstate z = { 0, PG_ZERO };
+	uint64_t v;
+	char d[160];
+	int i;
+
+	summary_fn = NULL;
+	if (atomic_load(&dying))
+		_exit(0);	/* forked while the parent reports a violation */
+	if (!seq)
+		seq = 1;
+	/* 1. what the parent had: zero or the parent's patterns, nothing else */
+	for (p = 0; p < FK_PAGES; p++) {
+		vu64 *a = page_at(fk_base, p);
+
+		for (w = 0; w < WORDS; w++) {
+			v = a[w];
+			if (!v || (is_pword(p, w) && pat_ok(v, p, w) && pat_who(v) <= FK_THREADS))
+				continue;
+			violation("child %d: page %u at %p word %u holds %#llx right after fork (%s)",
+				  getpid(), p, (void *)a, w, (unsigned long long)v,
+				  describe(v, p, w, d, sizeof(d)));
+		}
+		for (k = 0; k < 3; k++)
+			fk_snap[p][k] = a[pword(p, k)];
+	}
+	for (p = 0; p < FK_STABLE; p++) {
+		struct pstate st = { 1, PG_KNOWN };
+
+		page_verify("child: stable range", page_at(fk_stable, p), p, 0x77, &st);
+	}
+	for (p = 0; p < FK_WIPE; p++)
+		page_verify("child: MADV_WIPEONFORK range", page_at(fk_wipe, p), p, 0x78, &z);
+	for (p = 0; p < FK_NOFORK; p++)
+		expect_inaccessible("child: MADV_DONTFORK range", page_at(fk_nofork, p));
+	/* 2. nothing the parent does now shows up here */
+	for (i = 0; i < 3; i++) {
+		nanosleep(&ms, NULL);
+		fk_child_check_snapshot("while the child slept");
+	}
+	/* 3. the child's own writes, fresh pages and COW breaks alike */
+	for (p = 0; p < FK_PAGES; p++)
+		page_fill(page_at(fk_base, p), p, FK_CHILD_WHO, seq);
+	for (i = 0; i < 3; i++) {
+		fk_child_verify_own(i);
+		nanosleep(&ms, NULL);
+	}
+	_exit(0);
+}
+
+static int cmd_fork(long seconds)
+{
+	static struct fk_thread ft[FK_THREADS];
+	struct pstate stable = { 1, PG_KNOWN }, wipe_ps[FK_WIPE];
+	unsigned wipe_seq = 0, i, p;
+	pthread_t th[FK_THREADS];
+	uint64_t rng = seed_for(2);
+	char *r;
+	int status;
+	pid_t pid;
+
+	fk_child_pages = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fk_child_pages == MAP_FAILED)
+		fatal("mmap shared counter: %s", strerror(errno));
+	r = reserve_cells(2);
+	fk_base = r;
+	fk_stable = r + FK_PAGES * PAGE_SZ + PAGE_SZ;	/* separate VMAs: gaps between */
+	fk_wipe = fk_stable + (FK_STABLE + 1) * PAGE_SZ;
+	fk_nofork = fk_wipe + (FK_WIPE + 1) * PAGE_SZ;
+	map_at(fk_base, FK_PAGES * PAGE_SZ, RW);
+	map_at(fk_stable, FK_STABLE * PAGE_SZ, RW);
+	map_at(fk_wipe, FK_WIPE * PAGE_SZ, RW);
+	map_at(fk_nofork, FK_NOFORK * PAGE_SZ, RW);
+	xmadvise(r, CELL_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	xmadvise(fk_wipe, FK_WIPE * PAGE_SZ, MADV_WIPEONFORK, "MADV_WIPEONFORK");
+	xmadvise(fk_nofork, FK_NOFORK * PAGE_SZ, MADV_DONTFORK, "MADV_DONTFORK");
+	for (p = 0; p < FK_STABLE; p++)
+		page_fill(page_at(fk_stable, p), p, 0x77, 1);
+	for (p = 0; p < FK_WIPE; p++)
+		page_write(page_at(fk_wipe, p), p, 0x78, &wipe_ps[p], &wipe_seq);
+	for (p = 0; p < FK_NOFORK; p++)
+		*page_at(fk_nofork, p) = 1;
+	summary_fn = fk_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	for (i = 0; i < FK_THREADS; i++) {
+		ft[i].id = i;
+		ft[i].rng = seed_for(20 + i);
+		th[i] = spawn(fk_parent_fn, &ft[i]);
+	}
+	while (!time_up()) {
+		pid = fork();
+		if (pid < 0)
+			fatal("fork: %s", strerror(errno));
+		if (!pid)
+			fk_child();
+		if (waitpid(pid, &status, 0) != pid)
+			fatal("waitpid: %s", strerror(errno));
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+			violation("child %d saw the parent's memory change or its own writes go (message above)",
+				  pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			violation("child %d ended with status %#x", pid, status);
+		atomic_fetch_add(&fk_forks, 1);
+		/* the parent keeps its own view of the special ranges */
+		for (p = 0; p < FK_STABLE; p++)
+			page_verify("parent: stable range", page_at(fk_stable, p), p, 0x77, &stable);
+		for (p = 0; p < FK_WIPE; p++) {
+			page_verify("parent: MADV_WIPEONFORK range", page_at(fk_wipe, p), p, 0x78,
+				    &wipe_ps[p]);
+			if (rnd(&rng, 4) == 0) {
+				xmadvise(page_at(fk_wipe, p), PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+				wipe_ps[p].st = PG_ZERO;
+				page_verify("parent: MADV_WIPEONFORK range", page_at(fk_wipe, p), p,
+					    0x78, &wipe_ps[p]);
+				page_write(page_at(fk_wipe, p), p, 0x78, &wipe_ps[p], &wipe_seq);
+			}
+		}
+		for (p = 0; p < FK_NOFORK; p++)
+			if (*page_at(fk_nofork, p) != 1)
+				violation("parent: MADV_DONTFORK page %u lost its data", p);
+	}
+	for (i = 0; i < FK_THREADS; i++)
+		pthread_join(th[i], NULL);
+	fk_summary("PASS");
+	return 0;
+}
+
+/* ================================================================= uffd */
+
+/*
+ * Each round has two phases. Race: the range is unregistered and empty, the
+ * threads fault it (zero pages, lockless ones included) while the main
+ * thread registers it (MISSING mode) and empties it again; once the
+ * threads finished the accesses they had in flight, no page may be mapped
+ * that the handler did not fill. Verify: the threads read and write every
+ * page; each must hold the handler's pattern for this round (a zero word:
+ * something else filled it) and the handler must have seen every page.
+ */
+#define UF_PAGES 256
+#define UF_THREADS 3
+#define UF_WHO 0x55
+
+static char *uf_base;
+static int uf_fd;
+static atomic_int uf_round, uf_phase, uf_go, uf_done, uf_stop, uf_registered, uf_progress;
+static atomic_int uf_seen[UF_PAGES];
+static atomic_long uf_faults, uf_eexist, uf_reads, uf_writes, uf_race_accesses;
+
+static void uf_summary(const char *verdict)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "torture uffd: %s %.1f s: rounds %d pages %d handler_faults %ld handler_eexist %ld "
+		 "reads %ld writes %ld accesses_racing_register %ld\n",
+		 verdict, now_s() - t_start, atomic_load(&uf_round), UF_PAGES,
+		 atomic_load(&uf_faults), atomic_load(&uf_eexist), atomic_load(&uf_reads),
+		 atomic_load(&uf_writes), atomic_load(&uf_race_accesses));
+	put(1, buf);
+}
+
+static void *uf_handler(void *arg)
+{
+	static uint64_t src[WORDS] __attribute__((aligned(4096)));
+	struct pollfd pfd = { uf_fd, POLLIN, 0 };
+	struct uffdio_copy cp;
+	struct uffd_msg msg;
+	unsigned long addr;
+	unsigned page, w;
+	int round;
+
+	(void)arg;
+	while (!atomic_load(&uf_stop)) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if (read(uf_fd, &msg, sizeof(msg)) != sizeof(msg)) {
+			if (errno == EAGAIN)
+				continue;
+			fatal("read(userfaultfd): %s", strerror(errno));
+		}
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			fatal("unexpected userfaultfd event %u", msg.event);
+		addr = msg.arg.pagefault.address & ~(PAGE_SZ - 1);
+		if (addr < (unsigned long)uf_base || addr >= (unsigned long)uf_base + UF_PAGES * PAGE_SZ)
+			violation("userfaultfd fault at %#lx, outside the registered range", addr);
+		page = (addr - (unsigned long)uf_base) / PAGE_SZ;
+		round = atomic_load(&uf_round);
+		for (w = 0; w < WORDS; w++)
+			src[w] = pat(UF_WHO, round, page, w);
+		atomic_store(&uf_seen[page], round);	/* before the copy wakes the faulter */
+		cp = (struct uffdio_copy){ .dst = addr, .src = (unsigned long)src, .len = PAGE_SZ };
+		if (ioctl(uf_fd, UFFDIO_COPY, &cp)) {
+			if (errno != EEXIST)
+				fatal("UFFDIO_COPY at %#lx: %s", addr, strerror(errno));
+			atomic_fetch_add(&uf_eexist, 1);
+		}
+		atomic_fetch_add(&uf_faults, 1);
+	}
+	return NULL;
+}
+
+static void uf_check_page(unsigned page, int round)
+{
+	vu64 *a = page_at(uf_base, page);
+	unsigned w, zeros = 0;
+	int bad = -1;
+
+	for (w = 0; w < WORDS; w++)
+		if (a[w] != pat(UF_WHO, round, page, w)) {
+			if (bad < 0)
+				bad = (int)w;
+			zeros += !a[w];
+		}
+	if (bad < 0)
+		return;
+	if (zeros)
+		violation("userfaultfd page %u at %p has %u zero words (round %d): it was filled by "
+			  "something other than the userfaultfd handler", page, (void *)a, zeros, round);
+	violation("userfaultfd page %u at %p word %d holds %#llx, the handler copied %#llx (round %d)",
+		  page, (void *)a, bad, (unsigned long long)a[bad],
+		  (unsigned long long)pat(UF_WHO, round, page, bad), round);
+}
+
+/* Read, or write the value the handler copies there anyway. */
+static void uf_access(uint64_t *rng, unsigned p, int round)
+{
+	if (rnd(rng, 2)) {
+		*page_at(uf_base, p) = pat(UF_WHO, round, p, 0);
+		atomic_fetch_add(&uf_writes, 1);
+	} else {
+		(void)*page_at(uf_base, p);
+		atomic_fetch_add(&uf_reads, 1);
+	}
+}
+
+static void *uf_toucher(void *arg)
+{
+	unsigned id = (unsigned)(long)arg, order[UF_PAGES], i, t;
+	uint64_t rng = seed_for(30 + id);
+	int go = 0, round;
+
+	for (;;) {
+		while (atomic_load(&uf_go) == go && !atomic_load(&uf_stop))
+			sched_yield();
+		if (atomic_load(&uf_stop))
+			return NULL;
+		go = atomic_load(&uf_go);
+		round = atomic_load(&uf_round);
+		for (i = 0; i < UF_PAGES; i++)
+			order[i] = i;
+		for (i = UF_PAGES - 1; i > 0; i--) {
+			unsigned j = rnd(&rng, i + 1);
+
+			t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		if (atomic_load(&uf_phase) == 1) {
+			for (i = 0; i < UF_PAGES && !atomic_load(&uf_registered); i++) {
+				uf_access(&rng, order[i], round);
+				atomic_fetch_add(&uf_race_accesses, 1);
+				atomic_fetch_add(&uf_progress, 1);
+			}
+			while (!atomic_load(&uf_registered))
+				sched_yield();
+		} else {
+			for (i = 0; i < UF_PAGES; i++) {
+				uf_access(&rng, order[i], round);
+				uf_check_page(order[i], round);
+			}
+		}
+		atomic_fetch_add(&uf_done, 1);
+	}
+}
+
+/* Start a phase of the touchers and wait until they all finished it. */
+static void uf_phase_run(int phase, int target)
+{
+	atomic_store(&uf_done, 0);
+	atomic_store(&uf_progress, 0);
+	atomic_store(&uf_phase, phase);
+	atomic_fetch_add(&uf_go, 1);
+	if (phase == 1) {
+		struct uffdio_register reg;
+
+		while (atomic_load(&uf_progress) < target)
+			sched_yield();
+		memset(&reg, 0, sizeof(reg));
+		reg.range.start = (unsigned long)uf_base;
+		reg.range.len = UF_PAGES * PAGE_SZ;
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+		if (ioctl(uf_fd, UFFDIO_REGISTER, &reg))
+			fatal("UFFDIO_REGISTER: %s", strerror(errno));
+		/* from here on, only the handler may fill a page */
+		xmadvise(uf_base, UF_PAGES * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+		atomic_store(&uf_registered, 1);
+	}
+	while (atomic_load(&uf_done) < UF_THREADS)
+		usleep(1000);
+}
+
+static int cmd_uffd(long seconds)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_range range;
+	pthread_t th[UF_THREADS], handler;
+	uint64_t rng = seed_for(3);
+	unsigned i, p;
+	int round;
+
+	uf_base = reserve_cells(1);
+	map_at(uf_base, UF_PAGES * PAGE_SZ, RW);
+	xmadvise(uf_base, UF_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	/* anon_vma and PTE table in place: a lockless path would be tempted */
+	for (p = 0; p < UF_PAGES; p++)
+		*page_at(uf_base, p) = 1;
+	uf_fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uf_fd < 0)
+		fatal("userfaultfd: %s (needs root or vm.unprivileged_userfaultfd=1)", strerror(errno));
+	if (ioctl(uf_fd, UFFDIO_API, &api))
+		fatal("UFFDIO_API: %s", strerror(errno));
+	summary_fn = uf_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	handler = spawn(uf_handler, NULL);
+	for (i = 0; i < UF_THREADS; i++)
+		th[i] = spawn(uf_toucher, (void *)(long)i);
+	for (round = 1; round <= 3 || !time_up(); round++) {
+		atomic_store(&uf_round, round);
+		range.start = (unsigned long)uf_base;
+		range.len = UF_PAGES * PAGE_SZ;
+		if (round > 1 && ioctl(uf_fd, UFFDIO_UNREGISTER, &range))
+			fatal("UFFDIO_UNREGISTER: %s", strerror(errno));
+		xmadvise(uf_base, UF_PAGES * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+		atomic_store(&uf_registered, 0);
+		uf_phase_run(1, rnd(&rng, 3) ? (int)rnd(&rng, UF_PAGES) : 0);
+		uf_phase_run(2, 0);
+		for (p = 0; p < UF_PAGES; p++)
+			if (atomic_load(&uf_seen[p]) != round)
+				violation("round %d: page %u at %p was read or written but the userfaultfd "
+					  "handler never saw a fault for it", round, p,
+					  (void *)page_at(uf_base, p));
+	}
+	atomic_store(&uf_stop, 1);
+	for (i = 0; i < UF_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_join(handler, NULL);
+	uf_summary("PASS");
+	return 0;
+}
+
+/* ================================================================ pkeys */
+
+#define PK_PAGES 64
+
+static char *pk_base;
+static int pk_key;
+static atomic_int pk_go, pk_done;
+static atomic_long pk_refused, pk_reads, pk_writes, pk_rounds;
+
+static void pk_summary(const char *verdict)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "torture pkeys: %s %.1f s: key %d refused_accesses %ld zero_reads %ld writes %ld "
+		 "threaded_rounds %ld\n",
+		 verdict, now_s() - t_start, pk_key, atomic_load(&pk_refused),
+		 atomic_load(&pk_reads), atomic_load(&pk_writes), atomic_load(&pk_rounds));
+	put(1, buf);
+}
+
+static void pk_set(unsigned rights)
+{
+	if (pkey_set(pk_key, rights))
+		fatal("pkey_set(%d, %u): %s", pk_key, rights, strerror(errno));
+}
+
+static const char *pk_rights(unsigned rights)
+{
+	return rights == PKEY_DISABLE_WRITE ? "PKEY_DISABLE_WRITE" :
+	       rights == PKEY_DISABLE_ACCESS ? "PKEY_DISABLE_ACCESS" : "no restriction";
+}
+
+/* The access must raise SIGSEGV with SEGV_PKUERR for our key, and map nothing new. */
+static void pk_expect_refused(unsigned page, int write, unsigned rights, int was_mapped)
+{
+	vu64 *a = page_at(pk_base, page);
+	uint64_t v;
+	int r;
+
+	pk_set(rights);
+	r = write ? try_store(a, 0xbad) : try_load(a, &v);
+	pk_set(0);	/* the signal frame reset PKRU; make it known again */
+	if (!r)
+		violation("%s of %s page %u at %p with %s succeeded", write ? "write" : "read",
+			  was_mapped ? "a mapped" : "a fresh", page, (void *)a, pk_rights(rights));
+	if (seg_code != SEGV_PKUERR || seg_addr != (void *)a || seg_pkey != pk_key)
+		violation("refused %s of page %u at %p with %s: si_code %d (want SEGV_PKUERR=%d), "
+			  "address %p, pkey %d (want %d)", write ? "write" : "read", page, (void *)a,
+			  pk_rights(rights), seg_code, SEGV_PKUERR, seg_addr, seg_pkey, pk_key);
+	if (!was_mapped && resident((void *)a))
+		violation("refused %s of fresh page %u at %p with %s mapped a page anyway",
+			  write ? "write" : "read", page, (void *)a, pk_rights(rights));
+	atomic_fetch_add(&pk_refused, 1);
+}
+
+static void pk_expect_zero_read(unsigned page, unsigned rights)
+{
+	struct pstate z = { 0, PG_ZERO };
+
+	pk_set(rights);
+	page_verify("pkey page", page_at(pk_base, page), page, 0, &z);
+	pk_set(0);
+	atomic_fetch_add(&pk_reads, 1);
+}
+
+/* A thread whose PKRU allows everything writes fresh pages 32..63. */
+static void *pk_thread(void *arg)
+{
+	unsigned p, seq = 0;
+	int go = 0;
+
+	(void)arg;
+	for (;;) {
+		while (atomic_load(&pk_go) == go)
+			sched_yield();
+		go = atomic_load(&pk_go);
+		if (go < 0)
+			return NULL;
+		pk_set(0);
+		for (p = PK_PAGES / 2; p < PK_PAGES; p++) {
+			struct pstate ps;
+
+			page_write(page_at(pk_base, p), p, 0x60, &ps, &seq);
+			atomic_fetch_add(&pk_writes, 1);
+		}
+		atomic_store(&pk_done, go);
+	}
+}
+
+static int cmd_pkeys(void)
+{
+	pthread_t th;
+	unsigned p, seq = 0;
+	int round;
+
+	t_start = now_s();
+	pk_key = pkey_alloc(0, 0);
+	if (pk_key < 0) {
+		printf("torture pkeys: skipped: no pkeys (pkey_alloc: %s)\n", strerror(errno));
+		return 0;
+	}
+	pk_base = reserve_cells(1);
+	map_at(pk_base, PK_PAGES * PAGE_SZ, RW);
+	xmadvise(pk_base, PK_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	for (p = 0; p < PK_PAGES; p++)
+		*page_at(pk_base, p) = 1;	/* anon_vma and the PTE table */
+	xmadvise(pk_base, PK_PAGES * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+	if (pkey_mprotect(pk_base, PK_PAGES * PAGE_SZ, RW, pk_key))
+		fatal("pkey_mprotect: %s", strerror(errno));
+	summary_fn = pk_summary;
+	/* write-disabled: fresh writes refused; reads see zero; then writes still refused */
+	for (p = 0; p < 16; p++)
+		pk_expect_refused(p, 1, PKEY_DISABLE_WRITE, 0);
+	for (p = 16; p < 32; p++) {
+		pk_expect_zero_read(p, PKEY_DISABLE_WRITE);
+		pk_expect_refused(p, 1, PKEY_DISABLE_WRITE, 1);
+	}
+	/* access-disabled: fresh and mapped pages refuse reads too */
+	for (p = 32; p < 48; p++)
+		pk_expect_refused(p, 0, PKEY_DISABLE_ACCESS, 0);
+	for (p = 16; p < 32; p++)
+		pk_expect_refused(p, 0, PKEY_DISABLE_ACCESS, 1);
+	/* PKRU is per thread: one thread may write while this one may not */
+	th = spawn(pk_thread, NULL);
+	for (round = 1; round <= 20; round++) {
+		xmadvise(pk_base, PK_PAGES * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+		atomic_store(&pk_go, round);
+		for (p = 0; p < PK_PAGES / 2; p++)
+			pk_expect_refused(p, 1, round % 2 ? PKEY_DISABLE_WRITE : PKEY_DISABLE_ACCESS, 0);
+		while (atomic_load(&pk_done) != round)
+			sched_yield();
+		for (p = 0; p < PK_PAGES / 2; p++)
+			if (resident(page_at(pk_base, p)))
+				violation("round %d: page %u at %p is mapped, but every access to it was refused",
+					  round, p, (void *)page_at(pk_base, p));
+		atomic_fetch_add(&pk_rounds, 1);
+	}
+	atomic_store(&pk_go, -1);
+	pthread_join(th, NULL);
+	/* no restriction: everything works */
+	pk_set(0);
+	xmadvise(pk_base, PK_PAGES * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+	for (p = 0; p < PK_PAGES; p++) {
+		struct pstate ps = { 0, PG_ZERO };
+
+		page_write(page_at(pk_base, p), p, 0x61, &ps, &seq);
+		page_verify("pkey page, no restriction", page_at(pk_base, p), p, 0x61, &ps);
+		atomic_fetch_add(&pk_writes, 1);
+	}
+	pkey_free(pk_key);
+	pk_summary("PASS");
+	return 0;
+}
+
+/* ================================================================ memcg */
+
+#define MC_THREADS 4
+
+static char mc_dir[600];
+static atomic_long mc_touched;
+static long mc_mib;
+
+static long read_long_file(const char *dir, const char *name)
+{
+	char path[700], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (!strncmp(buf, "max", 3))
+		return -2;
+	return strtol(buf, NULL, 10);
+}
+
+static void mc_find_cgroup(void)
+{
+	char buf[512];
+	ssize_t n;
+	int fd = open("/proc/self/cgroup", O_RDONLY);
+
+	if (fd < 0)
+		fatal("/proc/self/cgroup: %s", strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || strncmp(buf, "0::", 3))
+		fatal("not on the cgroup v2 hierarchy (/proc/self/cgroup)");
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	snprintf(mc_dir, sizeof(mc_dir), "/sys/fs/cgroup%s", buf + 3);
+}
+
+static void *mc_thread(void *arg)
+{
+	long len = (long)arg, i;
+	char *p = mmap(NULL, len, RW, ANON, -1, 0);
+
+	if (p == MAP_FAILED)
+		fatal("mmap %ld bytes: %s", len, strerror(errno));
+	xmadvise(p, len, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	for (i = 0; i < len; i += PAGE_SZ) {
+		*(vu64 *)(p + i) = pat(9, 1, (unsigned)(i / PAGE_SZ), 0);
+		atomic_fetch_add(&mc_touched, 1);
+	}
+	for (i = 0; i < len; i += PAGE_SZ)
+		if (*(vu64 *)(p + i) != pat(9, 1, (unsigned)(i / PAGE_SZ), 0))
+			violation("page at %p lost its data", (void *)(p + i));
+	return NULL;
+}
+
+static void mc_summary(const char *verdict)
+{
+	char buf[800];
+
+	snprintf(buf, sizeof(buf), "torture memcg: %s %.1f s: touched %ld MiB in %s\n", verdict,
+		 now_s() - t_start, atomic_load(&mc_touched) * (long)PAGE_SZ >> 20, mc_dir);
+	put(1, buf);
+}
+
+static int cmd_memcg(long max_mib, long touch_mib)
+{
+	long max, cur, need = touch_mib << 20;
+	pthread_t th[MC_THREADS];
+	int i;
+
+	mc_mib = touch_mib;
+	mc_find_cgroup();
+	max = read_long_file(mc_dir, "memory.max");
+	if (max != max_mib << 20)
+		fatal("run this in a cgroup whose memory.max is %ld MiB; %s/memory.max is %ld",
+		      max_mib, mc_dir, max);
+	summary_fn = mc_summary;
+	t_start = now_s();
+	printf("torture memcg: touching %ld MiB with %d threads in %s (memory.max %ld MiB)\n",
+	       touch_mib, MC_THREADS, mc_dir, max_mib);
+	fflush(stdout);
+	for (i = 0; i < MC_THREADS; i++)
+		th[i] = spawn(mc_thread, (void *)(need / MC_THREADS));
+	/*
+	 * memory.current may pass memory.max for an instant (the page counter
+	 * adds, then backs out a failed charge); memory.peak may not, and the
+	 * guest script checks it.
+	 */
+	for (i = 0; i < MC_THREADS; i++)
+		pthread_join(th[i], NULL);
+	if (touch_mib > max_mib)
+		violation("touched all %ld MiB in a cgroup limited to %ld MiB without an OOM kill: "
+			  "anonymous faults are not charged (memory.current %ld)",
+			  touch_mib, max_mib, read_long_file(mc_dir, "memory.current"));
+	cur = read_long_file(mc_dir, "memory.current");
+	if (cur < need)
+		violation("memory.current %ld < the %ld bytes of anonymous memory touched: faults not charged",
+			  cur, need);
+	mc_summary("PASS");
+	return 0;
+}
+
+/* ============================================================== account */
+
+static char acc_status[16384];
+
+/* RssAnon from /proc/self/status, in kB. */
+static long rss_anon_kb(void)
+{
+	ssize_t n;
+	char *s;
+	int fd = open("/proc/self/status", O_RDONLY);
+
+	if (fd < 0)
+		fatal("/proc/self/status: %s", strerror(errno));
+	n = read(fd, acc_status, sizeof(acc_status) - 1);
+	close(fd);
+	if (n <= 0)
+		fatal("read /proc/self/status: %s", strerror(errno));
+	acc_status[n] = 0;
+	s = strstr(acc_status, "RssAnon:");
+	if (!s)
+		fatal("no RssAnon in /proc/self/status");
+	return strtol(s + 8, NULL, 10);
+}
+
+/*
+ * 6.1 counts RSS per task and folds it into the mm every 64 faults, and
+ * whenever the task zaps a page table: MADV_DONTNEED of an empty page
+ * (its table exists) folds it without changing anything else.
+ */
+static char *acc_helper;
+
+static void sync_rss(void)
+{
+	xmadvise(acc_helper, PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
+}
+
+/* A software counter of this process's @config events; -1 if unavailable. */
+static int sw_counter(unsigned long long config)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = config;
+	return (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+static long long sw_read(int fd)
+{
+	long long v;
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		fatal("read perf counter: %s", strerror(errno));
+	return v;
+}
+
+static int cmd_account(long pages)
+{
+	int fd_min = sw_counter(PERF_COUNT_SW_PAGE_FAULTS_MIN);
+	int fd_all = sw_counter(PERF_COUNT_SW_PAGE_FAULTS);
+	long long min0, min1, all0, all1;
+	struct rusage r0, r1;
+	long rss0, rss1, i;
+	char *p;
+
+	t_start = now_s();
+	memset(acc_status, 0, sizeof(acc_status));
+	acc_helper = mmap(NULL, PAGE_SZ, RW, ANON, -1, 0);
+	p = mmap(NULL, pages * PAGE_SZ, RW, ANON, -1, 0);
+	if (acc_helper == MAP_FAILED || p == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	xmadvise(acc_helper, PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	xmadvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	*(vu64 *)acc_helper = 1;	/* its page table */
+	sync_rss();
+	rss0 = rss_anon_kb();
+	getrusage(RUSAGE_SELF, &r0);
+	min0 = sw_read(fd_min);
+	all0 = sw_read(fd_all);
+	for (i = 0; i < pages; i++)
+		*(vu64 *)(p + i * PAGE_SZ) = (uint64_t)i + 1;
+	min1 = sw_read(fd_min);
+	all1 = sw_read(fd_all);
+	getrusage(RUSAGE_SELF, &r1);
+	sync_rss();
+	rss1 = rss_anon_kb();
+	for (i = 0; i < pages; i++)
+		if (*(vu64 *)(p + i * PAGE_SZ) != (uint64_t)i + 1)
+			violation("page %ld at %p lost its data", i, (void *)(p + i * PAGE_SZ));
+	printf("torture account: pages %ld minflt %ld majflt %ld rss_anon_before_kb %ld "
+	       "rss_anon_after_kb %ld rss_anon_delta_kb %ld perf_minor_faults %lld perf_page_faults %lld\n",
+	       pages, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt, rss0, rss1,
+	       rss1 - rss0, fd_min < 0 ? -1 : min1 - min0, fd_all < 0 ? -1 : all1 - all0);
+	return 0;
+}
+
+/* ================================================================= main */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
+		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | account -p PAGES\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	long s = -1, m = -1, t = -1, p = -1;
+	char *end;
+	int c;
+
+	if (argc < 2)
+		usage();
+	sub = argv[1];
+	optind = 2;
+	while ((c = getopt(argc, argv, "s:m:t:p:")) != -1) {
+		long v;
+
+		if (c == '?')
+			usage();
+		v = strtol(optarg, &end, 10);
+		if (*end || v <= 0)
+			usage();
+		switch (c) {
+		case 's': s = v; break;
+		case 'm': m = v; break;
+		case 't': t = v; break;
+		case 'p': p = v; break;
+		}
+	}
+	if (optind != argc)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setup_signals();
+	if (!strcmp(sub, "integrity") && s > 0)
+		return cmd_integrity(s);
+	if (!strcmp(sub, "mprotect") && s > 0)
+		return cmd_mprotect(s);
+	if (!strcmp(sub, "fork") && s > 0)
+		return cmd_fork(s);
+	if (!strcmp(sub, "uffd"))
+		return cmd_uffd(s > 0 ? s : 5);
+	if (!strcmp(sub, "pkeys"))
+		return cmd_pkeys();
+	if (!strcmp(sub, "memcg") && m > 0 && t > 0)
+		return cmd_memcg(m, t);
+	if (!strcmp(sub, "account") && p > 0)
+		return cmd_account(p);
+	usage();
+}
