@@ -105,6 +105,18 @@ static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 	return res;
 }
 
+/* Why a fault on a PTE that is not empty needs the stock path. */
+static enum rcuf_stat rcuf_fault_pte_reason(pte_t pte, unsigned long error_code)
+{
+	if (!pte_present(pte))
+		return RCUF_STAT_FB_PTE_SWAP;		/* swap or migration entry */
+	if (pte_protnone(pte))
+		return RCUF_STAT_FB_PTE_NUMA;		/* NUMA hinting */
+	if ((error_code & X86_PF_WRITE) && !pte_write(pte))
+		return RCUF_STAT_FB_PTE_COW;		/* COW or reuse */
+	return RCUF_STAT_FB_PTE_PRESENT;
+}
+
 /*
  * The write epoch to speculate on: even, or odd if a writer holds the mm.
  * With writer_spin_ns set, wait a bounded time for a writer that is running
@@ -162,7 +174,7 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
 						       RCUF_STAT_LOCKLESS_SUCCESS;
 	if (!pte_none(pte))
-		return RCUF_STAT_FB_PTE_PRESENT;	/* COW, NUMA hint, swap... */
+		return rcuf_fault_pte_reason(pte, error_code);
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
