@@ -18,10 +18,10 @@ race() {
 	minflt=$(echo "$out" | awk '{ print $6 }')
 }
 
-# Every lockless attempt sleeps 20 ms before reading the page table, so the
+# Every lockless attempt sleeps 100 ms before reading the page table, so the
 # second thread's fault on a page always finds the first thread's stock
 # fault done. Without the module it finds nothing to do: no fault.
-load_module test_fault_delay_us=20000
+load_module test_fault_delay_us=100000
 race
 min0=$minflt pgf0=$pgf
 echo 1 > $D/enable
