@@ -173,8 +173,11 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	if (rcuf_pte_allows(pte, error_code))
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
 						       RCUF_STAT_LOCKLESS_SUCCESS;
-	if (!pte_none(pte))
-		return rcuf_fault_pte_reason(pte, error_code);
+	if (!pte_none(pte)) {
+		res = rcuf_fault_pte_reason(pte, error_code);
+		return res == RCUF_STAT_FB_PTE_COW ?
+		       rcuf_fault_broken_cow(m, addr, error_code) : res;
+	}
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;

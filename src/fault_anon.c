@@ -26,6 +26,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/coredump.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/mmu_context.h>
 #include <asm/trap_pf.h>
@@ -47,6 +48,18 @@ static unsigned int test_commit_delay_us;
 module_param(test_commit_delay_us, uint, 0600);
 MODULE_PARM_DESC(test_commit_delay_us,
 		 "testing only: sleep this long between checking the VMA and committing the PTE");
+
+/*
+ * Testing only: the classic COW bug (what made 6.4's lockless faults racing
+ * with fork corrupt Go builds: a page shared with a child written in
+ * place). In tasks named by the parameter only (the rest of the system must
+ * keep working), a write fault on a present read-only anonymous PTE just
+ * makes the PTE writable. The fork torture must catch it.
+ */
+static char *test_broken_cow;
+module_param(test_broken_cow, charp, 0400);
+MODULE_PARM_DESC(test_broken_cow,
+		 "testing only, UNSAFE: in tasks of this name, make read-only anonymous PTEs writable on write faults, without COW");
 
 static bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
 {
@@ -249,4 +262,54 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS && folio)
 		folio_put(folio);	/* uncharges too */
 	return res;
+}
+
+/* The broken build's "COW": under the PTE lock, mark the PTE writable. */
+static bool rcuf_anon_broken_cow_locked(struct mm_struct *mm, unsigned long addr)
+{
+	spinlock_t *ptl;
+	pmd_t *pmdp, pmd;
+	pte_t *ptep, pte;
+	bool done = false;
+
+	if (rcuf_pmd_find_irqs_off(mm, addr, &pmdp, &pmd) != RCUF_WALK_PTE)
+		return false;
+	ptl = pte_lockptr(mm, &pmd);
+	if (!spin_trylock(ptl))
+		return false;
+	ptep = pte_offset_map(&pmd, addr);
+	pte = ptep_get(ptep);
+	if (pte_present(pte) && !pte_write(pte) && !pte_special(pte) &&
+	    PageAnon(pte_page(pte))) {
+		set_pte_at(mm, addr, ptep, pte_mkwrite(pte_mkdirty(pte)));
+		done = true;
+	}
+	pte_unmap(ptep);
+	spin_unlock(ptl);
+	return done;
+}
+
+/**
+ * rcuf_fault_broken_cow() - testing only: the deliberately broken COW
+ * @m: the faulting mm's state
+ * @addr: the faulting address
+ * @error_code: the hardware error code
+ *
+ * Only with the test_broken_cow parameter, in tasks of that name.
+ *
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS if the PTE was made writable in place,
+ * else RCUF_STAT_FB_PTE_COW.
+ */
+enum rcuf_stat rcuf_fault_broken_cow(struct rcuf_mm *m, unsigned long addr,
+				     unsigned long error_code)
+{
+	bool done;
+
+	if (!test_broken_cow || !(error_code & X86_PF_WRITE) ||
+	    strcmp(current->comm, test_broken_cow))
+		return RCUF_STAT_FB_PTE_COW;
+	local_irq_disable();
+	done = rcuf_anon_broken_cow_locked(m->mm, addr & PAGE_MASK);
+	local_irq_enable();
+	return done ? RCUF_STAT_LOCKLESS_SUCCESS : RCUF_STAT_FB_PTE_COW;
 }

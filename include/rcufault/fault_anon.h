@@ -13,5 +13,7 @@ struct vm_area_struct;
 enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
 			       unsigned int seq);
+enum rcuf_stat rcuf_fault_broken_cow(struct rcuf_mm *m, unsigned long addr,
+				     unsigned long error_code);
 
 #endif /* _RCUFAULT_FAULT_ANON_H */

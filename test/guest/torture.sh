@@ -19,6 +19,13 @@
 #                        catch: later subcommands can crash the guest
 #                        kernel with the broken module (a stale VMA reaches
 #                        page_add_new_anon_rmap: BUG at mm/rmap.c).
+#   TORTURE_EXPECT_FAIL=cow
+#                        the same with a module that has the classic COW
+#                        bug (test_broken_cow=torture: in tasks named
+#                        torture, write faults on read-only anonymous PTEs
+#                        make them writable in place, so a page shared with
+#                        a fork child is written through): only fork runs,
+#                        and it must catch it.
 #   TORTURE_EXPECT_FAIL_ALL=1
 #                        with TORTURE_EXPECT_FAIL=1: run every subcommand
 #                        anyway, to see which ones catch the broken module.
@@ -45,7 +52,12 @@ if dmesg | grep -q 'heap alloc:on' && ! grep -q 'init_on_alloc=0' /proc/cmdline;
 	note "init_on_alloc is on: a page mapped without zeroing would still read zero here"
 fi
 
-if [ "$XF" = 1 ]; then
+if [ "$XF" = cow ]; then
+	note "expect-fail mode: the module makes read-only anonymous PTEs writable without COW"
+	modprobe rcufault enable=1 test_broken_cow=torture || fail "cannot load rcufault with test_broken_cow"
+	[ -d $D ] || fail "$D missing after load"
+	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+elif [ "$XF" = 1 ]; then
 	note "expect-fail mode: the module skips its write-epoch re-checks and sleeps 20 ms before each commit"
 	modprobe rcufault enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000 ||
 		fail "cannot load rcufault with test_skip_epoch_recheck/test_commit_delay_us (is fault_anon wired in?)"
@@ -87,7 +99,7 @@ judge() {
 	1) violations="$violations $1" ;;
 	*) errors="$errors $1(status $2)" ;;
 	esac
-	if [ "$XF" = 1 ] && [ -n "$violations" ] && [ "${TORTURE_EXPECT_FAIL_ALL:-0}" != 1 ]; then
+	if [ "$XF" != 0 ] && [ -n "$violations" ] && [ "${TORTURE_EXPECT_FAIL_ALL:-0}" != 1 ]; then
 		expect_fail_done
 	fi
 }
@@ -98,10 +110,10 @@ expect_fail_done() {
 	unload_module
 	[ -z "$errors" ] || note "could not run:$errors"
 	[ -n "$violations" ] ||
-		fail "the broken module (no epoch re-check, 20 ms commit delay) was not caught by any subcommand"
-	case " $violations " in
-	*" mprotect "*) ;;
-	*) note "mprotect did not catch it (expected to)" ;;
+		fail "the broken module ($XF) was not caught by any subcommand"
+	case "$XF $violations " in
+	"1 "*" mprotect "* | "cow "*" fork "*) ;;
+	*) note "not caught by the subcommand expected to catch it" ;;
 	esac
 	echo "PASS torture (expect-fail): the broken module was caught by:$violations"
 	exit 0
@@ -144,6 +156,11 @@ memcg() {
 	rmdir $cg || note "could not remove $cg"
 }
 
+if [ "$XF" = cow ]; then
+	run fork "$T" fork -s $S
+	judge fork $rc
+	expect_fail_done
+fi
 # mprotect first: it is the one the broken build must fail.
 run mprotect "$T" mprotect -s $S
 judge mprotect $rc
@@ -174,7 +191,7 @@ note "whole run: lockless_success $total of $(stat lockless_attempts) attempts" 
 [ "$total" = "$(stat sentinel_completions)" ] ||
 	fail "lockless_success $total != sentinel_completions $(stat sentinel_completions)"
 
-[ "$XF" = 1 ] && expect_fail_done
+[ "$XF" != 0 ] && expect_fail_done
 
 [ -z "$violations$errors" ] || fail "violations:${violations:- none}; could not run:${errors:- none}"
 for t in integrity mprotect fork; do
