@@ -43,7 +43,7 @@ function ratio(a, b) {
 }
 END {
 	up = ("upstream" in modes)
-	printf "%-14s %3s %-13s %26s %26s %26s %15s %15s", "workload", "thr", "metric",
+	printf "%-16s %3s %-14s %26s %26s %26s %15s %15s", "workload", "thr", "metric",
 	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
 	       "stock/off", "lockless/stock"
 	if (up)
@@ -53,7 +53,7 @@ END {
 		split(keys[k], p, SUBSEP)
 		delete med; delete lo; delete hi
 		c1 = cell(keys[k], "off"); c2 = cell(keys[k], "stock"); c3 = cell(keys[k], "lockless")
-		printf "%-14s %3s %-13s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
+		printf "%-16s %3s %-14s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
 		       ratio("stock", "off"), ratio("lockless", "stock")
 		if (up)
 			printf " %s %s", cell(keys[k], "upstream"), ratio("lockless", "upstream")
@@ -70,7 +70,7 @@ END {
 	}
 	for (w in wl) {
 		att = stat[w, "lockless_attempts"]
-		printf "  %-14s attempts %d, lockless %d (%.1f%%)", w, att, stat[w, "lockless_success"],
+		printf "  %-16s attempts %d, lockless %d (%.1f%%)", w, att, stat[w, "lockless_success"],
 		       att ? 100 * stat[w, "lockless_success"] / att : 0
 		for (s in stat) {
 			split(s, q, SUBSEP)
@@ -81,5 +81,5 @@ END {
 	}
 	print ""
 	print "Medians with [min-max] over rounds; n.d. = the two ranges overlap: no difference."
-	print "faults_per_s: higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
+	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
 }
