@@ -13,7 +13,8 @@ set logscale x 2
 plot dat using (strcol(1) eq "fault-threads" && strcol(3) eq "faults_per_s" ? $2 : 1/0):4 with linespoints title "off (no module)", \
      '' using (strcol(1) eq "fault-threads" && strcol(3) eq "faults_per_s" ? $2 : 1/0):5 with linespoints title "stock (enable=0)", \
      '' using (strcol(1) eq "fault-threads" && strcol(3) eq "faults_per_s" ? $2 : 1/0):6 with linespoints title "lockless (enable=1)", \
-     '' using (strcol(1) eq "fault-threads" && strcol(3) eq "faults_per_s" && $7 > 0 ? $2 : 1/0):7 with linespoints title "upstream 6.12"
+     '' using (strcol(1) eq "fault-threads" && strcol(3) eq "faults_per_s" && $7 > 0 ? $2 : 1/0):7 with linespoints title "upstream 6.12", \
+     '' using (strcol(1) eq "fault-procs" && strcol(3) eq "faults_per_s" ? $2 : 1/0):5 with linespoints dashtype 2 title "processes, stock (no shared mmap_lock)"
 unset logscale x
 set title "writer latency, 2 faulting threads + 1 writer (mixed)"
 set xlabel ""

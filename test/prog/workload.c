@@ -7,6 +7,9 @@
  *	each thread faults its own part of one shared mapping (write a
  *	pattern, verify it), then MADV_DONTNEED, ITERS times; no THP, so
  *	every page is one fault
+ *   workload procs  [-t PROCS] [-p PAGES] [-i ITERS]
+ *	the same in PROCS processes, each with its own mapping and mm: the
+ *	ceiling with no shared mmap_lock
  *   workload race   [-p PAGES]
  *	two threads fault the same fresh pages, the second just after the
  *	first: a test of faults that find the page already mapped
@@ -30,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,9 +209,48 @@ static void run_faults(int with_churn)
 	}
 }
 
+/* fault mode in @nr_threads processes; sums their counts through a pipe */
+static void run_procs(void)
+{
+	int fds[2], t, status;
+	long touched, errs;
+	char buf[64];
+	FILE *f;
+
+	if (pipe(fds))
+		die("pipe");
+	for (t = 0; t < nr_threads; t++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			nr_threads = 1;
+			run_faults(0);
+			snprintf(buf, sizeof(buf), "%ld %ld\n", atomic_load(&pages_touched),
+				 atomic_load(&errors));
+			if (write(fds[1], buf, strlen(buf)) < 0)
+				_exit(2);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (t = 0; t < nr_threads; t++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			atomic_fetch_add(&errors, 1);
+	}
+	f = fdopen(fds[0], "r");
+	while (f && fscanf(f, "%ld %ld", &touched, &errs) == 2) {
+		atomic_fetch_add(&pages_touched, touched);
+		atomic_fetch_add(&errors, errs);
+	}
+	if (f)
+		fclose(f);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload fault|race|churn|mixed [-t THREADS] [-p PAGES] [-i ITERS]\n");
+	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed [-t THREADS] [-p PAGES] [-i ITERS]\n");
 	exit(2);
 }
 
@@ -236,6 +279,8 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	if (!strcmp(mode, "fault"))
 		run_faults(0);
+	else if (!strcmp(mode, "procs"))
+		run_procs();
 	else if (!strcmp(mode, "mixed"))
 		run_faults(1);
 	else if (!strcmp(mode, "race"))
