@@ -162,6 +162,10 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 
 	if (seq & 1)
 		return RCUF_STAT_FB_WRITER_ACTIVE;
+	/* A write to a present PTE is COW or reuse: not ours, skip the walk. */
+	if ((error_code & (X86_PF_WRITE | X86_PF_PROT)) ==
+	    (X86_PF_WRITE | X86_PF_PROT))
+		return rcuf_fault_broken_cow(m, addr, error_code);
 	switch (rcuf_pte_read_lockless(m->mm, addr, &pte)) {
 	case RCUF_WALK_PTE:
 		break;
@@ -173,11 +177,8 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	if (rcuf_pte_allows(pte, error_code))
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
 						       RCUF_STAT_LOCKLESS_SUCCESS;
-	if (!pte_none(pte)) {
-		res = rcuf_fault_pte_reason(pte, error_code);
-		return res == RCUF_STAT_FB_PTE_COW ?
-		       rcuf_fault_broken_cow(m, addr, error_code) : res;
-	}
+	if (!pte_none(pte))
+		return rcuf_fault_pte_reason(pte, error_code);
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
