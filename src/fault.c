@@ -190,25 +190,19 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
  * @mm: the faulting mm
  * @addr: the faulting address
  * @regs: the fault's registers
- * @mp: set to @mm's state, or NULL: the stock path refreshes it. The state
- *	lives until the mm's last drop, and the caller is its task.
  *
  * Context: process, from the lock_mm_and_find_vma() hook; may sleep.
  * Return: the sentinel VMA if the fault is resolved, NULL to take the stock
  * path. Either way the outcome is counted.
  */
 struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
-				      struct pt_regs *regs, struct rcuf_mm **mp)
+				      struct pt_regs *regs)
 {
 	unsigned long error_code;
 	enum rcuf_stat res;
 	struct rcuf_mm *m;
 
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_ATTEMPTS);
-	rcu_read_lock();
-	m = rcuf_mm_find(mm);
-	rcu_read_unlock();
-	*mp = m;
 	if (mm != current->mm) {
 		res = RCUF_STAT_FB_FOREIGN_MM;
 	} else if (!rcuf_fault_error_code(addr, regs, &error_code)) {
@@ -218,6 +212,10 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	} else {
 		if (unlikely(test_fault_delay_us))
 			usleep_range(test_fault_delay_us, test_fault_delay_us + 10);
+		/* The state lives until the mm's last drop: we are its task. */
+		rcu_read_lock();
+		m = rcuf_mm_find(mm);
+		rcu_read_unlock();
 		res = m ? rcuf_fault_try_mm(m, addr, error_code) :
 			  RCUF_STAT_FB_UNTRACKED_MM;
 	}

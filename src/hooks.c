@@ -68,14 +68,13 @@ static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 							unsigned long addr,
 							struct pt_regs *regs)
 {
-	struct rcuf_mm *m;
-	struct vm_area_struct *vma = rcuf_fault_try(mm, addr, regs, &m);
+	struct vm_area_struct *vma = rcuf_fault_try(mm, addr, regs);
 
 	if (vma)	/* the sentinel keeps the reference */
 		return vma;
 	vma = rcuf_sym.lock_mm_and_find_vma(mm, addr, regs);
 	if (vma)	/* mmap_lock is held for read */
-		rcuf_shadow_fault_refresh(m, vma);
+		rcuf_shadow_fault_refresh(mm, vma);
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return vma;
 }

@@ -260,26 +260,28 @@ static void rcuf_shadow_populate(struct rcuf_mm *m, struct mm_struct *mm,
 
 /**
  * rcuf_shadow_fault_refresh() - bring the shadow tree up to date for a fault
- * @m: the state of the faulting mm (current->mm), or NULL if it has none
- * @vma: the VMA lock_mm_and_find_vma() found; the mm's mmap_lock is held
+ * @mm: the faulting mm, current->mm
+ * @vma: the VMA lock_mm_and_find_vma() found; @mm's mmap_lock is held
  *
  * Populates the tree if it is empty, else makes @vma's record exact if it
  * is missing or stale. Does nothing while the write epoch is odd (the read
  * lock may be the downgraded end of a write section) or for an untracked mm.
- * The state stays valid throughout: the caller holds a reference on the mm
+ * The state stays valid throughout: the caller holds a reference on @mm
  * (its own mm) and runs inside the unload accounting of src/hooks.c.
  *
  * Context: process, may sleep (only to reschedule while populating).
  */
-void rcuf_shadow_fault_refresh(struct rcuf_mm *m, struct vm_area_struct *vma)
+void rcuf_shadow_fault_refresh(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct rcuf_shadow_vma *r;
 	unsigned int epoch;
+	struct rcuf_mm *m;
 	bool changed;
 
-	if (!m)
-		return;
 	rcu_read_lock();
+	m = rcuf_mm_find(mm);
+	if (!m)
+		goto out;
 	epoch = rcuf_mm_epoch_begin(m);
 	if (epoch & 1) {
 		rcuf_stat_inc(RCUF_STAT_SHADOW_SKIP_WRITER);
@@ -287,7 +289,7 @@ void rcuf_shadow_fault_refresh(struct rcuf_mm *m, struct vm_area_struct *vma)
 	}
 	if (READ_ONCE(m->fill) == RCUF_SHADOW_EMPTY) {
 		rcu_read_unlock();
-		rcuf_shadow_populate(m, m->mm, epoch);
+		rcuf_shadow_populate(m, mm, epoch);
 		return;
 	}
 	r = rcuf_btree_lookup(&m->tree, vma->vm_start, NULL, NULL);

@@ -8,7 +8,6 @@
 #include <linux/mm_types.h>
 
 struct pt_regs;
-struct rcuf_mm;
 
 extern struct vm_area_struct rcuf_sentinel_vma;
 
@@ -25,7 +24,7 @@ static inline bool rcuf_is_sentinel(const struct vm_area_struct *vma)
 
 void rcuf_fault_init(void);
 struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
-				      struct pt_regs *regs, struct rcuf_mm **mp);
+				      struct pt_regs *regs);
 void rcuf_fault_account(unsigned long addr, struct pt_regs *regs);
 
 #endif /* _RCUFAULT_FAULT_H */
