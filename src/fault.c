@@ -4,9 +4,11 @@
  *
  * What it serves: a fault whose PTE another thread already made valid for
  * this very access needs no work (the access is retried); a missing PTE in
- * an existing PTE table of a private anonymous VMA whose shadow record is
- * current is filled by rcuf_fault_anon(). Anything else falls back to the
- * stock path, counted by reason.
+ * an existing PTE table of a VMA whose shadow record is current is filled
+ * by rcuf_fault_anon() (private anonymous) or rcuf_fault_file() (read of a
+ * page-cache file; its I/O is done holding a file reference only, then the
+ * attempt is retried). Anything else falls back to the stock path, counted
+ * by reason.
  *
  * A handled fault is reported to do_user_addr_fault() as the sentinel VMA;
  * its hook on handle_mm_fault() answers VM_FAULT_COMPLETED for it, so no
@@ -30,13 +32,14 @@
 #include "rcufault/fault.h"
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_entry.h"
+#include "rcufault/fault_file.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
 
-struct vm_area_struct rcuf_sentinel_vma;
+struct vm_area_struct rcuf_sentinel_vma, rcuf_sentinel_major_vma;
 
 /* mm/memory.c's TASK_RSS_EVENTS_THRESH: fold cached RSS every 64 faults */
 #define RCUF_TASK_RSS_EVENTS_THRESH 64
@@ -61,6 +64,7 @@ void rcuf_fault_init(void)
 	rcuf_sentinel_vma.vm_flags = VM_READ | VM_WRITE | VM_EXEC |
 				     VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	rcuf_sentinel_vma.vm_mm = NULL;	/* foreign: no pkey check */
+	rcuf_sentinel_major_vma = rcuf_sentinel_vma;
 }
 
 /* Error codes whose access_error() verdict does not depend on the VMA. */
@@ -82,11 +86,16 @@ static bool rcuf_pte_allows(pte_t pte, unsigned long error_code)
 
 /*
  * The VMA the shadow tree holds for @addr, if its record is current at
- * epoch @seq (refreshed under mmap_lock with no writer since).
+ * epoch @seq (refreshed under mmap_lock with no writer since), and whether
+ * it maps a file. A VMA is freed only after a grace period that starts once
+ * its record has left the tree, so finding the record under RCU makes the
+ * VMA safe to read in the same section (its contents are only trusted once
+ * the epoch is re-checked).
  */
 static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 					    unsigned long addr, unsigned int seq,
-					    struct vm_area_struct **vma)
+					    struct vm_area_struct **vma,
+					    bool *file)
 {
 	struct rcuf_shadow_vma *r;
 	enum rcuf_stat res;
@@ -99,6 +108,7 @@ static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 		res = RCUF_STAT_FB_SHADOW_STALE;
 	} else {
 		*vma = READ_ONCE(r->vma);
+		*file = READ_ONCE((*vma)->vm_file);
 		res = RCUF_STAT_LOCKLESS_SUCCESS;
 	}
 	rcu_read_unlock();
@@ -158,6 +168,7 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	unsigned int seq = rcuf_fault_epoch(m);
 	struct vm_area_struct *vma;
 	enum rcuf_stat res;
+	bool file;
 	pte_t pte;
 
 	if (seq & 1)
@@ -179,10 +190,30 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 						       RCUF_STAT_LOCKLESS_SUCCESS;
 	if (!pte_none(pte))
 		return rcuf_fault_pte_reason(pte, error_code);
-	res = rcuf_fault_shadow_vma(m, addr, seq, &vma);
+	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
+	if (file)
+		return rcuf_fault_file(m, vma, addr, error_code, seq);
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);
+}
+
+/*
+ * The attempt, and once more after I/O done with no lock held (the I/O
+ * makes it a major fault, reported through the major sentinel).
+ */
+static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
+					unsigned long error_code, bool *major)
+{
+	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code);
+
+	if (res != RCUF_STAT_FILE_IO_UNLOCKED)
+		return res;
+	rcuf_stat_inc(RCUF_STAT_FILE_IO_UNLOCKED);
+	*major = true;
+	res = rcuf_fault_try_mm(m, addr, error_code);
+	/* Still missing (reclaimed, or a new readahead mark): give up. */
+	return res == RCUF_STAT_FILE_IO_UNLOCKED ? RCUF_STAT_FB_FILE_IO_FAILED : res;
 }
 
 /**
@@ -199,6 +230,7 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 				      struct pt_regs *regs)
 {
 	unsigned long error_code;
+	bool major = false;
 	enum rcuf_stat res;
 	struct rcuf_mm *m;
 
@@ -216,42 +248,62 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 		rcu_read_lock();
 		m = rcuf_mm_find(mm);
 		rcu_read_unlock();
-		res = m ? rcuf_fault_try_mm(m, addr, error_code) :
+		res = m ? rcuf_fault_try_io(m, addr, error_code, &major) :
 			  RCUF_STAT_FB_UNTRACKED_MM;
 	}
 	rcuf_stat_inc(res);
-	return res == RCUF_STAT_LOCKLESS_SUCCESS ? &rcuf_sentinel_vma : NULL;
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return NULL;
+	if (!major)
+		return &rcuf_sentinel_vma;
+	rcuf_stat_inc(RCUF_STAT_LOCKLESS_MAJOR);
+	return &rcuf_sentinel_major_vma;
+}
+
+/* count_vm_event() and count_memcg_event_mm() for current->mm */
+static void rcuf_fault_count_event(enum vm_event_item event)
+{
+	struct mem_cgroup *memcg;
+	unsigned long flags;
+
+	count_vm_event(event);
+	if (mem_cgroup_disabled())
+		return;
+	rcu_read_lock();
+	memcg = mem_cgroup_from_task(rcu_dereference(current->mm->owner));
+	if (likely(memcg)) {
+		local_irq_save(flags);
+		rcuf_sym.__count_memcg_events(memcg, event, 1);
+		local_irq_restore(flags);
+	}
+	rcu_read_unlock();
 }
 
 /**
  * rcuf_fault_account() - account a fault completed without the stock path
  * @addr: the faulting address
  * @regs: the fault's registers
+ * @major: the fault waited for I/O
  *
- * Does what handle_mm_fault() and mm_account_fault() do for a minor fault:
- * the PGFAULT vm and memcg events, the task's min_flt, its cached RSS fold
- * and the perf software event, so that counters read the same with and
- * without rcufault.
+ * Does what handle_mm_fault(), filemap_fault() and mm_account_fault() do:
+ * the PGFAULT (and PGMAJFAULT) vm and memcg events, the task's min_flt or
+ * maj_flt, its cached RSS fold and the perf software event, so that
+ * counters read the same with and without rcufault.
  */
-void rcuf_fault_account(unsigned long addr, struct pt_regs *regs)
+void rcuf_fault_account(unsigned long addr, struct pt_regs *regs, bool major)
 {
-	struct mem_cgroup *memcg;
-	unsigned long flags;
+	u32 event = major ? PERF_COUNT_SW_PAGE_FAULTS_MAJ :
+			    PERF_COUNT_SW_PAGE_FAULTS_MIN;
 
-	count_vm_event(PGFAULT);
-	if (!mem_cgroup_disabled()) {	/* count_memcg_event_mm() */
-		rcu_read_lock();
-		memcg = mem_cgroup_from_task(rcu_dereference(current->mm->owner));
-		if (likely(memcg)) {
-			local_irq_save(flags);
-			rcuf_sym.__count_memcg_events(memcg, PGFAULT, 1);
-			local_irq_restore(flags);
-		}
-		rcu_read_unlock();
+	rcuf_fault_count_event(PGFAULT);
+	if (major) {
+		rcuf_fault_count_event(PGMAJFAULT);
+		current->maj_flt++;
+	} else {
+		current->min_flt++;
 	}
-	current->min_flt++;
 	if (current->rss_stat.events++ > RCUF_TASK_RSS_EVENTS_THRESH)
 		rcuf_sym.sync_mm_rss(current->mm);	/* check_sync_rss_stat() */
-	if (static_key_enabled(&rcuf_sym.perf_swevent_enabled[PERF_COUNT_SW_PAGE_FAULTS_MIN]))
-		rcuf_sym.__perf_sw_event(PERF_COUNT_SW_PAGE_FAULTS_MIN, 1, regs, addr);
+	if (static_key_enabled(&rcuf_sym.perf_swevent_enabled[event]))
+		rcuf_sym.__perf_sw_event(event, 1, regs, addr);
 }

@@ -10,10 +10,10 @@
  *    epoch means no writer has touched it.
  * 2. Outside RCU, prepare: a zeroed, memcg-charged page for a write, the
  *    zero page for a read. Nothing is visible yet.
- * 3. With local interrupts off (page tables cannot be freed under us), walk
- *    to the PMD, require an existing PTE table, trylock its PTE lock and
- *    re-check the PMD, the epoch and pte_none() under it. Only then commit:
- *    RSS, rmap, LRU (mlock included), set_pte_at().
+ * 3. Lock the PTE table validated against the epoch (pte_lock.c), re-check
+ *    pte_none() under the lock, and only then commit: RSS, rmap, LRU,
+ *    set_pte_at(). VM_LOCKED VMAs fall back: mlock's LRU batch would turn
+ *    interrupts back on under the PTE lock.
  * Any failure undoes step 2 and falls back to the stock path, counted.
  */
 #include <linux/gfp.h>
@@ -24,16 +24,16 @@
 #include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/coredump.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/userfaultfd_k.h>
-#include <asm/mmu_context.h>
 #include <asm/trap_pf.h>
 #include "rcufault/fault_anon.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
+#include "rcufault/pte_lock.h"
 #include "rcufault/symbols.h"
+#include "rcufault/vma_access.h"
 
 /*
  * Testing only: a deliberately broken build, to prove the torture tests
@@ -85,22 +85,6 @@ struct rcuf_anon_fault {
 			       VM_MIXEDMAP | VM_UFFD_MISSING | VM_UFFD_WP | \
 			       VM_UFFD_MINOR)
 
-/* access_error() for this VMA and error code, protection keys included. */
-static bool rcuf_anon_access_ok(struct vm_area_struct *vma, unsigned long flags,
-				unsigned long error_code)
-{
-	bool write = error_code & X86_PF_WRITE;
-	bool exec = error_code & X86_PF_INSTR;
-
-	if (!arch_vma_access_permitted(vma, write, exec, false))
-		return false;
-	if (write)
-		return flags & VM_WRITE;
-	if (exec)
-		return flags & VM_EXEC;
-	return flags & (VM_READ | VM_WRITE | VM_EXEC);
-}
-
 /* Step 1. Context: RCU read side. */
 static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
 				      unsigned long addr,
@@ -111,7 +95,7 @@ static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
 
 	if (addr < READ_ONCE(vma->vm_start) || addr >= READ_ONCE(vma->vm_end))
 		return RCUF_STAT_FB_VMA_RANGE;
-	if (!rcuf_anon_access_ok(vma, flags, error_code))
+	if (!rcuf_vma_access_ok(vma, flags, error_code))
 		return RCUF_STAT_FB_ACCESS;
 	if (READ_ONCE(vma->vm_ops) || READ_ONCE(vma->vm_file) ||
 	    (flags & RCUF_ANON_UNSUPPORTED) ||
@@ -119,6 +103,8 @@ static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_KIND;
 	if (!READ_ONCE(vma->anon_vma) || vma_policy(vma))
 		return RCUF_STAT_FB_VMA_SETUP;
+	if (flags & VM_LOCKED)
+		return RCUF_STAT_FB_VMA_MLOCKED;
 	af->vma = vma;
 	af->prot = READ_ONCE(vma->vm_page_prot);
 	af->writable = flags & VM_WRITE;
@@ -175,39 +161,18 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 					struct rcuf_anon_fault *af,
 					struct folio *folio, unsigned long addr)
 {
-	struct mm_struct *mm = current->mm;
 	pte_t entry = rcuf_anon_entry(af, folio, addr);
-	enum rcuf_walk_result walk;
+	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
-	spinlock_t *ptl;
-	pmd_t *pmdp, pmd;
-	pte_t *ptep;
 
-	local_irq_disable();
-	walk = rcuf_pmd_find_irqs_off(mm, addr, &pmdp, &pmd);
-	if (walk != RCUF_WALK_PTE) {
-		local_irq_enable();
-		return walk == RCUF_WALK_NO_TABLE ? RCUF_STAT_FB_NO_PTE_TABLE :
-						    RCUF_STAT_FB_PGTABLE;
-	}
-	ptl = pte_lockptr(mm, &pmd);
-	if (!spin_trylock(ptl)) {
-		local_irq_enable();
-		return RCUF_STAT_FB_PTL_BUSY;
-	}
-	ptep = pte_offset_map(&pmd, addr);
-	if (!pmd_same(READ_ONCE(*pmdp), pmd) || rcuf_anon_epoch_changed(m, seq) ||
-	    test_bit(MMF_UNSTABLE, &mm->flags))
-		res = RCUF_STAT_FB_EPOCH_CHANGED;
-	else if (!pte_none(ptep_get(ptep)))
-		res = RCUF_STAT_FB_RACED;	/* someone else mapped it */
+	res = rcuf_pte_lock_at_epoch(m, seq, !test_skip_epoch_recheck, addr, &pl);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (pte_none(ptep_get(pl.ptep)))
+		rcuf_anon_commit(af, folio, addr, pl.ptep, entry);
 	else
-		res = RCUF_STAT_LOCKLESS_SUCCESS;
-	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
-		rcuf_anon_commit(af, folio, addr, ptep, entry);
-	pte_unmap(ptep);
-	spin_unlock(ptl);
-	local_irq_enable();
+		res = RCUF_STAT_FB_RACED;	/* someone else mapped it */
+	rcuf_pte_unlock(&pl);
 	return res;
 }
 

@@ -84,7 +84,7 @@ static vm_fault_t rcuf_handle_mm_fault_completed(struct vm_area_struct *vma,
 						 unsigned int flags,
 						 struct pt_regs *regs)
 {
-	rcuf_fault_account(addr, regs);
+	rcuf_fault_account(addr, regs, vma == &rcuf_sentinel_major_vma);
 	rcuf_stat_inc(RCUF_STAT_SENTINEL_COMPLETIONS);
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return VM_FAULT_COMPLETED;

@@ -36,6 +36,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(page_add_new_anon_rmap),
 	RCUF_SYM(lru_cache_add_inactive_or_unevictable),
 	RCUF_SYM(sync_mm_rss),
+	RCUF_SYM(page_add_file_rmap),
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

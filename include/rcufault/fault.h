@@ -9,22 +9,24 @@
 
 struct pt_regs;
 
-extern struct vm_area_struct rcuf_sentinel_vma;
+extern struct vm_area_struct rcuf_sentinel_vma, rcuf_sentinel_major_vma;
 
 /**
  * rcuf_is_sentinel() - is @vma the VMA rcufault returns for a handled fault?
  * @vma: a VMA pointer passed to handle_mm_fault()
  *
- * Return: true for the sentinel.
+ * There are two: the major one reports a fault that waited for I/O.
+ *
+ * Return: true for a sentinel.
  */
 static inline bool rcuf_is_sentinel(const struct vm_area_struct *vma)
 {
-	return vma == &rcuf_sentinel_vma;
+	return vma == &rcuf_sentinel_vma || vma == &rcuf_sentinel_major_vma;
 }
 
 void rcuf_fault_init(void);
 struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 				      struct pt_regs *regs);
-void rcuf_fault_account(unsigned long addr, struct pt_regs *regs);
+void rcuf_fault_account(unsigned long addr, struct pt_regs *regs, bool major);
 
 #endif /* _RCUFAULT_FAULT_H */

@@ -32,6 +32,7 @@ struct vm_area_struct;
  * @page_add_new_anon_rmap: rmap of a new anonymous page
  * @lru_cache_add_inactive_or_unevictable: LRU (and mlock) of a new page
  * @sync_mm_rss: fold a task's cached RSS counts into its mm
+ * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -55,6 +56,8 @@ struct rcuf_symbols {
 	void (*lru_cache_add_inactive_or_unevictable)(struct page *page,
 						      struct vm_area_struct *vma);
 	void (*sync_mm_rss)(struct mm_struct *mm);
+	void (*page_add_file_rmap)(struct page *page, struct vm_area_struct *vma,
+				   bool compound);
 };
 
 extern struct rcuf_symbols rcuf_sym;

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A read or exec fault on a missing PTE of a file-backed VMA, served
+ * without mmap_lock, and the I/O such a fault needs, done holding no lock.
+ *
+ * Page-cache hit. Which page a file VMA maps at an offset is the page
+ * cache's uptodate folio there whenever the VMA's map_pages is
+ * filemap_map_pages(): 6.1's fault-around maps such folios without calling
+ * ->fault, and so do we. Under RCU, at the write epoch the shadow record
+ * was current at, check the VMA as access_error() would, look the folio up
+ * and trylock it; check it is still in this mapping, uptodate, small and
+ * below EOF (the checks filemap_map_pages() makes, which keep truncation
+ * and hole punching out: both lock the folio and unmap it after clearing
+ * ->mapping). Then lock the PTE table validated against the epoch
+ * (pte_lock.c) and map it, plus the uptodate neighbours of the
+ * fault-around window whose PTEs are empty, as 6.1 would.
+ *
+ * Miss (refcount on I/O). When the folio is missing, locked by I/O in
+ * flight, or marked for readahead, take a reference on the VMA's file
+ * under RCU while the epoch still vouches for the VMA (get_file_rcu(): the
+ * file may be on its way out; its memory is RCU-freed), leave RCU, do
+ * 6.1's mmap readahead (read-around, sequential or none, as the VMA's
+ * madvise hints ask) and wait for the folio with no lock held, drop the
+ * reference and let the caller retry from the shadow lookup. Only mappings
+ * whose ->fault is filemap_fault(), or ext4's wrapper of it (which adds
+ * the invalidate lock that readahead takes anyway), get this; other misses
+ * fall back to the stock path.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/pagemap.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/rmap.h>
+#include <linux/userfaultfd_k.h>
+#include <asm/trap_pf.h>
+#include "rcufault/fault_file.h"
+#include "rcufault/mm_state.h"
+#include "rcufault/pte_lock.h"
+#include "rcufault/symbols.h"
+#include "rcufault/vma_access.h"
+
+static unsigned int fault_around_pages = 16;
+module_param(fault_around_pages, uint, 0600);
+MODULE_PARM_DESC(fault_around_pages,
+		 "map up to this many cached pages around a lockless file fault (6.1's default: 16; 1: only the faulting page)");
+
+/* mm/filemap.c's MMAP_LOTSAMISS: stop read-around after this many misses */
+#define RCUF_MMAP_LOTSAMISS 100
+
+/**
+ * struct rcuf_file_fault - what the fault needs, copied under RCU
+ * @vma: the VMA (valid while the epoch is unchanged, under RCU)
+ * @file: its file
+ * @mapping: the file's page cache
+ * @index: the page index of the faulting address in the file
+ * @addr: the faulting address, page aligned
+ * @around_start: first address of the fault-around window
+ * @around_end: end of the window (within the VMA and the PTE table)
+ * @prot: the VMA's vm_page_prot
+ * @vm_flags: its vm_flags
+ * @io_ok: a miss may be served by readahead with no lock held
+ */
+struct rcuf_file_fault {
+	struct vm_area_struct *vma;
+	struct file *file;
+	struct address_space *mapping;
+	pgoff_t index;
+	unsigned long addr;
+	unsigned long around_start;
+	unsigned long around_end;
+	pgprot_t prot;
+	unsigned long vm_flags;
+	bool io_ok;
+};
+
+/* The VMA flags that make a file VMA need the stock fault path. */
+#define RCUF_FILE_UNSUPPORTED (VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP | \
+			       VM_UFFD_MISSING | VM_UFFD_WP | VM_UFFD_MINOR | \
+			       VM_HUGEPAGE)
+
+/* Is a miss on this VMA's file one our readahead serves as ->fault would? */
+static bool rcuf_file_io_ok(const struct vm_operations_struct *ops,
+			    struct file *file)
+{
+	const struct address_space_operations *aops = file->f_mapping->a_ops;
+
+	if (!aops->read_folio && !aops->readahead)
+		return false;
+	if (ops->fault == filemap_fault)
+		return true;
+	return !strcmp(file_inode(file)->i_sb->s_type->name, "ext4");
+}
+
+/* The fault-around window: aligned, inside the VMA and the PTE table. */
+static void rcuf_file_window(struct rcuf_file_fault *ff, unsigned long vm_start,
+			     unsigned long vm_end)
+{
+	unsigned int nr = clamp_val(READ_ONCE(fault_around_pages), 1, PTRS_PER_PTE);
+	unsigned long size = rounddown_pow_of_two(nr) << PAGE_SHIFT;
+
+	ff->around_start = max3(ff->addr & ~(size - 1), vm_start,
+				ff->addr & PMD_MASK);
+	ff->around_end = min3(ff->around_start + size, vm_end,
+			      (ff->addr & PMD_MASK) + PMD_SIZE);
+}
+
+/* Step 1: the VMA checks. Context: RCU read side, epoch unchanged. */
+static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
+				      unsigned long addr,
+				      unsigned long error_code,
+				      struct rcuf_file_fault *ff)
+{
+	unsigned long flags = READ_ONCE(vma->vm_flags);
+	const struct vm_operations_struct *ops = READ_ONCE(vma->vm_ops);
+	unsigned long start = READ_ONCE(vma->vm_start);
+	unsigned long end = READ_ONCE(vma->vm_end);
+	struct file *file = READ_ONCE(vma->vm_file);
+
+	if (addr < start || addr >= end)
+		return RCUF_STAT_FB_VMA_RANGE;
+	if (!rcuf_vma_access_ok(vma, flags, error_code))
+		return RCUF_STAT_FB_ACCESS;
+	if (!file || !ops || ops->map_pages != filemap_map_pages ||
+	    (flags & RCUF_FILE_UNSUPPORTED) ||
+	    READ_ONCE(vma->vm_userfaultfd_ctx.ctx) || IS_DAX(file_inode(file)))
+		return RCUF_STAT_FB_VMA_KIND;
+	if (flags & VM_LOCKED)
+		return RCUF_STAT_FB_VMA_MLOCKED;
+	if (error_code & X86_PF_WRITE)	/* COW, or page_mkwrite and dirtying */
+		return RCUF_STAT_FB_FILE_WRITE;
+	ff->vma = vma;
+	ff->file = file;
+	ff->mapping = file->f_mapping;
+	ff->addr = addr;
+	ff->index = ((addr - start) >> PAGE_SHIFT) + READ_ONCE(vma->vm_pgoff);
+	ff->prot = READ_ONCE(vma->vm_page_prot);
+	ff->vm_flags = flags;
+	ff->io_ok = rcuf_file_io_ok(ops, file);
+	rcuf_file_window(ff, start, end);
+	return RCUF_STAT_LOCKLESS_SUCCESS;
+}
+
+/*
+ * The folio at @index, referenced and locked, if it may be mapped as it is:
+ * still in @mapping, uptodate, small, not poisoned and below EOF. Else
+ * NULL, with *@io set when the folio is missing or busy with I/O, or, with
+ * @want_ra, carries the readahead mark (a hit on it starts the next
+ * readahead, which needs the I/O path). Context: RCU read side; never
+ * sleeps.
+ */
+static struct folio *rcuf_file_folio(struct address_space *mapping,
+				     pgoff_t index, bool want_ra, bool *io)
+{
+	struct folio *folio = __filemap_get_folio(mapping, index, 0, 0);
+	bool ra;
+
+	if (!folio) {
+		*io = true;
+		return NULL;
+	}
+	ra = folio_test_readahead(folio);
+	*io = folio_test_locked(folio) || !folio_test_uptodate(folio) ||
+	      (ra && want_ra);
+	if (*io || ra || !folio_trylock(folio))
+		goto put;
+	if (folio->mapping == mapping && folio_test_uptodate(folio) &&
+	    !folio_test_large(folio) && !folio_test_hwpoison(folio) &&
+	    index < DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE))
+		return folio;
+	folio_unlock(folio);
+put:
+	folio_put(folio);
+	return NULL;
+}
+
+/* Map @folio, locked, at @addr; its reference becomes the mapping's. */
+static void rcuf_file_map(struct rcuf_file_fault *ff, struct folio *folio,
+			  unsigned long addr, pte_t *ptep)
+{
+	struct page *page = &folio->page;
+
+	current->rss_stat.count[mm_counter_file(page)]++; /* inc_mm_counter_fast */
+	rcuf_sym.page_add_file_rmap(page, ff->vma, false);
+	set_pte_at(ff->vma->vm_mm, addr, ptep,
+		   pte_sw_mkyoung(mk_pte(page, ff->prot)));
+	update_mmu_cache(ff->vma, addr, ptep);
+}
+
+/* Under the PTE lock: map the window's other cached pages whose PTEs are empty. */
+static void rcuf_file_map_around(struct rcuf_file_fault *ff, pte_t *ptep)
+{
+	unsigned long addr;
+	struct folio *folio;
+	bool io;
+
+	for (addr = ff->around_start; addr < ff->around_end; addr += PAGE_SIZE) {
+		pte_t *p = ptep + (long)(addr - ff->addr) / (long)PAGE_SIZE;
+
+		if (addr == ff->addr || !pte_none(ptep_get(p)))
+			continue;
+		folio = rcuf_file_folio(ff->mapping,
+					ff->index + (long)(addr - ff->addr) / (long)PAGE_SIZE,
+					false, &io);
+		if (!folio)
+			continue;
+		rcuf_file_map(ff, folio, addr, p);
+		folio_unlock(folio);
+		rcuf_stat_inc(RCUF_STAT_FILE_AROUND_PAGES);
+	}
+}
+
+/* The hit: map @folio (locked) and its neighbours. Context: RCU read side. */
+static enum rcuf_stat rcuf_file_install(struct rcuf_mm *m, unsigned int seq,
+					struct rcuf_file_fault *ff,
+					struct folio *folio)
+{
+	struct rcuf_pte_locked pl;
+	enum rcuf_stat res;
+
+	res = rcuf_pte_lock_at_epoch(m, seq, true, ff->addr, &pl);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (pte_none(ptep_get(pl.ptep))) {
+		rcuf_file_map(ff, folio, ff->addr, pl.ptep);
+		rcuf_file_map_around(ff, pl.ptep);
+	} else {
+		res = RCUF_STAT_FB_RACED;
+	}
+	rcuf_pte_unlock(&pl);
+	return res;
+}
+
+/* 6.1's mmap readahead for a miss at @index. Context: may sleep. */
+static void rcuf_file_readahead(struct file *file, pgoff_t index,
+				unsigned long vm_flags)
+{
+	struct file_ra_state *ra = &file->f_ra;
+	DEFINE_READAHEAD(ractl, file, ra, file->f_mapping, index);
+	pgoff_t eof = DIV_ROUND_UP(i_size_read(file_inode(file)), PAGE_SIZE);
+	unsigned int miss = READ_ONCE(ra->mmap_miss);
+	unsigned long nr = 1, lookahead = 0;
+
+	if (index >= eof)
+		return;		/* beyond EOF: nothing to read */
+	if ((vm_flags & VM_SEQ_READ) && ra->ra_pages) {
+		page_cache_sync_ra(&ractl, ra->ra_pages);
+		return;
+	}
+	if (!(vm_flags & VM_RAND_READ) && ra->ra_pages) {
+		if (miss < RCUF_MMAP_LOTSAMISS * 10)
+			WRITE_ONCE(ra->mmap_miss, ++miss);
+		if (miss <= RCUF_MMAP_LOTSAMISS) {	/* read-around */
+			ra->start = index - min_t(pgoff_t, index, ra->ra_pages / 2);
+			ra->size = ra->ra_pages;
+			ra->async_size = ra->ra_pages / 4;
+			ractl._index = ra->start;
+			nr = min_t(unsigned long, ra->size, eof - ra->start);
+			lookahead = min_t(unsigned long, ra->async_size, nr - 1);
+		}
+	}
+	page_cache_ra_unbounded(&ractl, nr, lookahead);
+}
+
+/*
+ * Bring the folio at @index uptodate into the page cache, holding only a
+ * reference on @file. Return: true if it is there, uptodate, afterwards.
+ * Context: process, no locks held; sleeps.
+ */
+static bool rcuf_file_io(struct file *file, pgoff_t index,
+			 unsigned long vm_flags)
+{
+	struct address_space *mapping = file->f_mapping;
+	DEFINE_READAHEAD(ractl, file, &file->f_ra, mapping, index);
+	struct folio *folio = filemap_get_folio(mapping, index);
+	bool ok;
+
+	if (!folio) {
+		rcuf_file_readahead(file, index, vm_flags);
+		folio = filemap_get_folio(mapping, index);
+		if (!folio)
+			return false;
+	} else if (folio_test_readahead(folio)) {
+		page_cache_async_ra(&ractl, folio, file->f_ra.ra_pages);
+	}
+	if (folio_lock_killable(folio)) {
+		folio_put(folio);
+		return false;
+	}
+	ok = folio->mapping == mapping && folio_test_uptodate(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return ok;
+}
+
+/* A miss: pin the file while the epoch still vouches for the VMA. */
+static struct file *rcuf_file_pin(struct rcuf_mm *m, unsigned int seq,
+				  struct rcuf_file_fault *ff)
+{
+	struct file *file = ff->file;
+
+	if (!get_file_rcu(file))
+		return NULL;
+	if (rcuf_mm_epoch_changed(m, seq)) {
+		fput(file);
+		return NULL;
+	}
+	return file;
+}
+
+/* Steps under RCU: checks, lookup, map; or pin the file for I/O. */
+static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
+				    struct vm_area_struct *vma,
+				    unsigned long addr, unsigned long error_code,
+				    struct rcuf_file_fault *ff,
+				    struct file **pinned)
+{
+	struct folio *folio;
+	enum rcuf_stat res;
+	unsigned int miss;
+	bool io;
+
+	/* As in rcuf_fault_anon(): the epoch, checked at the section's start. */
+	if (rcuf_mm_epoch_changed(m, seq))
+		return RCUF_STAT_FB_EPOCH_CHANGED;
+	res = rcuf_file_check(vma, addr, error_code, ff);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	folio = rcuf_file_folio(ff->mapping, ff->index,
+				!(ff->vm_flags & VM_RAND_READ) &&
+				READ_ONCE(ff->file->f_ra.ra_pages), &io);
+	if (!folio) {
+		if (!io)
+			return RCUF_STAT_FB_FILE_PAGE;
+		if (!ff->io_ok)
+			return RCUF_STAT_FB_FILE_NO_IO;
+		*pinned = rcuf_file_pin(m, seq, ff);
+		return *pinned ? RCUF_STAT_FILE_IO_UNLOCKED :
+				 RCUF_STAT_FB_EPOCH_CHANGED;
+	}
+	res = rcuf_file_install(m, seq, ff, folio);
+	folio_unlock(folio);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
+		folio_put(folio);
+		return res;
+	}
+	miss = READ_ONCE(ff->file->f_ra.mmap_miss);
+	if (miss)	/* a hit, counted as filemap_map_pages() does */
+		WRITE_ONCE(ff->file->f_ra.mmap_miss, miss - 1);
+	return res;
+}
+
+/**
+ * rcuf_fault_file() - serve a missing-PTE read fault of a file VMA
+ * @m: the faulting mm's state (current->mm)
+ * @vma: the VMA the shadow tree gave for @addr at epoch @seq
+ * @addr: the faulting address
+ * @error_code: the hardware error code
+ * @seq: the even write epoch at which @vma was current
+ *
+ * @vma is only dereferenced under RCU while the epoch is still @seq.
+ *
+ * Context: process, no locks held, not under RCU; may sleep for I/O.
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped;
+ * RCUF_STAT_FILE_IO_UNLOCKED if I/O was done (nothing mapped: retry the
+ * fault from the top); else the reason to fall back, nothing changed.
+ */
+enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
+			       unsigned long addr, unsigned long error_code,
+			       unsigned int seq)
+{
+	struct rcuf_file_fault ff;
+	struct file *pinned = NULL;
+	enum rcuf_stat res;
+
+	rcu_read_lock();
+	res = rcuf_file_try(m, seq, vma, addr & PAGE_MASK, error_code, &ff,
+			    &pinned);
+	rcu_read_unlock();
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE);
+	if (!pinned)
+		return res;
+	if (!rcuf_file_io(pinned, ff.index, ff.vm_flags))
+		res = RCUF_STAT_FB_FILE_IO_FAILED;
+	fput(pinned);
+	return res;
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Lockless file faults and their I/O (build/test/filetorture): what file
+# mappings read is what the file holds while it is written, hole-punched,
+# truncated and re-extended, its cache dropped and its mappings zapped and
+# protected, on tmpfs (page-cache hits only: a miss there is shmem's) and on
+# ext4 over a loop device (misses do readahead with no lock held, then
+# retry). The lockless file path must really have served faults in each,
+# and on ext4 some after I/O.
+#
+#   FILEFAULT_SECONDS=N   seconds per file system (default 15)
+. "$(dirname "$0")/lib.sh"
+
+S=${FILEFAULT_SECONDS:-15}
+T=$BIN/filetorture
+MNT=/tmp/filefault
+case $S in ''|*[!0-9]*|0) fail "FILEFAULT_SECONDS must be a positive integer, not '$S'" ;; esac
+[ -x "$T" ] || fail "$T missing: run 'make test-progs'"
+
+# torture NAME FILE: run the torture there; sets the counter deltas
+torture() {
+	local out
+	snap
+	f0=$(stat lockless_file) io0=$(stat file_io_unlocked) mj0=$(stat lockless_major)
+	a0=$(stat file_around_pages)
+	out=$("$T" "$2" "$S" 2>&1) || fail "$1: $out"
+	snap
+	file=$(($(stat lockless_file) - f0)) io=$(($(stat file_io_unlocked) - io0))
+	major=$(($(stat lockless_major) - mj0)) around=$(($(stat file_around_pages) - a0))
+	note "$1: $out"
+	note "$1: lockless_file +$file (major +$major), file_io_unlocked +$io, file_around_pages +$around"
+}
+
+mkdir -p $MNT/shm $MNT/back $MNT/ext4
+mount -t tmpfs -o size=64m tmpfs $MNT/shm || fail "mount tmpfs"
+mount -t tmpfs -o size=160m tmpfs $MNT/back || fail "mount tmpfs"
+modprobe loop && modprobe ext4 || fail "modprobe loop ext4"
+truncate -s 128M $MNT/back/img || fail "truncate"
+mkfs.ext4 -q -F $MNT/back/img || fail "mkfs.ext4"
+LOOP=$(losetup -f --show $MNT/back/img) || fail "losetup"
+mount -t ext4 "$LOOP" $MNT/ext4 || fail "mount ext4 on $LOOP"
+
+load_module
+echo 1 > $D/enable
+torture tmpfs $MNT/shm/data
+at_least "$file" $((50 * S)) "lockless file faults on tmpfs"
+torture ext4 $MNT/ext4/data
+at_least "$file" $((50 * S)) "lockless file faults on ext4"
+at_least "$io" 10 "faults whose I/O was done with no lock held, on ext4"
+at_least "$major" 5 "major faults completed locklessly after their I/O, on ext4"
+echo 0 > $D/enable
+snap
+[ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
+	fail "lockless_success $(stat lockless_success) != sentinel_completions $(stat sentinel_completions)"
+unload_module
+umount $MNT/ext4 && losetup -d "$LOOP" && umount $MNT/back $MNT/shm ||
+	fail "cleanup: a mount or the loop device is still busy"
+echo "PASS filefault"

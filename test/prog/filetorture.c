@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Torture of file-backed faults: what a mapping of a file reads must be
+ * what the file holds, while the file is written, hole-punched, truncated
+ * and re-extended, its page cache dropped, and the mappings zapped,
+ * protected and unmapped, all concurrently.
+ *
+ *   filetorture FILE SECONDS [READERS]
+ *
+ * FILE is created (NPAGES pages). Word 0 and the last word of page p hold
+ * (p << 32 | v), v being the page's version: a writer thread rewrites
+ * pages of the lower half with pwrite() (v = ++started[p], then
+ * completed[p] = v), punching a hole first every few writes; a truncator
+ * shrinks the file to half and re-extends it, then rewrites the upper half.
+ * Readers map the file (shared or private, read-only) and check each word
+ * read: its page number matches and its version lies within
+ * [completed[p] before the read, started[p] after it] (0 allowed only while
+ * a write is in flight). A stale page mapped after the file changed reads
+ * an old version forever: torn reads (TCG copies byte by byte) are told
+ * apart by reading again. In the upper half, a read that starts and ends
+ * while the file is known short must raise SIGBUS, and one that starts and
+ * ends while it is whole must not. A protector flips its own mapping
+ * between PROT_READ and PROT_NONE: a read under PROT_NONE must SIGSEGV.
+ * Readers drop their PTEs (MADV_DONTNEED) and the page cache
+ * (POSIX_FADV_DONTNEED) now and then, so faults keep needing I/O.
+ *
+ * Prints "reads N sigbus N sigsegv N rewrites N truncates N io_drops N" and
+ * exits 1 on the first violation (with a line saying what was read).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NPAGES 512
+#define HALF (NPAGES / 2)
+#define MAX_READERS 8
+
+static long psz;
+static int fd;
+static atomic_int stop;
+static atomic_uint started[NPAGES], completed[NPAGES];
+/* truncator phase: 0 mod 4 whole, 1 shrinking, 2 short, 3 re-extending */
+static atomic_uint phase;
+static atomic_long n_reads, n_sigbus, n_sigsegv, n_rewrites, n_truncs, n_drops;
+
+static __thread sigjmp_buf fault_jmp;
+static __thread volatile int fault_armed;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "filetorture: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "filetorture: VIOLATION: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static void on_fault(int sig)
+{
+	if (!fault_armed)
+		_exit(3);
+	siglongjmp(fault_jmp, sig);
+}
+
+/*
+ * Read one word, reporting the signal it raised (0 if none).
+ * Context: the caller's thread; fault_jmp is per thread.
+ */
+static int read_word(const volatile uint64_t *p, uint64_t *val)
+{
+	int sig = sigsetjmp(fault_jmp, 1);
+
+	if (sig) {
+		fault_armed = 0;
+		return sig;
+	}
+	fault_armed = 1;
+	*val = *p;
+	fault_armed = 0;
+	return 0;
+}
+
+static uint64_t word_of(unsigned int page, unsigned int v)
+{
+	return (uint64_t)page << 32 | v;
+}
+
+static void write_page(unsigned int page, unsigned int v)
+{
+	uint64_t *buf = calloc(1, psz);
+
+	if (!buf)
+		die("calloc");
+	buf[0] = buf[psz / 8 - 1] = word_of(page, v);
+	if (pwrite(fd, buf, psz, (off_t)page * psz) != psz)
+		die("pwrite");
+	free(buf);
+}
+
+/* a new version of @page: started, written, completed */
+static void rewrite(unsigned int page, int punch)
+{
+	unsigned int v = atomic_fetch_add(&started[page], 1) + 1;
+
+	if (punch && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       (off_t)page * psz, psz) && errno != EOPNOTSUPP)
+		die("fallocate(PUNCH_HOLE)");
+	write_page(page, v);
+	atomic_store(&completed[page], v);
+	atomic_fetch_add(&n_rewrites, 1);
+}
+
+/*
+ * Is @val a version of @page within what was completed before the read
+ * (@lo) and started after it?
+ */
+static int version_ok(unsigned int page, uint64_t val, unsigned int lo)
+{
+	unsigned int v = (unsigned int)val, hi = atomic_load(&started[page]);
+
+	if (val == 0)
+		return hi != lo;	/* a punched hole while a write is in flight */
+	return (val >> 32) == page && v >= lo && v <= hi;
+}
+
+/* Check one word of @page in @map; torn reads are re-read. */
+static void check_word(const char *map, unsigned int page, unsigned int word)
+{
+	const volatile uint64_t *p = (const uint64_t *)(map + (size_t)page * psz) + word;
+	unsigned int ph0, lo, tries;
+	uint64_t val = 0;
+	int sig;
+
+	for (tries = 0; tries < 1000; tries++) {
+		ph0 = atomic_load(&phase);
+		lo = atomic_load(&completed[page]);
+		sig = read_word(p, &val);
+		if (sig == SIGBUS && page < HALF)
+			violation("SIGBUS reading page %u, below any EOF the file ever had", page);
+		if (sig && sig != SIGBUS)
+			violation("signal %d reading page %u", sig, page);
+		if (page >= HALF && (atomic_load(&phase) != ph0 || ph0 % 2))
+			return;		/* its size changes meanwhile: anything goes */
+		if (sig == SIGBUS) {
+			if (ph0 % 4 == 0)
+				violation("SIGBUS reading page %u of a whole file (phase %u)",
+					  page, ph0);
+			atomic_fetch_add(&n_sigbus, 1);
+			return;
+		}
+		if (ph0 % 4 == 2 && page >= HALF)
+			violation("page %u read %#llx past the EOF of a truncated file (phase %u)",
+				  page, (unsigned long long)val, ph0);
+		if (version_ok(page, val, lo))
+			return;
+	}
+	violation("page %u word %u reads %#llx, older than version %u completed before the read: a stale page",
+		  page, word, (unsigned long long)val, lo);
+}
+
+static char *map_file(int flags)
+{
+	char *m = mmap(NULL, (size_t)NPAGES * psz, PROT_READ, flags, fd, 0);
+
+	if (m == MAP_FAILED)
+		die("mmap");
+	return m;
+}
+
+static void *reader(void *arg)
+{
+	unsigned int seed = (unsigned int)(long)arg * 7919 + 1, page;
+	int flags = (long)arg % 2 ? MAP_PRIVATE : MAP_SHARED;
+	char *map = map_file(flags);
+	long i;
+
+	for (i = 0; !atomic_load(&stop); i++) {
+		page = rand_r(&seed) % NPAGES;
+		check_word(map, page, 0);
+		check_word(map, page, psz / 8 - 1);
+		atomic_fetch_add(&n_reads, 1);
+		if (i % 2000 == 1999) {		/* make the next faults need I/O */
+			madvise(map, (size_t)NPAGES * psz, MADV_DONTNEED);
+			posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+			atomic_fetch_add(&n_drops, 1);
+		} else if (i % 500 == 499) {	/* or just new PTEs */
+			madvise(map, (size_t)NPAGES * psz, MADV_DONTNEED);
+		}
+		if (i % 5000 == 4999) {		/* a new VMA now and then */
+			munmap(map, (size_t)NPAGES * psz);
+			map = map_file(flags);
+		}
+	}
+	munmap(map, (size_t)NPAGES * psz);
+	return NULL;
+}
+
+static void *writer(void *arg __attribute__((unused)))
+{
+	unsigned int seed = 12345;
+	long i;
+
+	for (i = 0; !atomic_load(&stop); i++)
+		rewrite(rand_r(&seed) % HALF, i % 8 == 0);
+	return NULL;
+}
+
+static void *truncator(void *arg __attribute__((unused)))
+{
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	unsigned int p;
+
+	while (!atomic_load(&stop)) {
+		nanosleep(&nap, NULL);
+		atomic_fetch_add(&phase, 1);		/* 1: shrinking */
+		if (ftruncate(fd, (off_t)HALF * psz))
+			die("ftruncate");
+		atomic_fetch_add(&phase, 1);		/* 2: short */
+		nanosleep(&nap, NULL);
+		atomic_fetch_add(&phase, 1);		/* 3: re-extending */
+		if (ftruncate(fd, (off_t)NPAGES * psz))
+			die("ftruncate");
+		for (p = HALF; p < NPAGES; p++)
+			rewrite(p, 0);
+		atomic_fetch_add(&phase, 1);		/* 0: whole */
+		atomic_fetch_add(&n_truncs, 1);
+	}
+	return NULL;
+}
+
+/* mprotect(PROT_NONE) must win over any fault that races with it */
+static void *protector(void *arg __attribute__((unused)))
+{
+	char *map = map_file(MAP_SHARED);
+	unsigned int seed = 777, page;
+	uint64_t val;
+	int sig;
+
+	while (!atomic_load(&stop)) {
+		page = rand_r(&seed) % HALF;
+		madvise(map, (size_t)NPAGES * psz, MADV_DONTNEED);
+		if (mprotect(map, (size_t)NPAGES * psz, PROT_NONE))
+			die("mprotect");
+		sig = read_word((const uint64_t *)(map + (size_t)page * psz), &val);
+		if (sig != SIGSEGV)
+			violation("read of page %u under PROT_NONE gave signal %d, value %#llx",
+				  page, sig, (unsigned long long)val);
+		atomic_fetch_add(&n_sigsegv, 1);
+		if (mprotect(map, (size_t)NPAGES * psz, PROT_READ))
+			die("mprotect");
+		check_word(map, page, 0);
+	}
+	munmap(map, (size_t)NPAGES * psz);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int seconds, readers, t, nthreads = 0;
+	pthread_t th[MAX_READERS + 3];
+	struct sigaction sa = { .sa_handler = on_fault };
+	unsigned int p;
+
+	if (argc < 3 || (seconds = atoi(argv[2])) < 1) {
+		fprintf(stderr, "usage: filetorture FILE SECONDS [READERS]\n");
+		return 2;
+	}
+	readers = argc > 3 ? atoi(argv[3]) : 3;
+	if (readers < 1 || readers > MAX_READERS)
+		readers = 3;
+	psz = sysconf(_SC_PAGESIZE);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) || sigaction(SIGSEGV, &sa, NULL))
+		die("sigaction");
+	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die(argv[1]);
+	if (ftruncate(fd, (off_t)NPAGES * psz))
+		die("ftruncate");
+	for (p = 0; p < NPAGES; p++)
+		rewrite(p, 0);
+	if (fsync(fd))
+		die("fsync");
+	for (t = 0; t < readers; t++)
+		if (pthread_create(&th[nthreads++], NULL, reader, (void *)(long)t))
+			die("pthread_create");
+	if (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
+	    pthread_create(&th[nthreads++], NULL, truncator, NULL) ||
+	    pthread_create(&th[nthreads++], NULL, protector, NULL))
+		die("pthread_create");
+	sleep(seconds);
+	atomic_store(&stop, 1);
+	for (t = 0; t < nthreads; t++)
+		pthread_join(th[t], NULL);
+	printf("reads %ld sigbus %ld sigsegv %ld rewrites %ld truncates %ld io_drops %ld\n",
+	       atomic_load(&n_reads), atomic_load(&n_sigbus), atomic_load(&n_sigsegv),
+	       atomic_load(&n_rewrites), atomic_load(&n_truncs), atomic_load(&n_drops));
+	close(fd);
+	unlink(argv[1]);
+	return 0;
+}
