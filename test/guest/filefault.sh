@@ -7,6 +7,10 @@
 # ext4 over a loop device (misses do readahead with no lock held, then
 # retry). The lockless file path must really have served faults in each,
 # and on ext4 some after I/O.
+# Then accounting: reading ACCOUNT pages of a file dropped from the page
+# cache through a MADV_RANDOM mapping (one read per fault) counts exactly
+# ACCOUNT major and no minor faults, with enable=0 and with enable=1, and
+# with enable=1 nearly all of them completed locklessly after their I/O.
 #
 #   FILEFAULT_SECONDS=N   seconds per file system (default 15)
 . "$(dirname "$0")/lib.sh"
@@ -48,6 +52,24 @@ torture ext4 $MNT/ext4/data
 at_least "$file" $((50 * S)) "lockless file faults on ext4"
 at_least "$io" 10 "faults whose I/O was done with no lock held, on ext4"
 at_least "$major" 5 "major faults completed locklessly after their I/O, on ext4"
+
+# account ENABLE: majflt and minflt of one accounting run; sets maj, min
+ACCOUNT=200
+account() {
+	local out
+	echo "$1" > $D/enable
+	out=$("$T" --account $MNT/ext4/acct $ACCOUNT) || fail "account enable=$1: $out"
+	maj=$(echo "$out" | awk '{ print $2 }') min=$(echo "$out" | awk '{ print $4 }')
+	note "accounting, enable=$1: $out"
+	[ "$maj" = $ACCOUNT ] && [ "$min" = 0 ] ||
+		fail "enable=$1: $ACCOUNT faults that each read a page counted majflt $maj minflt $min"
+}
+account 0
+snap
+mj0=$(stat lockless_major)
+account 1
+snap
+at_least $(($(stat lockless_major) - mj0)) $((ACCOUNT * 9 / 10)) "major faults served locklessly in the accounting run"
 echo 0 > $D/enable
 snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
