@@ -33,21 +33,8 @@
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/pte_lock.h"
 #include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
 #include "rcufault/vma_access.h"
-
-/*
- * Testing only: a deliberately broken build, to prove the torture tests
- * bite. With both set, a VMA change racing with a lockless fault (an
- * mprotect(PROT_READ) returning while we sleep) is missed.
- */
-static bool test_skip_epoch_recheck;
-module_param(test_skip_epoch_recheck, bool, 0400);
-MODULE_PARM_DESC(test_skip_epoch_recheck,
-		 "testing only, UNSAFE: skip the write-epoch re-checks of lockless anonymous faults");
-static unsigned int test_commit_delay_us;
-module_param(test_commit_delay_us, uint, 0600);
-MODULE_PARM_DESC(test_commit_delay_us,
-		 "testing only: sleep this long between checking the VMA and committing the PTE");
 
 /*
  * Testing only: the classic COW bug (what made 6.4's lockless faults racing
@@ -63,7 +50,7 @@ MODULE_PARM_DESC(test_broken_cow,
 
 static bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
 {
-	return !test_skip_epoch_recheck && rcuf_mm_epoch_changed(m, seq);
+	return !rcuf_test_skip_epoch_recheck && rcuf_mm_epoch_changed(m, seq);
 }
 
 /**
@@ -165,7 +152,7 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
 
-	res = rcuf_pte_lock_at_epoch(m, seq, !test_skip_epoch_recheck, addr, &pl);
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck, addr, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (pte_none(ptep_get(pl.ptep)))
@@ -214,8 +201,8 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	rcu_read_unlock();
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
-	if (unlikely(test_commit_delay_us))
-		usleep_range(test_commit_delay_us, test_commit_delay_us + 10);
+	if (unlikely(rcuf_test_commit_delay_us))
+		usleep_range(rcuf_test_commit_delay_us, rcuf_test_commit_delay_us + 10);
 	if (af.write) {
 		folio = rcuf_anon_prepare_folio(current->mm);
 		if (!folio)

@@ -26,6 +26,7 @@
  * the invalidate lock that readahead takes anyway), get this; other misses
  * fall back to the stock path.
  */
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -40,6 +41,7 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_lock.h"
 #include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
 #include "rcufault/vma_access.h"
 
 static unsigned int fault_around_pages = 16;
@@ -220,7 +222,10 @@ static enum rcuf_stat rcuf_file_install(struct rcuf_mm *m, unsigned int seq,
 	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
 
-	res = rcuf_pte_lock_at_epoch(m, seq, true, ff->addr, &pl);
+	if (unlikely(rcuf_test_commit_delay_us))	/* under RCU: busy-wait */
+		mdelay(DIV_ROUND_UP(rcuf_test_commit_delay_us, 1000));
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck,
+				     ff->addr, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (pte_none(ptep_get(pl.ptep))) {

@@ -13,6 +13,13 @@
 # with enable=1 nearly all of them completed locklessly after their I/O.
 #
 #   FILEFAULT_SECONDS=N   seconds per file system (default 15)
+#   FILEFAULT_EXPECT_FAIL=1
+#                         "does it bite": load the deliberately broken module
+#                         (test_skip_epoch_recheck=1 test_commit_delay_us=20000:
+#                         no epoch re-check, 20 ms between the VMA check and
+#                         the commit) and run only the PROT_NONE flipper and
+#                         its prober on tmpfs: it must report a read that
+#                         succeeded after mprotect(PROT_NONE) returned.
 . "$(dirname "$0")/lib.sh"
 
 S=${FILEFAULT_SECONDS:-15}
@@ -43,6 +50,18 @@ truncate -s 128M $MNT/back/img || fail "truncate"
 mkfs.ext4 -q -F $MNT/back/img || fail "mkfs.ext4"
 LOOP=$(losetup -f --show $MNT/back/img) || fail "losetup"
 mount -t ext4 "$LOOP" $MNT/ext4 || fail "mount ext4 on $LOOP"
+
+if [ "${FILEFAULT_EXPECT_FAIL:-0}" = 1 ]; then
+	load_module enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000
+	out=$("$T" $MNT/shm/data "$S" 0 2>&1) &&
+		fail "the broken module went unnoticed: $out"
+	echo "$out" | grep -q "VIOLATION: read of page .* after mprotect(PROT_NONE)" ||
+		fail "filetorture failed, but not as expected: $out"
+	note "caught: $out"
+	echo 0 > $D/enable
+	echo "PASS filefault (the broken module was caught)"
+	exit 0
+fi
 
 load_module
 echo 1 > $D/enable

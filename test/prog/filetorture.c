@@ -6,6 +6,8 @@
  * protected and unmapped, all concurrently.
  *
  *   filetorture FILE SECONDS [READERS]
+ *	READERS (default 3) reader threads; 0 runs only the protector and
+ *	its prober (no writer, no truncator)
  *   filetorture --account FILE PAGES
  *	accounting check: write PAGES pages, drop them from the page cache,
  *	read one word of each through a MADV_RANDOM mapping (no readahead:
@@ -24,8 +26,9 @@
  * an old version forever: torn reads (TCG copies byte by byte) are told
  * apart by reading again. In the upper half, a read that starts and ends
  * while the file is known short must raise SIGBUS, and one that starts and
- * ends while it is whole must not. A protector flips its own mapping
- * between PROT_READ and PROT_NONE: a read under PROT_NONE must SIGSEGV.
+ * ends while it is whole must not. A protector flips a mapping between
+ * PROT_READ and PROT_NONE while a prober faults on it: a read after
+ * mprotect(PROT_NONE) returned must SIGSEGV.
  * Readers drop their PTEs (MADV_DONTNEED) and the page cache
  * (POSIX_FADV_DONTNEED) now and then, so faults keep needing I/O.
  *
@@ -256,11 +259,34 @@ static void *truncator(void *arg __attribute__((unused)))
 	return NULL;
 }
 
-/* mprotect(PROT_NONE) must win over any fault that races with it */
+static char *volatile prot_map;
+
+/*
+ * Fault on the protector's mapping all the time, so that some fault is
+ * always in flight when it calls mprotect(PROT_NONE); the signals these
+ * reads get are the protector's business.
+ */
+static void *prober(void *arg __attribute__((unused)))
+{
+	unsigned int seed = 4242;
+	uint64_t val;
+
+	while (!atomic_load(&stop))
+		read_word((const uint64_t *)(prot_map + (size_t)(rand_r(&seed) % HALF) * psz),
+			  &val);
+	return NULL;
+}
+
+/*
+ * mprotect(PROT_NONE) must win over any fault that races with it: once it
+ * has returned (and a little after, so that a fault that checked the VMA
+ * before it and is slow to commit has committed), a read must SIGSEGV.
+ */
 static void *protector(void *arg __attribute__((unused)))
 {
-	char *map = map_file(MAP_SHARED);
+	struct timespec nap = { 0, 30 * 1000 * 1000 };
 	unsigned int seed = 777, page;
+	char *map = prot_map;
 	uint64_t val;
 	int sig;
 
@@ -269,16 +295,16 @@ static void *protector(void *arg __attribute__((unused)))
 		madvise(map, (size_t)NPAGES * psz, MADV_DONTNEED);
 		if (mprotect(map, (size_t)NPAGES * psz, PROT_NONE))
 			die("mprotect");
+		nanosleep(&nap, NULL);
 		sig = read_word((const uint64_t *)(map + (size_t)page * psz), &val);
 		if (sig != SIGSEGV)
-			violation("read of page %u under PROT_NONE gave signal %d, value %#llx",
+			violation("read of page %u after mprotect(PROT_NONE) returned gave signal %d, value %#llx",
 				  page, sig, (unsigned long long)val);
 		atomic_fetch_add(&n_sigsegv, 1);
 		if (mprotect(map, (size_t)NPAGES * psz, PROT_READ))
 			die("mprotect");
 		check_word(map, page, 0);
 	}
-	munmap(map, (size_t)NPAGES * psz);
 	return NULL;
 }
 
@@ -317,7 +343,7 @@ static int account(const char *path, int pages)
 int main(int argc, char **argv)
 {
 	int seconds, readers, t, nthreads = 0;
-	pthread_t th[MAX_READERS + 3];
+	pthread_t th[MAX_READERS + 4];
 	struct sigaction sa = { .sa_handler = on_fault };
 	unsigned int p;
 
@@ -330,7 +356,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	readers = argc > 3 ? atoi(argv[3]) : 3;
-	if (readers < 1 || readers > MAX_READERS)
+	if (readers < 0 || readers > MAX_READERS)
 		readers = 3;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGBUS, &sa, NULL) || sigaction(SIGSEGV, &sa, NULL))
@@ -347,9 +373,12 @@ int main(int argc, char **argv)
 	for (t = 0; t < readers; t++)
 		if (pthread_create(&th[nthreads++], NULL, reader, (void *)(long)t))
 			die("pthread_create");
-	if (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
-	    pthread_create(&th[nthreads++], NULL, truncator, NULL) ||
-	    pthread_create(&th[nthreads++], NULL, protector, NULL))
+	prot_map = map_file(MAP_SHARED);
+	if (readers && (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
+			pthread_create(&th[nthreads++], NULL, truncator, NULL)))
+		die("pthread_create");
+	if (pthread_create(&th[nthreads++], NULL, protector, NULL) ||
+	    pthread_create(&th[nthreads++], NULL, prober, NULL))
 		die("pthread_create");
 	sleep(seconds);
 	atomic_store(&stop, 1);
