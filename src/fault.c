@@ -84,10 +84,36 @@ static bool rcuf_pte_allows(pte_t pte, unsigned long error_code)
 	return !(error_code & X86_PF_INSTR) || pte_exec(pte);
 }
 
+static bool shadow_revalidate = true;
+module_param(shadow_revalidate, bool, 0600);
+MODULE_PARM_DESC(shadow_revalidate,
+		 "trust a record a writer made stale if its VMA still has the record's bounds (0: only records refreshed since the last writer)");
+
+/*
+ * May a record that a writer made stale still be trusted? A record's VMA is
+ * attached to the mm until it is freed (6.1 detaches VMAs only inside the
+ * write section that frees them, and the free removes the record first),
+ * so if the VMA still spans exactly the record's range, it is still the
+ * mm's VMA for every address of the record. Its contents (flags,
+ * protection, anon_vma, file) are read live by the fault path, at an even
+ * epoch re-checked under the PTE lock, so whatever the writer changed is
+ * seen. A VMA that was split, merged or resized falls back and is
+ * refreshed by the stock path. Context: RCU read side (the section that
+ * found @r).
+ */
+static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
+{
+	struct vm_area_struct *vma = READ_ONCE(r->vma);
+
+	return READ_ONCE(shadow_revalidate) &&
+	       READ_ONCE(vma->vm_start) == r->start &&
+	       READ_ONCE(vma->vm_end) == r->end;
+}
+
 /*
  * The VMA the shadow tree holds for @addr, if its record is current at
- * epoch @seq (refreshed under mmap_lock with no writer since), and whether
- * it maps a file. A VMA is freed only after a grace period that starts once
+ * epoch @seq (refreshed under mmap_lock with no writer since) or can be
+ * revalidated, and whether it maps a file. A VMA is freed only after a grace period that starts once
  * its record has left the tree, so finding the record under RCU makes the
  * VMA safe to read in the same section (its contents are only trusted once
  * the epoch is re-checked).
@@ -104,12 +130,17 @@ static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 	r = rcuf_btree_lookup(&m->tree, addr, NULL, NULL);
 	if (!r) {
 		res = RCUF_STAT_FB_NO_SHADOW;
-	} else if (READ_ONCE(r->epoch) != seq) {
-		res = RCUF_STAT_FB_SHADOW_STALE;
+	} else if (READ_ONCE(r->epoch) == seq) {
+		res = RCUF_STAT_LOCKLESS_SUCCESS;
+	} else if (rcuf_fault_shadow_revalidate(r)) {
+		rcuf_stat_inc(RCUF_STAT_SHADOW_REVALIDATED);
+		res = RCUF_STAT_LOCKLESS_SUCCESS;
 	} else {
+		res = RCUF_STAT_FB_SHADOW_STALE;
+	}
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		*vma = READ_ONCE(r->vma);
 		*file = READ_ONCE((*vma)->vm_file);
-		res = RCUF_STAT_LOCKLESS_SUCCESS;
 	}
 	rcu_read_unlock();
 	return res;
