@@ -17,14 +17,28 @@
  *	mmap/write/mprotect/verify/munmap loops in one thread
  *   workload mixed  [-t THREADS] [-p PAGES] [-i ITERS]
  *	fault threads plus one churn thread, all in one process
+ *   workload reclaim [-t THREADS] [-p PAGES] [-i ITERS]
+ *	mixed, meant to run in a memory cgroup whose limit is below
+ *	THREADS * PAGES: the first-touch faults enter direct reclaim and
+ *	the verify pass reads swapped-out pages back
+ *   workload filefault -f FILE [-t THREADS] [-p PAGES] [-i ITERS]
+ *	cold file faults plus one churn thread: each iteration drops FILE's
+ *	page cache, then each thread maps its own PAGES of FILE read-only
+ *	and checks one word per page against file_pattern(); FILE is made
+ *	by mkfile (pages_touched counts the file pages and elapsed_ns the
+ *	fault phases only)
+ *   workload mkfile -f FILE -p PAGES
+ *	write FILE: PAGES pages of file_pattern() words
  *
- * Prints "pages_touched N errors N minflt N elapsed_ns N" and, when the
- * churn thread ran, "writer_ops N writer_p50_ns N writer_p99_ns N" (latency
- * of one mmap+write+mprotect+munmap round). minflt: the process's minor
+ * Prints "pages_touched N errors N minflt N elapsed_ns N majflt N" and,
+ * when the churn thread ran, "writer_ops N writer_p50_ns N writer_p99_ns N"
+ * and "writer_pct p10 N p25 N p50 N p75 N p90 N p99 N p99.9 N" (latency of
+ * one mmap+write+mprotect+munmap round, ns). minflt, majflt: the process's
  * faults (getrusage). Exits 1 if any data read back differs from what was
  * written.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -33,15 +47,19 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static long page_size;
 static int nr_threads = 2, nr_pages = 256, nr_iters = 10;
-static atomic_long pages_touched, errors;
+static atomic_long pages_touched, errors, file_pages;
 static atomic_int churn_stop;
 static char *shared_area;
+static const char *file_name;
+static int file_fd = -1;
+static long fault_ns;	/* when set, the measured time (filefault) */
 
 #define MAX_LAT 200000
 static long writer_lat[MAX_LAT];
@@ -62,15 +80,30 @@ static int cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* the @per_mille-th of the @n sorted writer latencies */
+static long writer_pct(long n, long per_mille)
+{
+	long i = n * per_mille / 1000;
+
+	return writer_lat[i < n ? i : n - 1];
+}
+
 static void print_writer_latency(void)
 {
+	static const long pm[] = { 100, 250, 500, 750, 900, 990, 999 };
+	static const char *const name[] = { "p10", "p25", "p50", "p75", "p90", "p99", "p99.9" };
 	long n = writer_ops < MAX_LAT ? writer_ops : MAX_LAT;
+	unsigned int i;
 
 	if (!n)
 		return;
 	qsort(writer_lat, n, sizeof(long), cmp_long);
 	printf("writer_ops %ld writer_p50_ns %ld writer_p99_ns %ld\n",
-	       writer_ops, writer_lat[n / 2], writer_lat[n * 99 / 100]);
+	       writer_ops, writer_pct(n, 500), writer_pct(n, 990));
+	printf("writer_pct");
+	for (i = 0; i < sizeof(pm) / sizeof(pm[0]); i++)
+		printf(" %s %ld", name[i], writer_pct(n, pm[i]));
+	printf("\n");
 }
 
 static void die(const char *what)
@@ -82,6 +115,12 @@ static void die(const char *what)
 static uint64_t pattern(int thread, int iter, long page)
 {
 	return ((uint64_t)thread << 48) ^ ((uint64_t)iter << 32) ^ (uint64_t)page ^ 0x5a5a000000005a5aULL;
+}
+
+/* the word at the start of page @page of a mkfile file; word j adds j */
+static uint64_t file_pattern(long page)
+{
+	return (uint64_t)page * 0x9e3779b97f4a7c15ULL ^ 0x66696c6566617563ULL;
 }
 
 /* Write a pattern into every page of [p, p + n pages), then check it. */
@@ -248,9 +287,122 @@ static void run_procs(void)
 		fclose(f);
 }
 
+/* mkfile: @nr_pages pages of file_pattern() words into @file_name */
+static void make_file(void)
+{
+	uint64_t *buf = malloc(page_size);
+	long i, j, words = page_size / sizeof(uint64_t);
+	int fd = open(file_name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || !buf)
+		die(file_name);
+	for (i = 0; i < nr_pages; i++) {
+		for (j = 0; j < words; j++)
+			buf[j] = file_pattern(i) + j;
+		if (write(fd, buf, page_size) != page_size)
+			die("write");
+	}
+	if (fsync(fd) || close(fd))
+		die("fsync");
+	free(buf);
+}
+
+/* pages of @len bytes of the file at @fd that are in the page cache */
+static long resident_pages(int fd, long len)
+{
+	long i, n = (len + page_size - 1) / page_size, res = 0;
+	unsigned char *vec = malloc(n);
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED || !vec)
+		die("mmap(mincore)");
+	if (mincore(p, len, vec))
+		die("mincore");
+	for (i = 0; i < n; i++)
+		res += vec[i] & 1;
+	munmap(p, len);
+	free(vec);
+	return res;
+}
+
+/*
+ * Empty the page cache of the first @len bytes of the file. FADV_DONTNEED
+ * drops the clean, unmapped pages; should any stay, drop_caches does it.
+ */
+static void drop_file_cache(long len)
+{
+	long left;
+	int fd;
+
+	if (posix_fadvise(file_fd, 0, 0, POSIX_FADV_DONTNEED))
+		die("posix_fadvise");
+	if (!resident_pages(file_fd, len))
+		return;
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (fd < 0 || write(fd, "1\n", 2) != 2)
+		die("drop_caches");
+	close(fd);
+	left = resident_pages(file_fd, len);
+	if (left)
+		fprintf(stderr, "workload: %ld pages of %s still cached\n", left, file_name);
+}
+
+/* map this thread's part of the file, read and check one word per page */
+static void *file_thread(void *arg)
+{
+	int t = (int)(long)arg;
+	long i, first = (long)t * nr_pages, len = nr_pages * page_size;
+	char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, file_fd, first * page_size);
+
+	if (p == MAP_FAILED)
+		die("mmap(file)");
+	for (i = 0; i < nr_pages; i++)
+		if (*(volatile uint64_t *)(p + i * page_size) != file_pattern(first + i))
+			atomic_fetch_add(&errors, 1);
+	atomic_fetch_add(&file_pages, nr_pages);
+	if (munmap(p, len))
+		die("munmap");
+	return NULL;
+}
+
+/* filefault: cold faults on @file_name while the churn thread runs */
+static void run_filefault(void)
+{
+	long len = (long)nr_threads * nr_pages * page_size, t0;
+	pthread_t th[256], churn;
+	struct stat st;
+	int t, it;
+
+	file_fd = open(file_name, O_RDONLY);
+	if (file_fd < 0 || fstat(file_fd, &st))
+		die(file_name);
+	if (st.st_size < len) {
+		fprintf(stderr, "workload: %s: %ld bytes, want %ld\n", file_name, (long)st.st_size, len);
+		exit(2);
+	}
+	if (pthread_create(&churn, NULL, churn_thread, (void *)-1L))
+		die("pthread_create");
+	for (it = 0; it < nr_iters; it++) {
+		drop_file_cache(len);
+		t0 = now_ns();
+		for (t = 0; t < nr_threads; t++)
+			if (pthread_create(&th[t], NULL, file_thread, (void *)(long)t))
+				die("pthread_create");
+		for (t = 0; t < nr_threads; t++)
+			pthread_join(th[t], NULL);
+		fault_ns += now_ns() - t0;
+	}
+	atomic_store(&churn_stop, 1);
+	pthread_join(churn, NULL);
+	close(file_fd);
+	atomic_store(&pages_touched, atomic_load(&file_pages));	/* not the writer's */
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed [-t THREADS] [-p PAGES] [-i ITERS]\n");
+	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed|reclaim [-t THREADS] [-p PAGES] [-i ITERS]\n"
+		"       workload filefault -f FILE [-t THREADS] [-p PAGES] [-i ITERS]\n"
+		"       workload mkfile -f FILE -p PAGES\n");
 	exit(2);
 }
 
@@ -265,8 +417,9 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "t:p:i:")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:i:f:")) != -1) {
 		switch (c) {
+		case 'f': file_name = optarg; break;
 		case 't': nr_threads = atoi(optarg); break;
 		case 'p': nr_pages = atoi(optarg); break;
 		case 'i': nr_iters = atoi(optarg); break;
@@ -276,23 +429,32 @@ int main(int argc, char **argv)
 	if (nr_threads < 1 || nr_threads > 256 || nr_pages < 1 || nr_iters < 1)
 		usage();
 	page_size = sysconf(_SC_PAGESIZE);
+	if (!file_name && (!strcmp(mode, "filefault") || !strcmp(mode, "mkfile")))
+		usage();
+	if (!strcmp(mode, "mkfile")) {
+		make_file();
+		return 0;
+	}
 	t0 = now_ns();
 	if (!strcmp(mode, "fault"))
 		run_faults(0);
 	else if (!strcmp(mode, "procs"))
 		run_procs();
-	else if (!strcmp(mode, "mixed"))
+	else if (!strcmp(mode, "mixed") || !strcmp(mode, "reclaim"))
 		run_faults(1);
+	else if (!strcmp(mode, "filefault"))
+		run_filefault();
 	else if (!strcmp(mode, "race"))
 		run_race();
 	else if (!strcmp(mode, "churn"))
 		churn_thread((void *)(long)nr_iters);
 	else
 		usage();
-	elapsed = now_ns() - t0;
+	elapsed = fault_ns ? fault_ns : now_ns() - t0;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("pages_touched %ld errors %ld minflt %ld elapsed_ns %ld\n",
-	       atomic_load(&pages_touched), atomic_load(&errors), ru.ru_minflt, elapsed);
+	printf("pages_touched %ld errors %ld minflt %ld elapsed_ns %ld majflt %ld\n",
+	       atomic_load(&pages_touched), atomic_load(&errors), ru.ru_minflt, elapsed,
+	       ru.ru_majflt);
 	print_writer_latency();
 	return atomic_load(&errors) ? 1 : 0;
 }
