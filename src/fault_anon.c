@@ -99,10 +99,19 @@ static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
 	return RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
-/* Step 2: the page a write fault maps, zeroed and charged; NULL on failure. */
-static struct folio *rcuf_anon_prepare_folio(struct mm_struct *mm)
+/**
+ * rcuf_anon_folio_new() - a new anonymous page for @mm, memcg-charged
+ * @mm: the faulting mm
+ * @zero: zero it (and mark it uptodate); else the caller fills it and
+ *	marks it uptodate (which orders the filling before set_pte_at())
+ *
+ * Context: process, no locks held; may sleep.
+ * Return: the folio, or NULL without memory (or over the memcg limit).
+ */
+struct folio *rcuf_anon_folio_new(struct mm_struct *mm, bool zero)
 {
-	struct folio *folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+	struct folio *folio = folio_alloc(GFP_HIGHUSER_MOVABLE |
+					  (zero ? __GFP_ZERO : 0), 0);
 
 	if (!folio)
 		return NULL;
@@ -111,36 +120,54 @@ static struct folio *rcuf_anon_prepare_folio(struct mm_struct *mm)
 		folio_put(folio);
 		return NULL;
 	}
-	__folio_mark_uptodate(folio);	/* orders the zeroing before set_pte */
+	if (zero)
+		__folio_mark_uptodate(folio);
 	return folio;
 }
 
-static pte_t rcuf_anon_entry(struct rcuf_anon_fault *af, struct folio *folio,
-			     unsigned long addr)
+/**
+ * rcuf_anon_pte() - the PTE a new anonymous page is mapped with
+ * @folio: the page, or NULL for the zero page at @addr
+ * @prot: the VMA's vm_page_prot
+ * @writable: the VMA has VM_WRITE (a new page is mapped writable, dirty)
+ * @addr: the faulting address
+ *
+ * Return: the entry, young, as do_anonymous_page() and do_cow_fault() make it.
+ */
+pte_t rcuf_anon_pte(struct folio *folio, pgprot_t prot, bool writable,
+		    unsigned long addr)
 {
 	pte_t entry;
 
 	if (!folio)
-		return pte_mkspecial(pfn_pte(my_zero_pfn(addr), af->prot));
-	entry = pte_sw_mkyoung(mk_pte(&folio->page, af->prot));
-	if (af->writable)
+		return pte_mkspecial(pfn_pte(my_zero_pfn(addr), prot));
+	entry = pte_sw_mkyoung(mk_pte(&folio->page, prot));
+	if (writable)
 		entry = pte_mkwrite(pte_mkdirty(entry));
 	return entry;
 }
 
-/* Step 3, under the PTE lock with interrupts off. */
-static void rcuf_anon_commit(struct rcuf_anon_fault *af, struct folio *folio,
-			     unsigned long addr, pte_t *ptep, pte_t entry)
+/**
+ * rcuf_anon_map() - map a new anonymous page (or the zero page)
+ * @vma: the VMA, stable: its epoch was re-checked under the PTE lock
+ * @folio: the new page, or NULL for the zero page
+ * @addr: the faulting address
+ * @ptep: the empty PTE, its lock held
+ * @entry: what rcuf_anon_pte() made
+ *
+ * RSS, rmap, LRU, set_pte_at(): the commit of do_anonymous_page().
+ * Context: PTE lock held, interrupts off (VM_LOCKED excluded by the caller).
+ */
+void rcuf_anon_map(struct vm_area_struct *vma, struct folio *folio,
+		   unsigned long addr, pte_t *ptep, pte_t entry)
 {
-	struct mm_struct *mm = current->mm;
-
 	if (folio) {
 		current->rss_stat.count[MM_ANONPAGES]++;	/* inc_mm_counter_fast */
-		rcuf_sym.page_add_new_anon_rmap(&folio->page, af->vma, addr);
-		rcuf_sym.lru_cache_add_inactive_or_unevictable(&folio->page, af->vma);
+		rcuf_sym.page_add_new_anon_rmap(&folio->page, vma, addr);
+		rcuf_sym.lru_cache_add_inactive_or_unevictable(&folio->page, vma);
 	}
-	set_pte_at(mm, addr, ptep, entry);
-	update_mmu_cache(af->vma, addr, ptep);
+	set_pte_at(vma->vm_mm, addr, ptep, entry);
+	update_mmu_cache(vma, addr, ptep);
 }
 
 /* Step 3: the locked part. Return: the outcome; commits only on success. */
@@ -148,7 +175,7 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 					struct rcuf_anon_fault *af,
 					struct folio *folio, unsigned long addr)
 {
-	pte_t entry = rcuf_anon_entry(af, folio, addr);
+	pte_t entry = rcuf_anon_pte(folio, af->prot, af->writable, addr);
 	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
 
@@ -156,7 +183,7 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (pte_none(ptep_get(pl.ptep)))
-		rcuf_anon_commit(af, folio, addr, pl.ptep, entry);
+		rcuf_anon_map(af->vma, folio, addr, pl.ptep, entry);
 	else
 		res = RCUF_STAT_FB_RACED;	/* someone else mapped it */
 	rcuf_pte_unlock(&pl);
@@ -204,7 +231,7 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (unlikely(rcuf_test_commit_delay_us))
 		usleep_range(rcuf_test_commit_delay_us, rcuf_test_commit_delay_us + 10);
 	if (af.write) {
-		folio = rcuf_anon_prepare_folio(current->mm);
+		folio = rcuf_anon_folio_new(current->mm, true);
 		if (!folio)
 			return RCUF_STAT_FB_NO_MEMORY;
 	}

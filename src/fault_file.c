@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A read or exec fault on a missing PTE of a file-backed VMA, served
- * without mmap_lock, and the I/O such a fault needs, done holding no lock.
+ * A fault on a missing PTE of a file-backed VMA, served without mmap_lock,
+ * and the I/O such a fault needs, done holding no lock: reads and execs map
+ * the page-cache page; writes to a private VMA map a copy of it (COW).
  *
  * Page-cache hit. Which page a file VMA maps at an offset is the page
  * cache's uptodate folio there whenever the VMA's map_pages is
@@ -29,6 +30,8 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mempolicy.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
@@ -37,6 +40,7 @@
 #include <linux/rmap.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
+#include "rcufault/fault_anon.h"
 #include "rcufault/fault_file.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_lock.h"
@@ -63,6 +67,8 @@ MODULE_PARM_DESC(fault_around_pages,
  * @around_end: end of the window (within the VMA and the PTE table)
  * @prot: the VMA's vm_page_prot
  * @vm_flags: its vm_flags
+ * @cow: for a write fault on a private VMA, the new anonymous page the
+ *	file page is copied to (consumed when mapped); else NULL
  * @io_ok: a miss may be served by readahead with no lock held
  */
 struct rcuf_file_fault {
@@ -75,6 +81,7 @@ struct rcuf_file_fault {
 	unsigned long around_end;
 	pgprot_t prot;
 	unsigned long vm_flags;
+	struct folio *cow;
 	bool io_ok;
 };
 
@@ -131,8 +138,11 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_KIND;
 	if (flags & VM_LOCKED)
 		return RCUF_STAT_FB_VMA_MLOCKED;
-	if (error_code & X86_PF_WRITE)	/* COW, or page_mkwrite and dirtying */
-		return RCUF_STAT_FB_FILE_WRITE;
+	if ((error_code & X86_PF_WRITE) && ((flags & VM_SHARED) || !ff->cow))
+		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite and dirtying */
+	if ((error_code & X86_PF_WRITE) &&
+	    (!READ_ONCE(vma->anon_vma) || vma_policy(vma)))
+		return RCUF_STAT_FB_VMA_SETUP;	/* as for anonymous faults */
 	ff->vma = vma;
 	ff->file = file;
 	ff->mapping = file->f_mapping;
@@ -231,6 +241,37 @@ static enum rcuf_stat rcuf_file_install(struct rcuf_mm *m, unsigned int seq,
 	if (pte_none(ptep_get(pl.ptep))) {
 		rcuf_file_map(ff, folio, ff->addr, pl.ptep);
 		rcuf_file_map_around(ff, pl.ptep);
+	} else {
+		res = RCUF_STAT_FB_RACED;
+	}
+	rcuf_pte_unlock(&pl);
+	return res;
+}
+
+/*
+ * A write to a private file VMA: copy the locked page-cache @folio into the
+ * new anonymous page and map that instead, as do_cow_fault() does. The copy
+ * is taken under the folio lock, which writers of the page cache hold while
+ * they change it. Context: RCU read side.
+ */
+static enum rcuf_stat rcuf_file_install_cow(struct rcuf_mm *m, unsigned int seq,
+					    struct rcuf_file_fault *ff,
+					    struct folio *folio)
+{
+	struct rcuf_pte_locked pl;
+	enum rcuf_stat res;
+
+	copy_user_highpage(&ff->cow->page, &folio->page, ff->addr, ff->vma);
+	__folio_mark_uptodate(ff->cow);		/* the copy before set_pte_at() */
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck,
+				     ff->addr, &pl);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (pte_none(ptep_get(pl.ptep))) {
+		rcuf_anon_map(ff->vma, ff->cow, ff->addr, pl.ptep,
+			      rcuf_anon_pte(ff->cow, ff->prot, true, ff->addr));
+		ff->cow = NULL;
+		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE_COW);
 	} else {
 		res = RCUF_STAT_FB_RACED;
 	}
@@ -345,6 +386,12 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 		return *pinned ? RCUF_STAT_FILE_IO_UNLOCKED :
 				 RCUF_STAT_FB_EPOCH_CHANGED;
 	}
+	if (ff->cow) {
+		res = rcuf_file_install_cow(m, seq, ff, folio);
+		folio_unlock(folio);
+		folio_put(folio);	/* the page cache's page is not mapped */
+		return res;
+	}
 	res = rcuf_file_install(m, seq, ff, folio);
 	folio_unlock(folio);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
@@ -357,8 +404,30 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 	return res;
 }
 
+/*
+ * A write fault: only a private VMA's can be served (a copy of the file
+ * page, mapped as anonymous); allocate and charge that copy before any lock
+ * is taken. The VMA flags are peeked at under RCU at @seq, and checked
+ * again properly later.
+ */
+static enum rcuf_stat rcuf_file_cow_prepare(struct rcuf_mm *m, unsigned int seq,
+					    struct vm_area_struct *vma,
+					    struct rcuf_file_fault *ff)
+{
+	bool shared;
+
+	rcu_read_lock();
+	shared = !rcuf_mm_epoch_changed(m, seq) &&
+		 (READ_ONCE(vma->vm_flags) & VM_SHARED);
+	rcu_read_unlock();
+	if (shared)
+		return RCUF_STAT_FB_FILE_WRITE;
+	ff->cow = rcuf_anon_folio_new(current->mm, false);
+	return ff->cow ? RCUF_STAT_LOCKLESS_SUCCESS : RCUF_STAT_FB_NO_MEMORY;
+}
+
 /**
- * rcuf_fault_file() - serve a missing-PTE read fault of a file VMA
+ * rcuf_fault_file() - serve a missing-PTE fault of a file VMA
  * @m: the faulting mm's state (current->mm)
  * @vma: the VMA the shadow tree gave for @addr at epoch @seq
  * @addr: the faulting address
@@ -366,6 +435,10 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
  * @seq: the even write epoch at which @vma was current
  *
  * @vma is only dereferenced under RCU while the epoch is still @seq.
+ *
+ * A read maps the page-cache page (and its cached neighbours); a write to a
+ * private VMA maps a new anonymous copy of it; a write to a shared VMA falls
+ * back (page_mkwrite, dirty accounting).
  *
  * Context: process, no locks held, not under RCU; may sleep for I/O.
  * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped;
@@ -376,14 +449,21 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
 			       unsigned int seq)
 {
-	struct rcuf_file_fault ff;
+	struct rcuf_file_fault ff = { .cow = NULL };
 	struct file *pinned = NULL;
 	enum rcuf_stat res;
 
+	if (error_code & X86_PF_WRITE) {
+		res = rcuf_file_cow_prepare(m, seq, vma, &ff);
+		if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+			return res;
+	}
 	rcu_read_lock();
 	res = rcuf_file_try(m, seq, vma, addr & PAGE_MASK, error_code, &ff,
 			    &pinned);
 	rcu_read_unlock();
+	if (ff.cow)
+		folio_put(ff.cow);	/* not mapped: uncharges too */
 	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE);
 	if (!pinned)

@@ -3,7 +3,8 @@
 # Lockless file faults and their I/O (build/test/filetorture): what file
 # mappings read is what the file holds while it is written, hole-punched,
 # truncated and re-extended, its cache dropped and its mappings zapped and
-# protected, on tmpfs (page-cache hits only: a miss there is shmem's) and on
+# protected, and written through private mappings (copy-on-write), on tmpfs
+# (page-cache hits only: a miss there is shmem's) and on
 # ext4 over a loop device (misses do readahead with no lock held, then
 # retry). The lockless file path must really have served faults in each,
 # and on ext4 some after I/O.
@@ -33,13 +34,14 @@ torture() {
 	local out
 	snap
 	f0=$(stat lockless_file) io0=$(stat file_io_unlocked) mj0=$(stat lockless_major)
-	a0=$(stat file_around_pages)
+	a0=$(stat file_around_pages) c0=$(stat lockless_file_cow)
 	out=$("$T" "$2" "$S" 2>&1) || fail "$1: $out"
 	snap
 	file=$(($(stat lockless_file) - f0)) io=$(($(stat file_io_unlocked) - io0))
 	major=$(($(stat lockless_major) - mj0)) around=$(($(stat file_around_pages) - a0))
+	cow=$(($(stat lockless_file_cow) - c0))
 	note "$1: $out"
-	note "$1: lockless_file +$file (major +$major), file_io_unlocked +$io, file_around_pages +$around"
+	note "$1: lockless_file +$file (major +$major, cow +$cow), file_io_unlocked +$io, file_around_pages +$around"
 }
 
 mkdir -p $MNT/shm $MNT/back $MNT/ext4
@@ -67,8 +69,10 @@ load_module
 echo 1 > $D/enable
 torture tmpfs $MNT/shm/data
 at_least "$file" $((50 * S)) "lockless file faults on tmpfs"
+at_least "$cow" $((5 * S)) "lockless copy-on-write faults of private file pages on tmpfs"
 torture ext4 $MNT/ext4/data
 at_least "$file" $((50 * S)) "lockless file faults on ext4"
+at_least "$cow" $((5 * S)) "lockless copy-on-write faults of private file pages on ext4"
 at_least "$io" 10 "faults whose I/O was done with no lock held, on ext4"
 at_least "$major" 5 "major faults completed locklessly after their I/O, on ext4"
 

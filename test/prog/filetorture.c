@@ -29,10 +29,13 @@
  * ends while it is whole must not. A protector flips a mapping between
  * PROT_READ and PROT_NONE while a prober faults on it: a read after
  * mprotect(PROT_NONE) returned must SIGSEGV.
- * Readers drop their PTEs (MADV_DONTNEED) and the page cache
+ * A private writer writes through a MAP_PRIVATE mapping: its copies must
+ * read back, start as a whole version of the file page, and never reach
+ * the file. Readers drop their PTEs (MADV_DONTNEED) and the page cache
  * (POSIX_FADV_DONTNEED) now and then, so faults keep needing I/O.
  *
- * Prints "reads N sigbus N sigsegv N rewrites N truncates N io_drops N" and
+ * Prints "reads N sigbus N sigsegv N rewrites N truncates N io_drops N
+ * cow_writes N" and
  * exits 1 on the first violation (with a line saying what was read).
  */
 #define _GNU_SOURCE
@@ -64,6 +67,7 @@ static atomic_uint started[NPAGES], completed[NPAGES];
 /* truncator phase: 0 mod 4 whole, 1 shrinking, 2 short, 3 re-extending */
 static atomic_uint phase;
 static atomic_long n_reads, n_sigbus, n_sigsegv, n_rewrites, n_truncs, n_drops;
+static atomic_long n_cows;
 
 static __thread sigjmp_buf fault_jmp;
 static __thread volatile int fault_armed;
@@ -259,6 +263,50 @@ static void *truncator(void *arg __attribute__((unused)))
 	return NULL;
 }
 
+/* what a private writer stores: never a word a reader of the file accepts */
+static uint64_t cow_word(unsigned int page, long i)
+{
+	return 0xc0c0000000000000ULL | (uint64_t)page << 32 | (uint32_t)i;
+}
+
+/*
+ * Write to a private writable mapping of the file (copy-on-write of a page
+ * not mapped yet): the write must land in a private copy that reads back,
+ * whose untouched last word is a whole version of the file page taken at
+ * the fault (never torn: the copy is made under the page lock, which pwrite
+ * holds), and the file itself must never see it (the readers would report
+ * a word that is no version).
+ */
+static void *cow_writer(void *arg __attribute__((unused)))
+{
+	char *map = mmap(NULL, (size_t)NPAGES * psz, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE, fd, 0);
+	unsigned int seed = 99, page, lo;
+	volatile uint64_t *w;
+	uint64_t last;
+	long i;
+
+	if (map == MAP_FAILED)
+		die("mmap");
+	for (i = 0; !atomic_load(&stop); i++) {
+		page = rand_r(&seed) % HALF;
+		w = (volatile uint64_t *)(map + (size_t)page * psz);
+		madvise((void *)w, psz, MADV_DONTNEED);	/* drop the copy */
+		lo = atomic_load(&completed[page]);
+		w[0] = cow_word(page, i);
+		last = w[psz / 8 - 1];
+		if (w[0] != cow_word(page, i))
+			violation("private write to page %u reads back %#llx",
+				  page, (unsigned long long)w[0]);
+		if (!version_ok(page, last, lo))
+			violation("private copy of page %u holds %#llx in its last word, not a version >= %u",
+				  page, (unsigned long long)last, lo);
+		atomic_fetch_add(&n_cows, 1);
+	}
+	munmap(map, (size_t)NPAGES * psz);
+	return NULL;
+}
+
 static char *volatile prot_map;
 
 /*
@@ -343,7 +391,7 @@ static int account(const char *path, int pages)
 int main(int argc, char **argv)
 {
 	int seconds, readers, t, nthreads = 0;
-	pthread_t th[MAX_READERS + 4];
+	pthread_t th[MAX_READERS + 5];
 	struct sigaction sa = { .sa_handler = on_fault };
 	unsigned int p;
 
@@ -375,7 +423,8 @@ int main(int argc, char **argv)
 			die("pthread_create");
 	prot_map = map_file(MAP_SHARED);
 	if (readers && (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
-			pthread_create(&th[nthreads++], NULL, truncator, NULL)))
+			pthread_create(&th[nthreads++], NULL, truncator, NULL) ||
+			pthread_create(&th[nthreads++], NULL, cow_writer, NULL)))
 		die("pthread_create");
 	if (pthread_create(&th[nthreads++], NULL, protector, NULL) ||
 	    pthread_create(&th[nthreads++], NULL, prober, NULL))
@@ -384,9 +433,10 @@ int main(int argc, char **argv)
 	atomic_store(&stop, 1);
 	for (t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
-	printf("reads %ld sigbus %ld sigsegv %ld rewrites %ld truncates %ld io_drops %ld\n",
+	printf("reads %ld sigbus %ld sigsegv %ld rewrites %ld truncates %ld io_drops %ld cow_writes %ld\n",
 	       atomic_load(&n_reads), atomic_load(&n_sigbus), atomic_load(&n_sigsegv),
-	       atomic_load(&n_rewrites), atomic_load(&n_truncs), atomic_load(&n_drops));
+	       atomic_load(&n_rewrites), atomic_load(&n_truncs), atomic_load(&n_drops),
+	       atomic_load(&n_cows));
 	close(fd);
 	unlink(argv[1]);
 	return 0;
