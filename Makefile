@@ -5,7 +5,7 @@
 # make ab             the A/B demo: stock vs lockless faults in one test VM boot
 #                     (QUICK=1: a short run)
 # make bench-tree     the shadow B-tree's lookup benchmark (user space)
-# make torture        the lockless-fault torture suite, longer (TORTURE_SECONDS=N)
+# make torture        the anonymous and file torture suites, longer (TORTURE_SECONDS=N)
 # make check-debug    guest tests on a debug 6.1 kernel (KASAN, lockdep, DEBUG_VM),
 #                     built from linux-source-6.1 once and cached
 # make clean
@@ -56,7 +56,7 @@ check: setup
 TORTURE_SECONDS ?= 120
 torture: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-kmod test-progs
-	TORTURE_SECONDS=$(TORTURE_SECONDS) test/run-all torture torture-bites
+	TORTURE_SECONDS=$(TORTURE_SECONDS) test/run-all torture torture-bites filefault filefault-bites
 
 check-debug: setup
 	scripts/build-debug-kernel
