@@ -20,12 +20,18 @@
  * handle_mm_fault(): counted always; for the sentinel VMA it is redirected
  * to a stub that accounts the fault and returns VM_FAULT_COMPLETED.
  *
+ * mmap_region(): when enabled, redirected to rcuf_mmap_region(), which
+ * calls the original and records the new VMA in the shadow tree (the
+ * mmap_lock is still held for write), so that a new mapping's first fault
+ * need not take the stock path.
+ *
  * __mmdrop(): forgets the mm's state.
  *
  * Unload safety: every redirected call holds a reference from the ftrace
  * callback until it is done with module text: faults on rcuf_fault_inflight
- * (for the sentinel, until the handle_mm_fault stub), VMA frees on
- * rcuf_free_inflight. Removal unhooks the fault entry first and waits for
+ * (for the sentinel, until the handle_mm_fault stub) and mmap_region()
+ * calls on rcuf_fault_inflight, VMA frees on rcuf_free_inflight. Removal
+ * unhooks the fault entry and mmap_region() first and waits for
  * its references: then no lockless reader or shadow writer is left, and
  * VMA frees may go back to immediate, so the vm_area_free hook goes next
  * and its references are waited for; then RCU-tasks (a task preempted
@@ -77,6 +83,20 @@ static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 		rcuf_shadow_fault_refresh(mm, vma);
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return vma;
+}
+
+/* mmap_region(), then the record of the VMA it made (fault accounting) */
+static unsigned long rcuf_mmap_region(struct file *file, unsigned long addr,
+				      unsigned long len, vm_flags_t vm_flags,
+				      unsigned long pgoff, struct list_head *uf)
+{
+	unsigned long ret = rcuf_sym.mmap_region(file, addr, len, vm_flags,
+						 pgoff, uf);
+
+	if (!IS_ERR_VALUE(ret))
+		rcuf_shadow_mmap_created(current->mm, ret);
+	percpu_ref_put(&rcuf_fault_inflight.ref);
+	return ret;
 }
 
 static vm_fault_t rcuf_handle_mm_fault_completed(struct vm_area_struct *vma,
@@ -168,6 +188,19 @@ static void notrace rcuf_vm_area_free_cb(unsigned long ip,
 	regs->ip = (unsigned long)rcuf_vm_area_free;
 }
 
+static void notrace rcuf_mmap_region_cb(unsigned long ip,
+					unsigned long parent_ip,
+					struct ftrace_ops *op,
+					struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (within_module(parent_ip, THIS_MODULE) || !READ_ONCE(rcuf_enabled))
+		return;		/* our own call of the original, or off */
+	percpu_ref_get(&rcuf_fault_inflight.ref);
+	regs->ip = (unsigned long)rcuf_mmap_region;
+}
+
 static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
 					    unsigned long parent_ip,
 					    struct ftrace_ops *op,
@@ -214,13 +247,13 @@ struct rcuf_hook {
 
 enum {
 	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_VMA_FREE,
-	RCUF_HOOK_LOCK, RCUF_NR_HOOKS
+	RCUF_HOOK_MMAP_REGION, RCUF_HOOK_LOCK, RCUF_NR_HOOKS
 };
 
 /*
  * In install order; removed in reverse. vm_area_free comes before the fault
- * entry: shadow records only appear once the entry is hooked, and every one
- * of their VMAs must be freed through the hook.
+ * entry and mmap_region: shadow records only appear once those are hooked,
+ * and every one of their VMAs must be freed through the hook.
  */
 static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 	[RCUF_HOOK_MMDROP] = RCUF_HOOK(__mmdrop, rcuf_mmdrop_cb, 0),
@@ -228,6 +261,8 @@ static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 						FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_VMA_FREE] = RCUF_HOOK(vm_area_free, rcuf_vm_area_free_cb,
 					 FTRACE_OPS_FL_IPMODIFY),
+	[RCUF_HOOK_MMAP_REGION] = RCUF_HOOK(mmap_region, rcuf_mmap_region_cb,
+					    FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_LOCK] = RCUF_HOOK(lock_mm_and_find_vma, rcuf_lock_cb,
 				     FTRACE_OPS_FL_IPMODIFY),
 };
@@ -305,6 +340,7 @@ int rcuf_hooks_install(void)
 	rcuf_hooks[RCUF_HOOK_MMDROP].addr = (unsigned long)__mmdrop;
 	rcuf_hooks[RCUF_HOOK_HANDLE_MM_FAULT].addr = (unsigned long)handle_mm_fault;
 	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
+	rcuf_hooks[RCUF_HOOK_MMAP_REGION].addr = (unsigned long)rcuf_sym.mmap_region;
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
 	ret = rcuf_inflight_init(&rcuf_fault_inflight);
 	if (!ret)
@@ -331,6 +367,7 @@ int rcuf_hooks_install(void)
 void rcuf_hooks_remove(void)
 {
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_LOCK]);
+	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMAP_REGION]);
 	rcuf_inflight_kill_wait(&rcuf_fault_inflight);
 	/* no lockless reader and no shadow writer left: frees may be immediate */
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_FREE]);

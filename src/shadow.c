@@ -206,7 +206,8 @@ static bool rcuf_shadow_exact(const struct rcuf_shadow_vma *r,
 
 /*
  * Make @vma's record exact, using @r (made for @vma at @epoch) if needed;
- * consumes @r. Caller holds tree_lock and mmap_lock for read, epoch even.
+ * consumes @r. Caller holds tree_lock and mmap_lock (for read at an even
+ * epoch, or for write).
  * Return: true if the tree changed.
  */
 static bool rcuf_shadow_set(struct rcuf_mm *m, struct vm_area_struct *vma,
@@ -308,6 +309,44 @@ void rcuf_shadow_fault_refresh(struct mm_struct *mm, struct vm_area_struct *vma)
 	return;
 out:
 	rcu_read_unlock();
+}
+
+/**
+ * rcuf_shadow_mmap_created() - record the VMA a successful mmap_region() made
+ * @mm: the mm (current->mm)
+ * @addr: the address mmap_region() returned
+ *
+ * The record is stamped with the writer's odd epoch, so it is never
+ * current: faults use it through revalidation (its VMA must still span the
+ * record's range), and the first fault that falls back refreshes it. Until
+ * then a new mapping's first fault need not take the stock path. Only for
+ * trees already populated (population makes every record anyway).
+ *
+ * Context: process, @mm's mmap_lock held for write.
+ */
+void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	struct rcuf_shadow_vma *r;
+	unsigned int epoch;
+	struct rcuf_mm *m;
+
+	rcu_read_lock();
+	m = rcuf_mm_find(mm);	/* lives until the mm's last drop: ours */
+	rcu_read_unlock();
+	if (!m || READ_ONCE(m->fill) != RCUF_SHADOW_POPULATED)
+		return;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr)
+		return;
+	epoch = rcuf_mm_epoch_begin(m);
+	r = rcuf_shadow_alloc(vma, epoch);
+	if (!r)
+		return;
+	spin_lock(&m->tree_lock);
+	if (rcuf_shadow_set(m, vma, epoch, r))
+		rcuf_stat_inc(RCUF_STAT_SHADOW_MMAP_RECORDS);
+	spin_unlock(&m->tree_lock);
 }
 
 /**

@@ -37,6 +37,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(lru_cache_add_inactive_or_unevictable),
 	RCUF_SYM(sync_mm_rss),
 	RCUF_SYM(page_add_file_rmap),
+	RCUF_SYM(mmap_region),
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

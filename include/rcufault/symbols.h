@@ -9,7 +9,9 @@
 #include <linux/jump_label.h>
 #include <linux/vm_event_item.h>
 
+struct file;
 struct folio;
+struct list_head;
 struct mem_cgroup;
 struct page;
 struct tracepoint;
@@ -33,6 +35,7 @@ struct vm_area_struct;
  * @lru_cache_add_inactive_or_unevictable: LRU (and mlock) of a new page
  * @sync_mm_rss: fold a task's cached RSS counts into its mm
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
+ * @mmap_region: creates the VMA of an mmap(); hooked to record it
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -58,6 +61,9 @@ struct rcuf_symbols {
 	void (*sync_mm_rss)(struct mm_struct *mm);
 	void (*page_add_file_rmap)(struct page *page, struct vm_area_struct *vma,
 				   bool compound);
+	unsigned long (*mmap_region)(struct file *file, unsigned long addr,
+				     unsigned long len, vm_flags_t vm_flags,
+				     unsigned long pgoff, struct list_head *uf);
 };
 
 extern struct rcuf_symbols rcuf_sym;

@@ -20,7 +20,7 @@ grep -qx vm_area_free /sys/kernel/tracing/available_filter_functions ||
 # changes which faults take the stock path, not how the tree is kept; the
 # out-of-memory run below has it on.
 load_module shadow_revalidate=0
-[ "$(hooked)" = 4 ] || fail "expected 4 ftrace hooks, found $(hooked)"
+[ "$(hooked)" = 5 ] || fail "expected 5 ftrace hooks, found $(hooked)"
 grep -q 'vm_area_free.*\[rcufault\]' /sys/kernel/tracing/enabled_functions ||
 	fail "vm_area_free is not hooked"
 
@@ -75,7 +75,7 @@ grep '^audit parent' $OUT/c1 | grep -q 'maps [0-9]*/[0-9]*' || fail "no maps cro
 pids=$(awk '/^audit/ { print $3 == "pid" ? $4 : "" }' $OUT/c1 $OUT/c2 | sort -u)
 
 snap
-for c in populations refreshes record_removals vma_frees_deferred tree_clears_exit; do
+for c in populations refreshes mmap_records record_removals vma_frees_deferred tree_clears_exit; do
 	at_least "$(stat $c)" 1 "$c"
 done
 at_least "$(stat refreshes)" 200 "refreshes"
