@@ -20,10 +20,10 @@
  * handle_mm_fault(): counted always; for the sentinel VMA it is redirected
  * to a stub that accounts the fault and returns VM_FAULT_COMPLETED.
  *
- * mmap_region(): when enabled, redirected to rcuf_mmap_region(), which
- * calls the original and records the new VMA in the shadow tree (the
- * mmap_lock is still held for write), so that a new mapping's first fault
- * need not take the stock path.
+ * mmap_region(): when enabled with shadow_at_mmap, redirected to
+ * rcuf_mmap_region(), which calls the original and records the new VMA in
+ * the shadow tree (the mmap_lock is still held for write), so that a new
+ * mapping's first fault need not take the stock path.
  *
  * __mmdrop(): forgets the mm's state.
  *
@@ -43,6 +43,7 @@
 #include <linux/ftrace.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
@@ -188,6 +189,17 @@ static void notrace rcuf_vm_area_free_cb(unsigned long ip,
 	regs->ip = (unsigned long)rcuf_vm_area_free;
 }
 
+/*
+ * Off by default, by measurement: the record costs every mmap() a B-tree
+ * insert, which cost stress-ng's mmap stressor 13% and its fault stressor
+ * 2% (5 interleaved rounds each), while it only spares each new mapping
+ * its first stock fault.
+ */
+static bool shadow_at_mmap;
+module_param(shadow_at_mmap, bool, 0600);
+MODULE_PARM_DESC(shadow_at_mmap,
+		 "record the VMA of every new mapping at mmap() time (default 0: at its first stock fault)");
+
 static void notrace rcuf_mmap_region_cb(unsigned long ip,
 					unsigned long parent_ip,
 					struct ftrace_ops *op,
@@ -195,7 +207,8 @@ static void notrace rcuf_mmap_region_cb(unsigned long ip,
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (within_module(parent_ip, THIS_MODULE) || !READ_ONCE(rcuf_enabled))
+	if (within_module(parent_ip, THIS_MODULE) || !READ_ONCE(rcuf_enabled) ||
+	    !READ_ONCE(shadow_at_mmap))
 		return;		/* our own call of the original, or off */
 	percpu_ref_get(&rcuf_fault_inflight.ref);
 	regs->ip = (unsigned long)rcuf_mmap_region;

@@ -18,8 +18,9 @@ grep -qx vm_area_free /sys/kernel/tracing/available_filter_functions ||
 # stock path and refreshes it, so after a quiescent point every touched VMA
 # must have a current record (what the audits check). Revalidation only
 # changes which faults take the stock path, not how the tree is kept; the
-# out-of-memory run below has it on.
-load_module shadow_revalidate=0
+# out-of-memory run below has it on. shadow_at_mmap=1: mmap() makes
+# records too.
+load_module shadow_revalidate=0 shadow_at_mmap=1
 [ "$(hooked)" = 5 ] || fail "expected 5 ftrace hooks, found $(hooked)"
 grep -q 'vm_area_free.*\[rcufault\]' /sys/kernel/tracing/enabled_functions ||
 	fail "vm_area_free is not hooked"
