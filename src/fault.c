@@ -113,7 +113,7 @@ static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
 /*
  * The VMA the shadow tree holds for @addr, if its record is current at
  * epoch @seq (refreshed under mmap_lock with no writer since) or can be
- * revalidated, and whether it maps a file. A VMA is freed only after a grace period that starts once
+ * revalidated, whether it maps a file and whether it is shared. A VMA is freed only after a grace period that starts once
  * its record has left the tree, so finding the record under RCU makes the
  * VMA safe to read in the same section (its contents are only trusted once
  * the epoch is re-checked).
@@ -121,7 +121,7 @@ static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
 static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 					    unsigned long addr, unsigned int seq,
 					    struct vm_area_struct **vma,
-					    bool *file)
+					    bool *file, bool *shared)
 {
 	struct rcuf_shadow_vma *r;
 	enum rcuf_stat res;
@@ -141,6 +141,7 @@ static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		*vma = READ_ONCE(r->vma);
 		*file = READ_ONCE((*vma)->vm_file);
+		*shared = READ_ONCE((*vma)->vm_flags) & VM_SHARED;
 	}
 	rcu_read_unlock();
 	return res;
@@ -199,7 +200,7 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	unsigned int seq = rcuf_fault_epoch(m);
 	struct vm_area_struct *vma;
 	enum rcuf_stat res;
-	bool file;
+	bool file, shared;
 	pte_t pte;
 
 	if (seq & 1)
@@ -221,9 +222,11 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 						       RCUF_STAT_LOCKLESS_SUCCESS;
 	if (!pte_none(pte))
 		return rcuf_fault_pte_reason(pte, error_code);
-	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file);
+	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file, &shared);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
+	if (file && shared && (error_code & X86_PF_WRITE))
+		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite, dirtying */
 	if (file)
 		return rcuf_fault_file(m, vma, addr, error_code, seq);
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);

@@ -404,28 +404,6 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 	return res;
 }
 
-/*
- * A write fault: only a private VMA's can be served (a copy of the file
- * page, mapped as anonymous); allocate and charge that copy before any lock
- * is taken. The VMA flags are peeked at under RCU at @seq, and checked
- * again properly later.
- */
-static enum rcuf_stat rcuf_file_cow_prepare(struct rcuf_mm *m, unsigned int seq,
-					    struct vm_area_struct *vma,
-					    struct rcuf_file_fault *ff)
-{
-	bool shared;
-
-	rcu_read_lock();
-	shared = !rcuf_mm_epoch_changed(m, seq) &&
-		 (READ_ONCE(vma->vm_flags) & VM_SHARED);
-	rcu_read_unlock();
-	if (shared)
-		return RCUF_STAT_FB_FILE_WRITE;
-	ff->cow = rcuf_anon_folio_new(current->mm, false);
-	return ff->cow ? RCUF_STAT_LOCKLESS_SUCCESS : RCUF_STAT_FB_NO_MEMORY;
-}
-
 /**
  * rcuf_fault_file() - serve a missing-PTE fault of a file VMA
  * @m: the faulting mm's state (current->mm)
@@ -438,7 +416,8 @@ static enum rcuf_stat rcuf_file_cow_prepare(struct rcuf_mm *m, unsigned int seq,
  *
  * A read maps the page-cache page (and its cached neighbours); a write to a
  * private VMA maps a new anonymous copy of it; a write to a shared VMA falls
- * back (page_mkwrite, dirty accounting).
+ * back (page_mkwrite, dirty accounting): the caller already sent those
+ * whose VMA looked shared to the stock path, this re-checks it.
  *
  * Context: process, no locks held, not under RCU; may sleep for I/O.
  * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped;
@@ -453,10 +432,10 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 	struct file *pinned = NULL;
 	enum rcuf_stat res;
 
-	if (error_code & X86_PF_WRITE) {
-		res = rcuf_file_cow_prepare(m, seq, vma, &ff);
-		if (res != RCUF_STAT_LOCKLESS_SUCCESS)
-			return res;
+	if (error_code & X86_PF_WRITE) {	/* the copy, before any lock */
+		ff.cow = rcuf_anon_folio_new(current->mm, false);
+		if (!ff.cow)
+			return RCUF_STAT_FB_NO_MEMORY;
 	}
 	rcu_read_lock();
 	res = rcuf_file_try(m, seq, vma, addr & PAGE_MASK, error_code, &ff,
