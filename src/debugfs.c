@@ -2,7 +2,9 @@
 /*
  * /sys/kernel/debug/rcufault/ (root only):
  *   enable  read "0" or "1"; write "0" or "1" to switch lockless faults
- *   stats   "name value" lines, per-CPU counters summed
+ *   stats   "name value" lines, per-CPU counters summed; reading it first
+ *           checks every tracked mm's write epoch against its mmap_lock
+ *           (an odd epoch with the lock free counts as epoch_desync)
  *   reset   write "1" to zero the counters
  *   maps    every tracked mm's shadow VMA tree: a header line per mm, then
  *           its records (see rcuf_shadow_show_mm())
@@ -10,7 +12,8 @@
  *           tree; read: the result of the last audit written through this
  *           open file, else the last one of anyone, "records N current N
  *           mismatches N stale_ok N dead N unhashed N vmas N tree ok|bad
- *           epoch N pid N" (see struct rcuf_shadow_audit)
+ *           epoch N pid N" (see struct rcuf_shadow_audit); a write
+ *           checks every tracked mm's epoch first, as a read of stats does
  * Any other write fails with -EINVAL and changes nothing.
  */
 #include <linux/debugfs.h>
@@ -26,6 +29,7 @@
 #include "rcufault/shadow.h"
 #include "rcufault/shadow_audit.h"
 #include "rcufault/stats.h"
+#include "rcufault/write_epoch.h"
 
 static struct dentry *rcuf_debugfs_dir;
 
@@ -78,6 +82,7 @@ static ssize_t rcuf_reset_write(struct file *file, const char __user *ubuf,
 
 static int rcuf_stats_file_show(struct seq_file *m, void *unused)
 {
+	rcuf_epoch_verify_all();	/* an epoch stuck odd counts as epoch_desync */
 	rcuf_stats_show(m);
 	return 0;
 }
@@ -114,6 +119,7 @@ static ssize_t rcuf_check_write(struct file *file, const char __user *ubuf,
 	ret = kstrtoint_from_user(ubuf, count, 10, &pid);
 	if (ret || pid <= 0)
 		return -EINVAL;
+	rcuf_epoch_verify_all();
 	ret = rcuf_shadow_audit_pid(pid, &a);
 	if (ret)
 		return ret;

@@ -38,6 +38,7 @@
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
+#include "rcufault/write_epoch.h"
 
 struct vm_area_struct rcuf_sentinel_vma, rcuf_sentinel_major_vma;
 
@@ -161,14 +162,14 @@ static enum rcuf_stat rcuf_fault_pte_reason(pte_t pte, unsigned long error_code)
 
 /*
  * The write epoch to speculate on: even, or odd if a writer holds the mm.
- * With writer_spin_ns set, wait a bounded time for a writer that is running
- * on a CPU (its section is likely short) instead of falling back at once.
- * The writer's task_struct is RCU-freed, so reading it under RCU is safe.
+ * With writer_spin_ns set, wait a bounded time for a write owner that is
+ * running on a CPU (its section is likely short) instead of falling back
+ * at once. The owner is read from the rwsem, never from the state (see
+ * rcuf_mmap_writer_running()).
  */
 static unsigned int rcuf_fault_epoch(struct rcuf_mm *m)
 {
 	unsigned int seq = rcuf_mm_epoch_begin(m);
-	struct task_struct *w;
 	u64 deadline;
 
 	if (!(seq & 1) || !READ_ONCE(writer_spin_ns))
@@ -177,8 +178,7 @@ static unsigned int rcuf_fault_epoch(struct rcuf_mm *m)
 	deadline = local_clock() + READ_ONCE(writer_spin_ns);
 	rcu_read_lock();
 	while ((seq = rcuf_mm_epoch_begin(m)) & 1) {
-		w = READ_ONCE(m->writer);
-		if (!w || !READ_ONCE(w->on_cpu) || need_resched() ||
+		if (!rcuf_mmap_writer_running(m->mm) || need_resched() ||
 		    local_clock() > deadline)
 			break;
 		cpu_relax();
@@ -187,6 +187,21 @@ static unsigned int rcuf_fault_epoch(struct rcuf_mm *m)
 	if (!(seq & 1))
 		rcuf_stat_inc(RCUF_STAT_WRITER_SPIN_WON);
 	return seq;
+}
+
+/*
+ * Why the mm's epoch forbids speculating: a writer is active, or the
+ * epoch was found out of step with mmap_lock (an odd epoch while nobody
+ * holds the lock is checked here, where a stuck epoch would show).
+ */
+static enum rcuf_stat rcuf_fault_epoch_reason(struct rcuf_mm *m,
+					      unsigned int seq)
+{
+	if (seq & 1)
+		return rcuf_epoch_verify(m, seq) ? RCUF_STAT_FB_EPOCH_DESYNC :
+						   RCUF_STAT_FB_WRITER_ACTIVE;
+	return READ_ONCE(m->quarantined) ? RCUF_STAT_FB_EPOCH_DESYNC :
+					   RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
 /*
@@ -203,8 +218,9 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	bool file, shared;
 	pte_t pte;
 
-	if (seq & 1)
-		return RCUF_STAT_FB_WRITER_ACTIVE;
+	res = rcuf_fault_epoch_reason(m, seq);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
 	/* A write to a present PTE is COW or reuse: not ours, skip the walk. */
 	if ((error_code & (X86_PF_WRITE | X86_PF_PROT)) ==
 	    (X86_PF_WRITE | X86_PF_PROT))

@@ -2,8 +2,10 @@
 /*
  * rcufault: mmap_lock-free page faults for a stock 6.1 kernel, as a module.
  *
- * Load order: resolve symbols, track mmap_lock write epochs, hook the fault
- * path, publish debugfs. Unload in reverse; after rmmod returns no task runs
+ * Load order: resolve symbols, register the mmap_lock probes, hook the
+ * fault path, publish debugfs, and only then let write sections create
+ * per-mm states (src/write_epoch.c: a state made earlier could miss its
+ * section's end, or outlive its mm). Unload in reverse; after rmmod returns no task runs
  * module code and no module state is referenced.
  */
 #include <linux/module.h>
@@ -16,6 +18,7 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/mmap_lock_probe.h"
 #include "rcufault/symbols.h"
+#include "rcufault/write_epoch.h"
 
 static bool enable;
 module_param(enable, bool, 0400);
@@ -48,6 +51,8 @@ static int __init rcuf_init(void)
 	ret = rcuf_debugfs_init();
 	if (ret)
 		goto err_hooks;
+	/* Every probe and hook a state relies on is live: states may come. */
+	rcuf_epoch_go_live();
 	pr_info("loaded; lockless faults %s\n", enable ? "on" : "off (echo 1 > /sys/kernel/debug/rcufault/enable)");
 	return 0;
 
@@ -63,6 +68,7 @@ err_probes:
 
 static void __exit rcuf_exit(void)
 {
+	rcuf_epoch_stop();
 	rcuf_debugfs_exit();
 	rcuf_hooks_remove();
 	rcuf_fault_entry_unregister();

@@ -38,8 +38,7 @@ struct rcuf_mm *rcuf_mm_find(struct mm_struct *mm)
 
 /**
  * rcuf_mm_create_locked() - give @mm a state, entered as write-locked
- * @mm: an mm whose mmap_lock the current task holds for write (or in the
- *	downgraded section that follows)
+ * @mm: an mm whose mmap_lock the current task has just taken for write
  *
  * The new state's epoch is odd with the current task as writer; the caller
  * ends the section as usual. No state is made for an mm being torn down.
@@ -158,4 +157,24 @@ void rcuf_mm_for_each(void (*fn)(struct rcuf_mm *m, void *arg), void *arg)
 	hash_for_each_rcu(rcuf_mm_hash, bkt, m, hnode)
 		fn(m, arg);
 	rcu_read_unlock();
+}
+
+/**
+ * rcuf_mm_walk_alive() - call @fn for every state whose mm is alive
+ * @fn: called under the hash lock with interrupts off: must not sleep nor
+ *	take any lock. The state's mm may be dereferenced: its __mmdrop()
+ *	hook waits for this lock before the mm is freed.
+ * @arg: passed to @fn
+ */
+void rcuf_mm_walk_alive(void (*fn)(struct rcuf_mm *m, void *arg),
+			void *arg)
+{
+	struct rcuf_mm *m;
+	unsigned long flags;
+	int bkt;
+
+	spin_lock_irqsave(&rcuf_mm_hash_lock, flags);
+	hash_for_each(rcuf_mm_hash, bkt, m, hnode)
+		fn(m, arg);
+	spin_unlock_irqrestore(&rcuf_mm_hash_lock, flags);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-mm write epoch (DESIGN.md §3.1), driven by the mmap_lock
- * tracepoints: odd from a successful write acquire until the write unlock,
- * or, after mmap_write_downgrade(), until the downgraded read unlock.
+ * The mmap_lock tracepoint probes that drive the per-mm write epoch
+ * (src/write_epoch.c): odd from a successful write acquire until the write
+ * unlock, or, after mmap_write_downgrade(), until the outermost downgraded
+ * read unlock.
  *
  * Registering a probe makes every mmap_lock event format the mm's memcg
  * path (mm/mmap_lock.c keys that on a register count). rcufault has no use
@@ -10,78 +11,15 @@
  * registration added, and gives it back before unregistering; another
  * tracer registered before us keeps its paths.
  */
-#include <linux/atomic.h>
 #include <linux/mmap_lock.h>
-#include <linux/rwsem.h>
-#include <linux/sched.h>
 #include <linux/tracepoint.h>
 #include <trace/events/mmap_lock.h>
-#include "rcufault/mm_state.h"
 #include "rcufault/mmap_lock_probe.h"
-#include "rcufault/stats.h"
 #include "rcufault/symbols.h"
+#include "rcufault/write_epoch.h"
 
-/* Downgraded sections in flight: read unlocks look an mm up only if any. */
-static atomic_t rcuf_downgraded = ATOMIC_INIT(0);
 /* How many memcg-path register counts we took back (0..2). */
 static int rcuf_memcg_path_muted;
-
-/* kernel/locking/rwsem.c's owner and count encodings (6.1). */
-#define RCUF_RWSEM_OWNER_FLAGS	3UL
-#define RCUF_RWSEM_WRITER_LOCKED	1UL
-
-/* Is @mm's mmap_lock write-locked by the current task? */
-static bool rcuf_mmap_write_owner(struct mm_struct *mm)
-{
-	unsigned long owner = atomic_long_read(&mm->mmap_lock.owner);
-
-	return (owner & ~RCUF_RWSEM_OWNER_FLAGS) == (unsigned long)current &&
-	       (atomic_long_read(&mm->mmap_lock.count) & RCUF_RWSEM_WRITER_LOCKED);
-}
-
-static void rcuf_write_begin(struct mm_struct *mm)
-{
-	struct rcuf_mm *m = rcuf_mm_find(mm);
-
-	rcuf_stat_inc(RCUF_STAT_WRITE_EPOCHS);
-	if (!m) {
-		rcuf_mm_create_locked(mm);	/* created odd, writer = current */
-		return;
-	}
-	raw_write_seqcount_begin(&m->write_seq);
-	WRITE_ONCE(m->writer, current);
-}
-
-static void rcuf_write_end(struct rcuf_mm *m)
-{
-	WRITE_ONCE(m->writer, NULL);
-	raw_write_seqcount_end(&m->write_seq);
-}
-
-/* mmap_write_downgrade() reports a read acquire while still write-locked. */
-static void rcuf_downgrade(struct mm_struct *mm)
-{
-	struct rcuf_mm *m = rcuf_mm_find(mm);
-
-	rcuf_stat_inc(RCUF_STAT_DOWNGRADES);
-	if (!m)
-		m = rcuf_mm_create_locked(mm);
-	if (!m || m->downgraded)
-		return;
-	m->downgraded = true;
-	atomic_inc(&rcuf_downgraded);
-}
-
-static void rcuf_downgraded_read_end(struct mm_struct *mm)
-{
-	struct rcuf_mm *m = rcuf_mm_find(mm);
-
-	if (!m || !m->downgraded || m->writer != current)
-		return;
-	m->downgraded = false;
-	atomic_dec(&rcuf_downgraded);
-	rcuf_write_end(m);
-}
 
 static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
 					const char *memcg_path, bool write,
@@ -90,23 +28,18 @@ static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
 	if (!success)
 		return;
 	if (write)
-		rcuf_write_begin(mm);
-	else if (unlikely(rcuf_mmap_write_owner(mm)))
-		rcuf_downgrade(mm);
+		rcuf_epoch_write_acquired(mm);
+	else
+		rcuf_epoch_read_acquired(mm);
 }
 
 static void rcuf_probe_released(void *data, struct mm_struct *mm,
 				const char *memcg_path, bool write)
 {
-	struct rcuf_mm *m;
-
-	if (write) {
-		m = rcuf_mm_find(mm);
-		if (m && !m->downgraded)
-			rcuf_write_end(m);
-	} else if (unlikely(atomic_read(&rcuf_downgraded))) {
-		rcuf_downgraded_read_end(mm);
-	}
+	if (write)
+		rcuf_epoch_write_released(mm);
+	else
+		rcuf_epoch_read_released(mm);
 }
 
 /**

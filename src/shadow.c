@@ -144,6 +144,19 @@ static void rcuf_shadow_clear(struct rcuf_mm *m)
 }
 
 /**
+ * rcuf_shadow_discard_all() - drop every record of a live state
+ * @m: the state
+ *
+ * Context: process, not under tree_lock; takes it.
+ */
+void rcuf_shadow_discard_all(struct rcuf_mm *m)
+{
+	spin_lock(&m->tree_lock);
+	rcuf_shadow_clear(m);
+	spin_unlock(&m->tree_lock);
+}
+
+/**
  * rcuf_shadow_destroy() - drop every record of a state being freed
  * @m: the state, already unreachable for writers
  *
@@ -288,6 +301,8 @@ void rcuf_shadow_fault_refresh(struct mm_struct *mm, struct vm_area_struct *vma)
 		rcuf_stat_inc(RCUF_STAT_SHADOW_SKIP_WRITER);
 		goto out;
 	}
+	if (READ_ONCE(m->quarantined))	/* the epoch was wrong: see write_epoch.c */
+		goto out;
 	if (READ_ONCE(m->fill) == RCUF_SHADOW_EMPTY) {
 		rcu_read_unlock();
 		rcuf_shadow_populate(m, mm, epoch);
@@ -334,7 +349,8 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);	/* lives until the mm's last drop: ours */
 	rcu_read_unlock();
-	if (!m || READ_ONCE(m->fill) != RCUF_SHADOW_POPULATED)
+	if (!m || READ_ONCE(m->fill) != RCUF_SHADOW_POPULATED ||
+	    READ_ONCE(m->quarantined))
 		return;
 	vma = find_vma(mm, addr);
 	if (!vma || vma->vm_start > addr)

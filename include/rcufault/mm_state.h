@@ -35,8 +35,18 @@ enum rcuf_shadow_fill {
  * @mm: the mm; only compared, never dereferenced after the mm's last drop
  * @write_seq: write epoch; odd while a task holds @mm's mmap_lock for write,
  *	including the read section that follows mmap_write_downgrade()
- * @writer: the task holding the write (or downgraded) section, or NULL
+ * @writer: the task that began the current write section, or NULL; only
+ *	ever compared with current, never dereferenced (it may have exited
+ *	if an event was missed)
+ * @nested: read locks @writer took and still holds inside its downgraded
+ *	section (BPF build-id stack maps, bpf_find_vma, MGLRU's walk_mm): the
+ *	section ends at the outermost read release only
  * @downgraded: the write section was downgraded and is still held for read
+ * @quarantined: the epoch was found out of step with the rwsem
+ *	(epoch_desync): the tree was cleared, and no fault speculates on this
+ *	mm until a write section that began cleanly has ended
+ * @clean: the current write section began from an even epoch, by the
+ *	task that write-owns the rwsem
  * @tree: the shadow VMA tree: address ranges to struct rcuf_shadow_vma;
  *	read under RCU, written under @tree_lock (see src/shadow.c)
  * @tree_lock: serialises the writers of @tree and of @vma_hash; taken in
@@ -48,16 +58,20 @@ enum rcuf_shadow_fill {
  * @pid: the thread group that populated @tree (0 before), for debugfs
  * @rcu: deferred free
  *
- * A state is created only by the task that holds the mm's mmap_lock for
- * write (or in its downgraded section), so it starts with an odd epoch that
- * is known to be right; it is freed when the mm's last reference drops.
+ * A state is created only by a traced write acquire (src/mmap_lock_probe.c),
+ * once every probe and hook it relies on is live, so it starts with an odd
+ * epoch that is known to be right and its end is seen; it is freed when the
+ * mm's last reference drops (the __mmdrop hook).
  */
 struct rcuf_mm {
 	struct hlist_node hnode;
 	struct mm_struct *mm;
 	seqcount_t write_seq;
 	struct task_struct *writer;
+	unsigned int nested;
 	bool downgraded;
+	bool quarantined;
+	bool clean;
 	struct rcuf_btree tree;
 	spinlock_t tree_lock;
 	DECLARE_HASHTABLE(vma_hash, RCUF_MM_VMA_HASH_BITS);
@@ -73,6 +87,8 @@ void rcuf_mm_release(struct mm_struct *mm);
 void rcuf_mm_release_all(void);
 int rcuf_mm_tracked(void);
 void rcuf_mm_for_each(void (*fn)(struct rcuf_mm *m, void *arg), void *arg);
+void rcuf_mm_walk_alive(void (*fn)(struct rcuf_mm *m, void *arg),
+			void *arg);
 
 /**
  * rcuf_mm_epoch_begin() - snapshot the write epoch for a speculative section
