@@ -54,7 +54,18 @@ load_module() {
 	[ -d $D ] || fail "$D missing after load"
 }
 
+# no_desync: the write epoch never disagreed with mmap_lock (reading stats
+# also checks every tracked mm at rest); a test that provokes a desync on
+# purpose sets EXPECT_DESYNC=1
+no_desync() {
+	[ "${EXPECT_DESYNC:-0}" = 1 ] && return 0
+	snap
+	[ "$(stat epoch_desync)" = 0 ] ||
+		fail "epoch_desync is $(stat epoch_desync): the write epoch disagreed with mmap_lock"
+}
+
 unload_module() {
+	no_desync
 	rmmod rcufault || fail "rmmod rcufault"
 	[ ! -d $D ] || fail "$D still there after unload"
 }

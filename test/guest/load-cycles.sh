@@ -26,6 +26,7 @@ i=0
 while [ $i -lt "$CYCLES" ]; do
 	modprobe rcufault enable=$((i % 2 == 0)) || fail "load $i failed"
 	"$BIN/workload" fault -t 1 -p 16 -i 2 >/dev/null || fail "fault workload with the module loaded ($i)"
+	no_desync
 	rmmod rcufault || fail "unload $i failed"
 	i=$((i + 1))
 done
