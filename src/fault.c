@@ -19,7 +19,6 @@
  * and skips the protection-key check. Error codes access_error() always
  * rejects (PK, SGX, read with PROT) are never handled here.
  */
-#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/perf_event.h>
@@ -38,6 +37,7 @@
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
 #include "rcufault/write_epoch.h"
 
 struct vm_area_struct rcuf_sentinel_vma, rcuf_sentinel_major_vma;
@@ -49,11 +49,6 @@ static unsigned int writer_spin_ns;
 module_param(writer_spin_ns, uint, 0600);
 MODULE_PARM_DESC(writer_spin_ns,
 		 "spin up to this long for a running mmap_lock writer to finish before falling back (0: off)");
-
-static unsigned int test_fault_delay_us;
-module_param(test_fault_delay_us, uint, 0600);
-MODULE_PARM_DESC(test_fault_delay_us,
-		 "testing only: sleep this long before each lockless page-table read");
 
 /**
  * rcuf_fault_init() - set up the sentinel VMA
@@ -292,8 +287,7 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	} else if (rcuf_error_code_unhandled(error_code)) {
 		res = RCUF_STAT_FB_ERROR_CODE;
 	} else {
-		if (unlikely(test_fault_delay_us))
-			usleep_range(test_fault_delay_us, test_fault_delay_us + 10);
+		rcuf_test_fault_delay();
 		/* The state lives until the mm's last drop: we are its task. */
 		rcu_read_lock();
 		m = rcuf_mm_find(mm);

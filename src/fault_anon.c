@@ -19,13 +19,10 @@
 #include <linux/gfp.h>
 #include <linux/memcontrol.h>
 #include <linux/mempolicy.h>
-#include <linux/delay.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
 #include "rcufault/fault_anon.h"
@@ -36,21 +33,9 @@
 #include "rcufault/test_params.h"
 #include "rcufault/vma_access.h"
 
-/*
- * Testing only: the classic COW bug (what made 6.4's lockless faults racing
- * with fork corrupt Go builds: a page shared with a child written in
- * place). In tasks named by the parameter only (the rest of the system must
- * keep working), a write fault on a present read-only anonymous PTE just
- * makes the PTE writable. The fork torture must catch it.
- */
-static char *test_broken_cow;
-module_param(test_broken_cow, charp, 0400);
-MODULE_PARM_DESC(test_broken_cow,
-		 "testing only, UNSAFE: in tasks of this name, make read-only anonymous PTEs writable on write faults, without COW");
-
 static bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
 {
-	return !rcuf_test_skip_epoch_recheck && rcuf_mm_epoch_changed(m, seq);
+	return !rcuf_test_skip_epoch_recheck() && rcuf_mm_epoch_changed(m, seq);
 }
 
 /**
@@ -179,7 +164,7 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
 
-	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck, addr, &pl);
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck(), addr, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (pte_none(ptep_get(pl.ptep)))
@@ -228,8 +213,7 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	rcu_read_unlock();
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
-	if (unlikely(rcuf_test_commit_delay_us))
-		usleep_range(rcuf_test_commit_delay_us, rcuf_test_commit_delay_us + 10);
+	rcuf_test_commit_delay(false);
 	if (af.write) {
 		folio = rcuf_anon_folio_new(current->mm, true);
 		if (!folio)
@@ -274,7 +258,11 @@ static bool rcuf_anon_broken_cow_locked(struct mm_struct *mm, unsigned long addr
  * @addr: the faulting address
  * @error_code: the hardware error code
  *
- * Only with the test_broken_cow parameter, in tasks of that name.
+ * The classic COW bug (what made 6.4's lockless faults racing with fork
+ * corrupt Go builds: a page shared with a child written in place): a write
+ * fault on a present read-only anonymous PTE just makes the PTE writable.
+ * The fork torture must catch it. Only in the test build, with the
+ * test_broken_cow parameter, in tasks of that name (rcuf_test_broken_cow()).
  *
  * Return: RCUF_STAT_LOCKLESS_SUCCESS if the PTE was made writable in place,
  * else RCUF_STAT_FB_PTE_COW.
@@ -284,8 +272,7 @@ enum rcuf_stat rcuf_fault_broken_cow(struct rcuf_mm *m, unsigned long addr,
 {
 	bool done;
 
-	if (!test_broken_cow || !(error_code & X86_PF_WRITE) ||
-	    strcmp(current->comm, test_broken_cow))
+	if (!rcuf_test_broken_cow() || !(error_code & X86_PF_WRITE))
 		return RCUF_STAT_FB_PTE_COW;
 	local_irq_disable();
 	done = rcuf_anon_broken_cow_locked(m->mm, addr & PAGE_MASK);

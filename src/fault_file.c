@@ -27,7 +27,6 @@
  * the invalidate lock that readahead takes anyway), get this; other misses
  * fall back to the stock path.
  */
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -232,9 +231,8 @@ static enum rcuf_stat rcuf_file_install(struct rcuf_mm *m, unsigned int seq,
 	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
 
-	if (unlikely(rcuf_test_commit_delay_us))	/* under RCU: busy-wait */
-		mdelay(DIV_ROUND_UP(rcuf_test_commit_delay_us, 1000));
-	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck,
+	rcuf_test_commit_delay(true);		/* under RCU: busy-wait */
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck(),
 				     ff->addr, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
@@ -263,7 +261,7 @@ static enum rcuf_stat rcuf_file_install_cow(struct rcuf_mm *m, unsigned int seq,
 
 	copy_user_highpage(&ff->cow->page, &folio->page, ff->addr, ff->vma);
 	__folio_mark_uptodate(ff->cow);		/* the copy before set_pte_at() */
-	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck,
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck(),
 				     ff->addr, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;

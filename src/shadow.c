@@ -32,22 +32,16 @@
  */
 #include <linux/atomic.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
+#include "rcufault/test_params.h"
 
 #define RCUF_SHADOW_GFP	(GFP_NOWAIT | __GFP_NOWARN)
 
 static atomic_long_t rcuf_shadow_allocated = ATOMIC_LONG_INIT(0);
-
-static unsigned int test_shadow_nomem;
-module_param(test_shadow_nomem, uint, 0600);
-MODULE_PARM_DESC(test_shadow_nomem,
-		 "testing only: fail every Nth shadow tree update as if out of memory");
-static atomic_t rcuf_shadow_nomem_count = ATOMIC_INIT(0);
 
 /**
  * rcuf_shadow_init() - set up an empty shadow tree in a new state
@@ -167,13 +161,6 @@ void rcuf_shadow_destroy(struct rcuf_mm *m)
 	rcuf_shadow_clear(m);
 }
 
-static bool rcuf_shadow_inject_nomem(void)
-{
-	unsigned int n = READ_ONCE(test_shadow_nomem);
-
-	return unlikely(n) && atomic_inc_return(&rcuf_shadow_nomem_count) % n == 0;
-}
-
 /*
  * Replace whatever overlaps [@start, @end) by @r (NULL: remove only). On
  * failure the whole tree is cleared and @r is not inserted (the caller
@@ -185,7 +172,7 @@ static int rcuf_shadow_update(struct rcuf_mm *m, unsigned long start,
 	int ret = -ENOMEM;
 
 	lockdep_assert_held(&m->tree_lock);
-	if (!rcuf_shadow_inject_nomem())
+	if (!rcuf_test_shadow_nomem())
 		ret = rcuf_btree_replace_range(&m->tree, start, end, r,
 					       rcuf_shadow_release, m,
 					       RCUF_SHADOW_GFP);

@@ -5,16 +5,10 @@
  */
 #include <linux/kprobes.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
-#include <linux/string.h>
 #include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
 
 struct rcuf_symbols rcuf_sym;
-
-static char *test_missing_symbol;
-module_param(test_missing_symbol, charp, 0400);
-MODULE_PARM_DESC(test_missing_symbol,
-		 "testing only: behave as if this kernel symbol were missing");
 
 struct rcuf_symbol_ref {
 	const char *name;
@@ -55,11 +49,6 @@ static rcuf_kallsyms_fn rcuf_find_kallsyms(void)
 	return fn;
 }
 
-static bool rcuf_symbol_forced_missing(const char *name)
-{
-	return test_missing_symbol && !strcmp(test_missing_symbol, name);
-}
-
 /**
  * rcuf_symbols_resolve() - fill rcuf_sym from kallsyms
  *
@@ -73,14 +62,14 @@ int rcuf_symbols_resolve(void)
 	unsigned long addr;
 	int i;
 
-	if (!lookup || rcuf_symbol_forced_missing("kallsyms_lookup_name")) {
+	if (!lookup || rcuf_test_symbol_missing("kallsyms_lookup_name")) {
 		pr_err("unsupported kernel: cannot find kallsyms_lookup_name (needs CONFIG_KPROBES and CONFIG_KALLSYMS)\n");
 		return -ENOENT;
 	}
 	for (i = 0; i < ARRAY_SIZE(rcuf_symbol_refs); i++) {
 		const struct rcuf_symbol_ref *ref = &rcuf_symbol_refs[i];
 
-		addr = rcuf_symbol_forced_missing(ref->name) ? 0 : lookup(ref->name);
+		addr = rcuf_test_symbol_missing(ref->name) ? 0 : lookup(ref->name);
 		if (!addr) {
 			pr_err("unsupported kernel: symbol %s not found (rcufault needs Debian 12's 6.1.37 or later)\n",
 			       ref->name);

@@ -1,21 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Testing only: a deliberately broken build, to prove the torture tests
- * bite. With both set, a VMA change racing with a lockless fault (an
- * mprotect(PROT_READ) or PROT_NONE returning while the fault waits between
- * its VMA check and its commit) is missed, by the anonymous and the file
- * paths alike.
+ * Testing only: the test_* module parameters behind the accessors of
+ * include/rcufault/test_params.h, in the test build only
+ * (RCUFAULT_TEST_BUILD, `make test-module`); in the shipped module this
+ * file is empty. Some are UNSAFE: the deliberately broken build the
+ * torture tests must catch.
  */
 #include <linux/moduleparam.h>
 #include "rcufault/test_params.h"
 
-bool rcuf_test_skip_epoch_recheck;
-module_param_named(test_skip_epoch_recheck, rcuf_test_skip_epoch_recheck,
+#ifdef RCUFAULT_TEST_BUILD
+struct rcuf_test_params rcuf_test_params;
+
+module_param_named(test_skip_epoch_recheck, rcuf_test_params.skip_epoch_recheck,
 		   bool, 0400);
 MODULE_PARM_DESC(test_skip_epoch_recheck,
 		 "testing only, UNSAFE: skip the write-epoch re-checks of lockless faults");
 
-unsigned int rcuf_test_commit_delay_us;
-module_param_named(test_commit_delay_us, rcuf_test_commit_delay_us, uint, 0600);
+module_param_named(test_commit_delay_us, rcuf_test_params.commit_delay_us,
+		   uint, 0600);
 MODULE_PARM_DESC(test_commit_delay_us,
 		 "testing only: wait this long between checking the VMA and committing the PTE");
+
+module_param_named(test_fault_delay_us, rcuf_test_params.fault_delay_us,
+		   uint, 0600);
+MODULE_PARM_DESC(test_fault_delay_us,
+		 "testing only: sleep this long before each lockless page-table read");
+
+module_param_named(test_shadow_nomem, rcuf_test_params.shadow_nomem, uint, 0600);
+MODULE_PARM_DESC(test_shadow_nomem,
+		 "testing only: fail every Nth shadow tree update as if out of memory");
+
+module_param_named(test_broken_cow, rcuf_test_params.broken_cow, charp, 0400);
+MODULE_PARM_DESC(test_broken_cow,
+		 "testing only, UNSAFE: in tasks of this name, make read-only anonymous PTEs writable on write faults, without COW");
+
+module_param_named(test_missing_symbol, rcuf_test_params.missing_symbol,
+		   charp, 0400);
+MODULE_PARM_DESC(test_missing_symbol,
+		 "testing only: behave as if this kernel symbol were missing");
+
+#endif /* RCUFAULT_TEST_BUILD */

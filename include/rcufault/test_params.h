@@ -1,14 +1,157 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Testing-only module parameters shared by the lockless paths: together
- * they make the deliberately broken build the torture tests must catch.
+ * Testing-only knobs. They exist only in the test build (`make test-module`,
+ * build/<release>-test/, compiled with -DRCUFAULT_TEST_BUILD), as the
+ * test_* module parameters of src/test_params.c; some of them make the
+ * deliberately broken module the torture tests must catch. In the shipped
+ * build (`make`, DKMS) src/test_params.c is not compiled and every accessor
+ * below is a constant, so the code behind it compiles away: the module has
+ * no test_* parameter. Code outside these two files reads the knobs only
+ * through the accessors, never with #ifdef.
  */
 #ifndef _RCUFAULT_TEST_PARAMS_H
 #define _RCUFAULT_TEST_PARAMS_H
 
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/delay.h>
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
-extern bool rcuf_test_skip_epoch_recheck;
-extern unsigned int rcuf_test_commit_delay_us;
+#ifdef RCUFAULT_TEST_BUILD
+#define RCUF_TEST_BUILD	1
+#else
+#define RCUF_TEST_BUILD	0
+#endif
+
+/**
+ * struct rcuf_test_params - the knobs (module parameters, test build only)
+ * @skip_epoch_recheck: test_skip_epoch_recheck, UNSAFE: skip the write-epoch
+ *	re-checks of lockless faults
+ * @commit_delay_us: test_commit_delay_us: wait between the VMA check and the
+ *	commit of a lockless fault
+ * @fault_delay_us: test_fault_delay_us: sleep before each lockless
+ *	page-table read
+ * @shadow_nomem: test_shadow_nomem: fail every Nth shadow tree update as if
+ *	out of memory (0: never)
+ * @shadow_nomem_count: shadow tree updates seen while @shadow_nomem is set
+ * @broken_cow: test_broken_cow, UNSAFE: the name of the tasks whose write
+ *	faults on read-only anonymous PTEs make them writable, without COW
+ * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
+ *
+ * Defined only in the test build: the accessors never reach it otherwise.
+ */
+struct rcuf_test_params {
+	bool skip_epoch_recheck;
+	unsigned int commit_delay_us;
+	unsigned int fault_delay_us;
+	unsigned int shadow_nomem;
+	atomic_t shadow_nomem_count;
+	char *broken_cow;
+	char *missing_symbol;
+};
+
+extern struct rcuf_test_params rcuf_test_params;
+
+/**
+ * rcuf_test_skip_epoch_recheck() - skip the write-epoch re-checks? (UNSAFE)
+ *
+ * With rcuf_test_commit_delay(), a VMA change racing with a lockless fault
+ * (an mprotect() returning while the fault waits between its VMA check and
+ * its commit) is missed, by the anonymous and the file paths alike.
+ *
+ * Return: true only in the test build with test_skip_epoch_recheck=1.
+ */
+static inline bool rcuf_test_skip_epoch_recheck(void)
+{
+	return RCUF_TEST_BUILD && rcuf_test_params.skip_epoch_recheck;
+}
+
+/**
+ * rcuf_test_commit_delay() - wait test_commit_delay_us before a commit
+ * @atomic: the caller may not sleep (e.g. under RCU): busy-wait, rounded
+ *	up to milliseconds
+ *
+ * Context: may sleep unless @atomic. A no-op outside the test build.
+ */
+static inline void rcuf_test_commit_delay(bool atomic)
+{
+	unsigned int us;
+
+	if (!RCUF_TEST_BUILD)
+		return;
+	us = READ_ONCE(rcuf_test_params.commit_delay_us);
+	if (likely(!us))
+		return;
+	if (atomic)
+		mdelay(DIV_ROUND_UP(us, 1000));
+	else
+		usleep_range(us, us + 10);
+}
+
+/**
+ * rcuf_test_fault_delay() - sleep test_fault_delay_us before a page-table read
+ *
+ * Context: process, may sleep. A no-op outside the test build.
+ */
+static inline void rcuf_test_fault_delay(void)
+{
+	unsigned int us;
+
+	if (!RCUF_TEST_BUILD)
+		return;
+	us = READ_ONCE(rcuf_test_params.fault_delay_us);
+	if (unlikely(us))
+		usleep_range(us, us + 10);
+}
+
+/**
+ * rcuf_test_shadow_nomem() - should this shadow tree update fail?
+ *
+ * Context: any.
+ * Return: true for every test_shadow_nomem-th call (test build only).
+ */
+static inline bool rcuf_test_shadow_nomem(void)
+{
+	unsigned int n;
+
+	if (!RCUF_TEST_BUILD)
+		return false;
+	n = READ_ONCE(rcuf_test_params.shadow_nomem);
+	return unlikely(n) &&
+	       atomic_inc_return(&rcuf_test_params.shadow_nomem_count) % n == 0;
+}
+
+/**
+ * rcuf_test_broken_cow() - is current a task the broken COW applies to?
+ *
+ * Confined to tasks named by test_broken_cow: the rest of the system must
+ * keep working.
+ *
+ * Return: true only in the test build, in tasks named by test_broken_cow.
+ */
+static inline bool rcuf_test_broken_cow(void)
+{
+	if (!RCUF_TEST_BUILD)
+		return false;
+	return rcuf_test_params.broken_cow &&
+	       !strcmp(current->comm, rcuf_test_params.broken_cow);
+}
+
+/**
+ * rcuf_test_symbol_missing() - behave as if this kernel symbol were missing?
+ * @name: the symbol
+ *
+ * Return: true only in the test build, for the symbol test_missing_symbol names.
+ */
+static inline bool rcuf_test_symbol_missing(const char *name)
+{
+	if (!RCUF_TEST_BUILD)
+		return false;
+	return rcuf_test_params.missing_symbol &&
+	       !strcmp(rcuf_test_params.missing_symbol, name);
+}
 
 #endif /* _RCUFAULT_TEST_PARAMS_H */

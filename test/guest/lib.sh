@@ -49,7 +49,16 @@ at_least() {
 	[ "$1" -ge "$2" ] || fail "$3: $1 < $2"
 }
 
+# need_test_build: the guest's rcufault is the test build (the shipped one
+# has no test_* parameter, and modprobe ignores unknown ones)
+need_test_build() {
+	modinfo -F parm rcufault | grep -q '^test_' ||
+		fail "rcufault here is the shipped build; this test needs the test build (scripts/vm-run --module test)"
+}
+
+# load_module [PARAM=VALUE...]: load rcufault (a test_* PARAM needs the test build)
 load_module() {
+	case " $* " in *" test_"*) need_test_build ;; esac
 	modprobe rcufault "$@" || fail "modprobe rcufault $*"
 	[ -d $D ] || fail "$D missing after load"
 }

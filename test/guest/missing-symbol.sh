@@ -3,6 +3,7 @@
 # An unsupported kernel (a required symbol missing, forced through a test
 # parameter) is refused with one clear line, and leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
+need_test_build
 
 # a first load prints the once-per-boot taint lines
 load_module

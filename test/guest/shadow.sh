@@ -95,6 +95,7 @@ expect_fail "check accepted a missing pid" sh -c "echo 999999 > $D/check"
 
 # Out of memory: every 251st tree update fails; the tree is cleared, never
 # left stale.
+need_test_build
 echo 1 > /sys/module/rcufault/parameters/shadow_revalidate || fail "shadow_revalidate"
 echo 251 > /sys/module/rcufault/parameters/test_shadow_nomem || fail "test_shadow_nomem"
 "$BIN/vma_churn" -t 3 -r 6 -o 40 -f 10 -s 3 -n >$OUT/c3 2>&1 ||

@@ -52,6 +52,7 @@ if dmesg | grep -q 'heap alloc:on' && ! grep -q 'init_on_alloc=0' /proc/cmdline;
 	note "init_on_alloc is on: a page mapped without zeroing would still read zero here"
 fi
 
+[ "$XF" = 0 ] || need_test_build
 if [ "$XF" = cow ]; then
 	note "expect-fail mode: the module makes read-only anonymous PTEs writable without COW"
 	modprobe rcufault enable=1 test_broken_cow=torture || fail "cannot load rcufault with test_broken_cow"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # dkms.conf is valid: `dkms add` and `dkms build` work against the fetched
-# Debian headers, and the built module is ours. The host's dkms state is put
-# back as it was (the module is never installed or loaded on the host).
+# Debian headers, and the built module is ours and the shipped build (no
+# test_* parameter). The host's dkms state is put back as it was (the module
+# is never installed or loaded on the host).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
+. test/host/lib.sh
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 kdir=$(scripts/kdir 6.1)
 krel=$(basename "$(dirname "$kdir")")
@@ -28,4 +30,5 @@ dkms build -m rcufault -v "$ver" -k "$krel" --kernelsourcedir "$kdir" >"$log" 2>
 ko=$(find /var/lib/dkms/rcufault/"$ver"/"$krel" -name 'rcufault.ko*' | head -1)
 [ -n "$ko" ] || { echo "FAIL: dkms build left no rcufault.ko"; exit 1; }
 modinfo "$ko" | grep -q "^vermagic: *$krel " || { echo "FAIL: $ko is not built for $krel"; exit 1; }
+expect_no_test_params "$ko" "the DKMS-built module" || exit 1
 echo "PASS dkms: add + build against $krel"
