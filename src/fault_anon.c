@@ -282,13 +282,14 @@ static bool rcuf_anon_broken_cow_locked(struct mm_struct *mm, unsigned long addr
 enum rcuf_stat rcuf_fault_broken_cow(struct rcuf_mm *m, unsigned long addr,
 				     unsigned long error_code)
 {
+	unsigned long flags;
 	bool done;
 
 	if (!test_broken_cow || !(error_code & X86_PF_WRITE) ||
 	    strcmp(current->comm, test_broken_cow))
 		return RCUF_STAT_FB_PTE_COW;
-	local_irq_disable();
+	local_irq_save(flags);
 	done = rcuf_anon_broken_cow_locked(m->mm, addr & PAGE_MASK);
-	local_irq_enable();
+	local_irq_restore(flags);
 	return done ? RCUF_STAT_LOCKLESS_SUCCESS : RCUF_STAT_FB_PTE_COW;
 }
