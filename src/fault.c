@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/perf_event.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/memcontrol.h>
@@ -250,6 +251,21 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 	return res == RCUF_STAT_FILE_IO_UNLOCKED ? RCUF_STAT_FB_FILE_IO_FAILED : res;
 }
 
+/*
+ * A kernel-mode fault on a user address whose instruction has no exception
+ * table entry is a kernel bug (user memory is only touched by uaccess
+ * instructions, each with a fixup). The stock path treats it specially:
+ * lock_mm_and_find_vma()'s get_mmap_lock_carefully() refuses to sleep on
+ * a contended mmap_lock for it (the faulting code might hold the lock) and
+ * lets it oops instead. Such a fault always takes the stock path, so it
+ * gets exactly the stock behaviour.
+ */
+static bool rcuf_fault_kernel_no_fixup(struct pt_regs *regs)
+{
+	return !user_mode(regs) &&
+	       !rcuf_sym.search_exception_tables(exception_ip(regs));
+}
+
 /**
  * rcuf_fault_try() - try to resolve a fault without mmap_lock
  * @mm: the faulting mm
@@ -271,6 +287,8 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_ATTEMPTS);
 	if (mm != current->mm) {
 		res = RCUF_STAT_FB_FOREIGN_MM;
+	} else if (rcuf_fault_kernel_no_fixup(regs)) {
+		res = RCUF_STAT_FB_KERNEL_NO_FIXUP;
 	} else if (!rcuf_fault_error_code(addr, regs, &error_code)) {
 		res = RCUF_STAT_FB_ERROR_CODE_UNKNOWN;
 	} else if (rcuf_error_code_unhandled(error_code)) {
