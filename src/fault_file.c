@@ -40,6 +40,7 @@
 #include <linux/rmap.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
+#include "rcufault/fault.h"
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_file.h"
 #include "rcufault/mm_state.h"
@@ -138,7 +139,7 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_KIND;
 	if (flags & VM_LOCKED)
 		return RCUF_STAT_FB_VMA_MLOCKED;
-	if ((error_code & X86_PF_WRITE) && ((flags & VM_SHARED) || !ff->cow))
+	if ((error_code & X86_PF_WRITE) && (flags & VM_SHARED))
 		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite and dirtying */
 	if ((error_code & X86_PF_WRITE) &&
 	    (!READ_ONCE(vma->anon_vma) || vma_policy(vma)))
@@ -324,6 +325,10 @@ static bool rcuf_file_io(struct file *file, pgoff_t index,
 	bool ok;
 
 	if (!folio) {
+		if (index >= DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE))
+			return false;	/* SIGBUS for filemap_fault() */
+		/* a miss: major, counted here as filemap_fault() does */
+		rcuf_fault_count_event(PGMAJFAULT);
 		rcuf_file_readahead(file, index, vm_flags);
 		folio = filemap_get_folio(mapping, index);
 		if (!folio)
@@ -404,6 +409,32 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 	return res;
 }
 
+/*
+ * The copy could not be allocated or charged. Stock's do_cow_fault() fails
+ * with VM_FAULT_OOM then, but only once access_error() and the VMA lookup
+ * passed: report no_memory (which fails the stock attempt the same way,
+ * see rcuf_fault_fallback_mark()) only if the VMA checks pass too, else
+ * their reason, so that the stock path decides.
+ */
+static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
+					  struct vm_area_struct *vma,
+					  unsigned long addr,
+					  unsigned long error_code,
+					  unsigned int seq)
+{
+	struct rcuf_file_fault ff = { .cow = NULL };
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+
+	rcu_read_lock();
+	if (!rcuf_mm_epoch_changed(m, seq)) {
+		res = rcuf_file_check(vma, addr & PAGE_MASK, error_code, &ff);
+		if (rcuf_mm_epoch_changed(m, seq))
+			res = RCUF_STAT_FB_EPOCH_CHANGED;
+	}
+	rcu_read_unlock();
+	return res == RCUF_STAT_LOCKLESS_SUCCESS ? RCUF_STAT_FB_NO_MEMORY : res;
+}
+
 /**
  * rcuf_fault_file() - serve a missing-PTE fault of a file VMA
  * @m: the faulting mm's state (current->mm)
@@ -435,7 +466,7 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (error_code & X86_PF_WRITE) {	/* the copy, before any lock */
 		ff.cow = rcuf_anon_folio_new(current->mm, false);
 		if (!ff.cow)
-			return RCUF_STAT_FB_NO_MEMORY;
+			return rcuf_file_no_memory(m, vma, addr, error_code, seq);
 	}
 	rcu_read_lock();
 	res = rcuf_file_try(m, seq, vma, addr & PAGE_MASK, error_code, &ff,

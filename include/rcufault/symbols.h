@@ -38,6 +38,7 @@ struct vm_area_struct;
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
  * @search_exception_tables: the fixup entry of a kernel IP, or NULL
+ * @__cgroup_throttle_swaprate: throttle a task whose memcg swaps fast
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -68,6 +69,7 @@ struct rcuf_symbols {
 				     unsigned long pgoff, struct list_head *uf);
 	const struct exception_table_entry *
 		(*search_exception_tables)(unsigned long addr);
+	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
 };
 
 extern struct rcuf_symbols rcuf_sym;

@@ -16,6 +16,13 @@
 #     least 2), each mode's median lies within +-S of the off runs'
 #     median, and every run within [off min - S, off max + S];
 # and with enable=1 the lockless path served at least 90% of the faults.
+# File faults that each read their page (`torture account -f`: a file on
+# ext4 over a loop device, dropped from the page cache, read through a
+# MADV_RANDOM mapping) count exactly as stock, per fault one majflt, one
+# perf major fault, one /proc/vmstat pgmajfault and nothing minor: off,
+# stock, lockless (at least 90% completed locklessly after their I/O) and
+# "fallback" (test_io_fallback=1: after its unlocked I/O each fault takes
+# the stock path, which must count it as the retry stock's own I/O makes).
 # page-faults is counted by the x86 fault entry before the hooked
 # lock_mm_and_find_vma(), so only minor-faults (and min_flt) can show a
 # lockless fault that was not accounted.
@@ -23,6 +30,7 @@
 # wide, so a wider tolerance) stand in for perf stat, and the script says so.
 #
 #   ACCOUNT_PAGES (default 2000), ACCOUNT_RUNS (runs per mode, default 5),
+#   ACCOUNT_FILE_PAGES (default 200),
 #   ACCOUNT_FORCE_VMSTAT=1 (use the fallback even if perf works)
 #
 # Run: scripts/vm-run -- test/guest/accounting.sh
@@ -96,12 +104,45 @@ sample() {
 		"process: $counter $pf/$mf; lockless_success +$ls"
 }
 
+# sample_file MODE: file faults that each read their page count as stock
+FPAGES=${ACCOUNT_FILE_PAGES:-200}
+FMNT=/tmp/account
+sample_file() {
+	[ ! -d $D ] || { snap; fj0=$(stat lockless_major) ff0=$(stat fallback_file_io_failed); }
+	out=$("$T" account -p $FPAGES -f $FMNT/ext4/acct 2>&1) || fail "account -f ($1): $out"
+	note "$1: file: $out"
+	for f in majflt perf_major_faults pgmajfault; do
+		[ "$(field $f)" = $FPAGES ] ||
+			fail "$1: $f $(field $f) over $FPAGES file faults that each read their page, want $FPAGES"
+	done
+	for f in minflt perf_minor_faults; do
+		[ "$(field $f)" = 0 ] || fail "$1: $f $(field $f) over $FPAGES major file faults, want 0"
+	done
+	[ -d $D ] || return 0
+	snap
+	fj=$(($(stat lockless_major) - fj0)) ff=$(($(stat fallback_file_io_failed) - ff0))
+	note "$1: file: lockless_major +$fj, fallback_file_io_failed +$ff"
+	case $1 in
+	lockless) at_least $fj $((FPAGES * 9 / 10)) "faults completed locklessly after I/O" ;;
+	fallback) at_least $ff $((FPAGES * 9 / 10)) "faults that fell back after unlocked I/O" ;;
+	esac
+}
+ext4_mount $FMNT
+sample_file off
+
 i=0
 while [ $i -lt "$RUNS" ]; do
 	sample off
 	i=$((i + 1))
 done
 load_module
+echo 0 > $D/enable
+sample_file stock
+echo 1 > $D/enable
+sample_file lockless
+echo 1 > /sys/module/rcufault/parameters/test_io_fallback
+sample_file fallback
+echo 0 > /sys/module/rcufault/parameters/test_io_fallback
 i=0
 while [ $i -lt "$RUNS" ]; do
 	echo 0 > $D/enable
@@ -112,6 +153,7 @@ while [ $i -lt "$RUNS" ]; do
 done
 echo 0 > $D/enable
 unload_module
+ext4_umount $FMNT || fail "cannot unmount $FMNT"
 
 # median MODE COLUMN: the median of one mode's runs in a column of $RES
 median() {
