@@ -14,7 +14,8 @@
  * and hole punching out: both lock the folio and unmap it after clearing
  * ->mapping). Then lock the PTE table validated against the epoch
  * (pte_lock.c) and map it, plus the uptodate neighbours of the
- * fault-around window whose PTEs are empty, as 6.1 would.
+ * fault-around window (the kernel's fault_around_bytes) whose PTEs are
+ * empty, as 6.1 would.
  *
  * Miss (refcount on I/O). When the folio is missing, locked by I/O in
  * flight, or marked for readahead, take a reference on the VMA's file
@@ -49,10 +50,10 @@
 #include "rcufault/test_params.h"
 #include "rcufault/vma_access.h"
 
-static unsigned int fault_around_pages = 16;
+static unsigned int fault_around_pages;
 module_param(fault_around_pages, uint, 0600);
 MODULE_PARM_DESC(fault_around_pages,
-		 "map up to this many cached pages around a lockless file fault (6.1's default: 16; 1: only the faulting page)");
+		 "map up to this many cached pages around a lockless file fault (default 0: as many as the kernel's fault_around_bytes, like stock faults; 1: only the faulting page)");
 
 /* mm/filemap.c's MMAP_LOTSAMISS: stop read-around after this many misses */
 #define RCUF_MMAP_LOTSAMISS 100
@@ -104,12 +105,22 @@ static bool rcuf_file_io_ok(const struct vm_operations_struct *ops,
 	return !strcmp(file_inode(file)->i_sb->s_type->name, "ext4");
 }
 
-/* The fault-around window: aligned, inside the VMA and the PTE table. */
+/*
+ * The fault-around window: aligned, inside the VMA and the PTE table. Its
+ * size is read per fault from mm/memory.c's fault_around_bytes (debugfs
+ * fault_around_bytes: a power of two from one page to a PTE table, as
+ * do_fault_around() reads it), unless fault_around_pages overrides it.
+ */
 static void rcuf_file_window(struct rcuf_file_fault *ff, unsigned long vm_start,
 			     unsigned long vm_end)
 {
-	unsigned int nr = clamp_val(READ_ONCE(fault_around_pages), 1, PTRS_PER_PTE);
-	unsigned long size = rounddown_pow_of_two(nr) << PAGE_SHIFT;
+	unsigned long nr = READ_ONCE(fault_around_pages);
+	unsigned long size;
+
+	if (!nr)
+		nr = READ_ONCE(*rcuf_sym.fault_around_bytes) >> PAGE_SHIFT;
+	nr = clamp_val(nr, 1, PTRS_PER_PTE);
+	size = rounddown_pow_of_two(nr) << PAGE_SHIFT;
 
 	ff->around_start = max3(ff->addr & ~(size - 1), vm_start,
 				ff->addr & PMD_MASK);

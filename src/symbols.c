@@ -40,6 +40,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(mmap_region),
 	RCUF_SYM(search_exception_tables),
 	RCUF_SYM(__cgroup_throttle_swaprate),
+	RCUF_SYM(fault_around_bytes),
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

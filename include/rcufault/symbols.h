@@ -39,6 +39,7 @@ struct vm_area_struct;
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
  * @search_exception_tables: the fixup entry of a kernel IP, or NULL
  * @__cgroup_throttle_swaprate: throttle a task whose memcg swaps fast
+ * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -70,6 +71,7 @@ struct rcuf_symbols {
 	const struct exception_table_entry *
 		(*search_exception_tables)(unsigned long addr);
 	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
+	unsigned long *fault_around_bytes;
 };
 
 extern struct rcuf_symbols rcuf_sym;

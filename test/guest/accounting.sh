@@ -28,6 +28,19 @@
 # lockless fault that was not accounted.
 # If perf cannot run on this kernel, /proc/vmstat pgfault deltas (system
 # wide, so a wider tolerance) stand in for perf stat, and the script says so.
+# Fault-around follows the kernel's fault_around_bytes (debugfs), read per
+# fault: reading 256 cached pages of a file (`torture account -f -c`, 64 kB
+# aligned) takes 256 minor faults with 4096 (and maps no neighbour:
+# file_around_pages +0) and 16 with 65536, stock and lockless alike.
+# A single-threaded child that touches 16 MiB in a cgroup with memory.max
+# 8 MiB and no swap (`torture oomacct`) is OOM-killed the same way: per
+# run, memory.events oom_kill exactly as in the off runs and per mode the
+# median of oom (1: a charge that failed in the lockless path must not
+# charge, reclaim and OOM again in the stock path; a lone run may count a
+# second oom event, cause not yet known), max at least 1 (it varies from run to run
+# with reclaim even unloaded), majflt 0, and its faults other than the
+# touches (min_flt - pages touched) within the off runs' range widened by
+# their spread; with enable=1 some charge failed in the lockless path.
 #
 #   ACCOUNT_PAGES (default 2000), ACCOUNT_RUNS (runs per mode, default 5),
 #   ACCOUNT_FILE_PAGES (default 200),
@@ -127,8 +140,51 @@ sample_file() {
 	fallback) at_least $ff $((FPAGES * 9 / 10)) "faults that fell back after unlocked I/O" ;;
 	esac
 }
+# sample_oom MODE: an OOM-killed child in a fresh cgroup; appends
+# "MODE oom oom_kill max majflt other" to $OOMRES
+CG=/sys/fs/cgroup
+OOMRES=/tmp/account.oom
+: > $OOMRES
+grep -qw memory $CG/cgroup.subtree_control ||
+	echo +memory > $CG/cgroup.subtree_control || fail "cannot enable the memory controller in $CG"
+sample_oom() {
+	cg=$CG/rcufault-account
+	rmdir $cg 2>/dev/null
+	mkdir $cg || fail "mkdir $cg"
+	echo $((8 << 20)) > $cg/memory.max || fail "set $cg/memory.max"
+	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max || fail "set $cg/memory.swap.max"
+	out=$(sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" oomacct -t 16' sh $cg "$T" 2>&1) ||
+		fail "oomacct ($1): $out"
+	ev=$(awk '{ printf "%s %s ", $1, $2 }' $cg/memory.events)
+	rmdir $cg || fail "rmdir $cg"
+	note "$1: oom: $out; memory.events: $ev"
+	[ "$(field signal)" = 9 ] || fail "$1: the child over memory.max was not killed: $out"
+	out="$ev $out"
+	echo "$1 $(field oom) $(field oom_kill) $(field max) $(field majflt)" \
+		"$(($(field minflt) - $(field touched)))" >> $OOMRES
+}
+# check_oom: the oom runs against the off runs
+check_oom() {
+	RES=$OOMRES
+	ref_oom=$(median off 2) ref_kill=$(median off 3) tol=$(spread 6)
+	for mode in stock lockless; do
+		[ "$(median $mode 2)" = "$ref_oom" ] ||
+			fail "$mode: median memory.events oom $(median $mode 2), the off runs' $ref_oom"
+	done
+	while read -r mode oom kill max majflt other; do
+		[ "$kill" = "$ref_kill" ] ||
+			fail "$mode: memory.events oom_kill $kill, the off runs' $ref_kill"
+		at_least "$max" 1 "$mode: memory.events max"
+		[ "$majflt" = 0 ] || fail "$mode: OOM-killed child majflt $majflt, want 0"
+		within "$mode: OOM-killed child's faults besides its touches" $other 6 $tol
+	done < $OOMRES
+}
+
 ext4_mount $FMNT
 sample_file off
+sample_oom off
+sample_oom off
+sample_oom off
 
 i=0
 while [ $i -lt "$RUNS" ]; do
@@ -143,6 +199,42 @@ sample_file lockless
 echo 1 > /sys/module/rcufault/parameters/test_io_fallback
 sample_file fallback
 echo 0 > /sys/module/rcufault/parameters/test_io_fallback
+# sample_around MODE BYTES FAULTS: 256 cached file pages take FAULTS faults
+FAB=/sys/kernel/debug/fault_around_bytes
+sample_around() {
+	echo $2 > $FAB || fail "cannot set $FAB to $2"
+	snap
+	a0=$(stat file_around_pages)
+	out=$("$T" account -p 256 -f $FMNT/ext4/around -c 2>&1) || fail "account -f -c ($1): $out"
+	snap
+	a=$(($(stat file_around_pages) - a0))
+	note "$1: fault_around_bytes $2: $out; file_around_pages +$a"
+	[ "$(field minflt)" = $3 ] && [ "$(field majflt)" = 0 ] ||
+		fail "$1: fault_around_bytes $2: 256 cached pages took minflt $(field minflt) majflt $(field majflt), want $3 and 0"
+	case $1.$2 in
+	lockless.4096) [ $a = 0 ] || fail "fault_around_bytes 4096, yet file_around_pages +$a" ;;
+	lockless.65536) at_least $a $((15 * 10)) "pages mapped around lockless faults (fault_around_bytes 65536)" ;;
+	esac
+}
+fab0=$(cat $FAB)
+for mode in stock lockless; do
+	[ $mode = stock ] && echo 0 > $D/enable || echo 1 > $D/enable
+	sample_around $mode 4096 256
+	sample_around $mode 65536 16
+done
+echo $fab0 > $FAB
+
+snap
+nm0=$(stat fallback_no_memory) so0=$(stat stock_oom)
+for i in 1 2 3; do
+	echo 0 > $D/enable
+	sample_oom stock
+	echo 1 > $D/enable
+	sample_oom lockless
+done
+snap
+note "oom: fallback_no_memory +$(($(stat fallback_no_memory) - nm0)), stock_oom +$(($(stat stock_oom) - so0))"
+at_least $(($(stat stock_oom) - so0)) 1 "stock attempts failed at once after a lockless charge failure"
 i=0
 while [ $i -lt "$RUNS" ]; do
 	echo 0 > $D/enable
@@ -207,4 +299,5 @@ for mode in stock lockless; do
 	near "$mode median: ${counter%%/*}" $(median $mode 7) $ref_pf $tol_pf
 	[ $use_perf = 0 ] || near "$mode median: perf minor-faults" $(median $mode 8) $ref_mf $tol_mf
 done
+check_oom
 echo "PASS accounting ($counter, $PAGES pages, $RUNS runs per mode)"
