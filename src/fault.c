@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/perf_event.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/memcontrol.h>
@@ -256,9 +257,63 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 		return res;
 	rcuf_stat_inc(RCUF_STAT_FILE_IO_UNLOCKED);
 	*major = true;
+	if (unlikely(rcuf_test_io_fallback()))
+		return RCUF_STAT_FB_FILE_IO_FAILED;
 	res = rcuf_fault_try_mm(m, addr, error_code);
 	/* Still missing (reclaimed, or a new readahead mark): give up. */
 	return res == RCUF_STAT_FILE_IO_UNLOCKED ? RCUF_STAT_FB_FILE_IO_FAILED : res;
+}
+
+/*
+ * What the stock attempt that follows a fallback must know (a fault mark,
+ * see fault_entry.c), so that users see what the stock path alone shows:
+ *
+ * - After I/O done with no lock held, the stock attempt is the retry that
+ *   stock's own I/O would have caused (filemap_fault() drops mmap_lock for
+ *   I/O and returns VM_FAULT_RETRY; do_user_addr_fault() retries with
+ *   FAULT_FLAG_TRIED). In 6.1 TRIED makes mm_account_fault() count the
+ *   fault as major (maj_flt, perf MAJ), makes filemap_fault() skip async
+ *   readahead, fault_flag_allow_retry_first() false (no second dropping of
+ *   the lock: folio locks are waited for under it) and handle_pte_fault()
+ *   skip the spurious-fault TLB flush: all as in stock's second attempt.
+ *   PGMAJFAULT itself was counted at the page-cache miss, as
+ *   filemap_fault() does (rcuf_file_io()).
+ * - After a failed allocation or memcg charge, stock's do_anonymous_page()
+ *   or do_cow_fault() returns VM_FAULT_OOM: try_charge_memcg() has already
+ *   raised MEMCG_MAX, reclaimed, and (via mem_cgroup_oom()) raised
+ *   MEMCG_OOM and OOM-killed; the allocator likewise ran the global OOM
+ *   killer. Charging again under the lock would do all of that twice (two
+ *   rounds of reclaim, twice the memory.events max and oom, a second kill
+ *   or a second oom event for a victim that is already dying). So the
+ *   stock attempt does not run: it returns VM_FAULT_OOM at once (after the
+ *   PGFAULT accounting handle_mm_fault() does first), and the arch code
+ *   does what it does for stock's OOM: a kernel-mode fault takes its
+ *   exception fixup, a user fault calls pagefault_out_of_memory() (which
+ *   runs a cgroup v1 OOM the charge deferred, mem_cgroup_oom_synchronize())
+ *   and returns to retry the access unless the task was killed. The mark
+ *   is only left when every check before the allocation passed, as stock's
+ *   would have up to its charge.
+ */
+static unsigned int rcuf_fault_fallback_mark(enum rcuf_stat res, bool major)
+{
+	if (res == RCUF_STAT_FB_NO_MEMORY)
+		return RCUF_FAULT_MARK_OOM | (major ? RCUF_FAULT_MARK_TRIED : 0);
+	return major ? RCUF_FAULT_MARK_TRIED : 0;
+}
+
+/*
+ * A kernel-mode fault on a user address whose instruction has no exception
+ * table entry is a kernel bug (user memory is only touched by uaccess
+ * instructions, each with a fixup). The stock path treats it specially:
+ * lock_mm_and_find_vma()'s get_mmap_lock_carefully() refuses to sleep on
+ * a contended mmap_lock for it (the faulting code might hold the lock) and
+ * lets it oops instead. Such a fault always takes the stock path, so it
+ * gets exactly the stock behaviour.
+ */
+static bool rcuf_fault_kernel_no_fixup(struct pt_regs *regs)
+{
+	return !user_mode(regs) &&
+	       !rcuf_sym.search_exception_tables(exception_ip(regs));
 }
 
 /**
@@ -266,13 +321,15 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
  * @mm: the faulting mm
  * @addr: the faulting address
  * @regs: the fault's registers
+ * @mark: set to the RCUF_FAULT_MARK_* bits the stock attempt must get, if
+ *	NULL is returned (see rcuf_fault_fallback_mark())
  *
  * Context: process, from the lock_mm_and_find_vma() hook; may sleep.
  * Return: the sentinel VMA if the fault is resolved, NULL to take the stock
  * path. Either way the outcome is counted.
  */
 struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
-				      struct pt_regs *regs)
+				      struct pt_regs *regs, unsigned int *mark)
 {
 	unsigned long error_code;
 	bool major = false;
@@ -282,6 +339,8 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_ATTEMPTS);
 	if (mm != current->mm) {
 		res = RCUF_STAT_FB_FOREIGN_MM;
+	} else if (rcuf_fault_kernel_no_fixup(regs)) {
+		res = RCUF_STAT_FB_KERNEL_NO_FIXUP;
 	} else if (!rcuf_fault_error_code(addr, regs, &error_code)) {
 		res = RCUF_STAT_FB_ERROR_CODE_UNKNOWN;
 	} else if (rcuf_error_code_unhandled(error_code)) {
@@ -292,20 +351,30 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 		rcu_read_lock();
 		m = rcuf_mm_find(mm);
 		rcu_read_unlock();
+		/* as handle_mm_fault(): memcg OOM handling for user faults */
+		if (user_mode(regs))
+			mem_cgroup_enter_user_fault();
 		res = m ? rcuf_fault_try_io(m, addr, error_code, &major) :
 			  RCUF_STAT_FB_UNTRACKED_MM;
+		if (user_mode(regs))
+			mem_cgroup_exit_user_fault();
 	}
 	rcuf_stat_inc(res);
-	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
+		*mark = rcuf_fault_fallback_mark(res, major);
 		return NULL;
+	}
 	if (!major)
 		return &rcuf_sentinel_vma;
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_MAJOR);
 	return &rcuf_sentinel_major_vma;
 }
 
-/* count_vm_event() and count_memcg_event_mm() for current->mm */
-static void rcuf_fault_count_event(enum vm_event_item event)
+/**
+ * rcuf_fault_count_event() - count_vm_event() and count_memcg_event_mm()
+ * @event: the event, counted for current->mm's memcg too
+ */
+void rcuf_fault_count_event(enum vm_event_item event)
 {
 	struct mem_cgroup *memcg;
 	unsigned long flags;
@@ -324,30 +393,40 @@ static void rcuf_fault_count_event(enum vm_event_item event)
 }
 
 /**
+ * rcuf_fault_account_entry() - what handle_mm_fault() counts for any fault
+ *
+ * The PGFAULT vm and memcg events and the task's cached RSS fold, counted
+ * before the fault is handled, whatever its outcome.
+ */
+void rcuf_fault_account_entry(void)
+{
+	rcuf_fault_count_event(PGFAULT);
+	if (current->rss_stat.events++ > RCUF_TASK_RSS_EVENTS_THRESH)
+		rcuf_sym.sync_mm_rss(current->mm);	/* check_sync_rss_stat() */
+}
+
+/**
  * rcuf_fault_account() - account a fault completed without the stock path
  * @addr: the faulting address
  * @regs: the fault's registers
- * @major: the fault waited for I/O
+ * @major: the fault waited for I/O, or is a retry (FAULT_FLAG_TRIED)
  *
- * Does what handle_mm_fault(), filemap_fault() and mm_account_fault() do:
- * the PGFAULT (and PGMAJFAULT) vm and memcg events, the task's min_flt or
- * maj_flt, its cached RSS fold and the perf software event, so that
- * counters read the same with and without rcufault.
+ * Does what handle_mm_fault() and mm_account_fault() do: the PGFAULT vm
+ * and memcg events, the task's cached RSS fold, min_flt or maj_flt and the
+ * perf software event, so that counters read the same with and without
+ * rcufault. PGMAJFAULT is counted where filemap_fault() counts it, at the
+ * page-cache miss (rcuf_file_io()).
  */
 void rcuf_fault_account(unsigned long addr, struct pt_regs *regs, bool major)
 {
 	u32 event = major ? PERF_COUNT_SW_PAGE_FAULTS_MAJ :
 			    PERF_COUNT_SW_PAGE_FAULTS_MIN;
 
-	rcuf_fault_count_event(PGFAULT);
-	if (major) {
-		rcuf_fault_count_event(PGMAJFAULT);
+	rcuf_fault_account_entry();
+	if (major)
 		current->maj_flt++;
-	} else {
+	else
 		current->min_flt++;
-	}
-	if (current->rss_stat.events++ > RCUF_TASK_RSS_EVENTS_THRESH)
-		rcuf_sym.sync_mm_rss(current->mm);	/* check_sync_rss_stat() */
 	if (static_key_enabled(&rcuf_sym.perf_swevent_enabled[event]))
 		rcuf_sym.__perf_sw_event(event, 1, regs, addr);
 }

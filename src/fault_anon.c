@@ -91,7 +91,10 @@ static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
  *	marks it uptodate (which orders the filling before set_pte_at())
  *
  * Context: process, no locks held; may sleep.
- * Return: the folio, or NULL without memory (or over the memcg limit).
+ * Return: the folio, or NULL without memory (or over the memcg limit): the
+ * allocator or try_charge_memcg() has then reclaimed and OOM-killed as it
+ * does for stock's allocation, which must not be done again (the caller
+ * reports RCUF_STAT_FB_NO_MEMORY, which fails the stock attempt at once).
  */
 struct folio *rcuf_anon_folio_new(struct mm_struct *mm, bool zero)
 {
@@ -100,10 +103,13 @@ struct folio *rcuf_anon_folio_new(struct mm_struct *mm, bool zero)
 
 	if (!folio)
 		return NULL;
-	if (!mem_cgroup_disabled() &&
-	    rcuf_sym.__mem_cgroup_charge(folio, mm, GFP_KERNEL)) {
-		folio_put(folio);
-		return NULL;
+	if (!mem_cgroup_disabled()) {
+		if (rcuf_sym.__mem_cgroup_charge(folio, mm, GFP_KERNEL)) {
+			folio_put(folio);
+			return NULL;
+		}
+		/* as do_anonymous_page() and do_cow_fault() after the charge */
+		rcuf_sym.__cgroup_throttle_swaprate(&folio->page, GFP_KERNEL);
 	}
 	if (zero)
 		__folio_mark_uptodate(folio);
@@ -270,12 +276,13 @@ static bool rcuf_anon_broken_cow_locked(struct mm_struct *mm, unsigned long addr
 enum rcuf_stat rcuf_fault_broken_cow(struct rcuf_mm *m, unsigned long addr,
 				     unsigned long error_code)
 {
+	unsigned long flags;
 	bool done;
 
 	if (!rcuf_test_broken_cow() || !(error_code & X86_PF_WRITE))
 		return RCUF_STAT_FB_PTE_COW;
-	local_irq_disable();
+	local_irq_save(flags);
 	done = rcuf_anon_broken_cow_locked(m->mm, addr & PAGE_MASK);
-	local_irq_enable();
+	local_irq_restore(flags);
 	return done ? RCUF_STAT_LOCKLESS_SUCCESS : RCUF_STAT_FB_PTE_COW;
 }

@@ -10,12 +10,27 @@
  * match: then the task has not left this CPU since its fault entry, and no
  * other fault entered here in between (interrupt and NMI context faults are
  * not recorded). Otherwise the fault falls back to the stock path.
+ *
+ * Fault marks: what a lockless attempt that fell back must tell the stock
+ * attempt of the same fault, which runs after lock_mm_and_find_vma() (the
+ * task may have slept and moved to another CPU by then): "I/O was done"
+ * (the stock attempt is a retry, FAULT_FLAG_TRIED) or "the memory charge
+ * failed" (the stock attempt must fail the same way, not charge again).
+ * They live in a small table indexed by a hash of the fault's pt_regs,
+ * which are unique among the faults in flight (they are on the faulting
+ * task's stack). A slot is only claimed from empty, and only its owner
+ * (the task whose regs it names) reads or empties it; the fault-entry probe
+ * empties the slot of its regs, so a mark never outlives its fault (e.g. a
+ * stock attempt that ended in bad_area before handle_mm_fault()). A busy
+ * slot loses the mark: the stock attempt then runs as if there was none.
  */
+#include <linux/hash.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
 #include "rcufault/fault_entry.h"
+#include "rcufault/stats.h"
 #include "rcufault/symbols.h"
 
 /**
@@ -36,6 +51,71 @@ struct rcuf_fault_slot {
 
 static DEFINE_PER_CPU(struct rcuf_fault_slot, rcuf_fault_slot);
 
+/**
+ * struct rcuf_fault_mark_slot - a mark for the stock attempt of one fault
+ * @regs: the fault's registers (the owner), NULL if the slot is free
+ * @addr: the faulting address
+ * @mark: RCUF_FAULT_MARK_* bits
+ */
+struct rcuf_fault_mark_slot {
+	struct pt_regs *regs;
+	unsigned long addr;
+	unsigned int mark;
+};
+
+#define RCUF_FAULT_MARK_BITS 6
+static struct rcuf_fault_mark_slot rcuf_fault_marks[1 << RCUF_FAULT_MARK_BITS];
+
+static struct rcuf_fault_mark_slot *rcuf_fault_mark_slot(struct pt_regs *regs)
+{
+	return &rcuf_fault_marks[hash_ptr(regs, RCUF_FAULT_MARK_BITS)];
+}
+
+/**
+ * rcuf_fault_mark() - leave a mark for this fault's stock attempt
+ * @addr: the faulting address
+ * @regs: the fault's registers
+ * @mark: RCUF_FAULT_MARK_* bits
+ *
+ * Context: process, the faulting task, before its handle_mm_fault().
+ */
+void rcuf_fault_mark(unsigned long addr, struct pt_regs *regs,
+		     unsigned int mark)
+{
+	struct rcuf_fault_mark_slot *m = rcuf_fault_mark_slot(regs);
+
+	if (READ_ONCE(m->regs) != regs && cmpxchg(&m->regs, NULL, regs)) {
+		rcuf_stat_inc(RCUF_STAT_FAULT_MARKS_LOST);
+		return;
+	}
+	m->addr = addr;
+	m->mark = mark;
+}
+
+/**
+ * rcuf_fault_mark_take() - the mark left for this fault, cleared
+ * @addr: the faulting address
+ * @regs: the fault's registers, or NULL (GUP: never marked)
+ *
+ * Context: the faulting task, from the handle_mm_fault() ftrace callback.
+ * Return: the RCUF_FAULT_MARK_* bits, 0 if none.
+ */
+unsigned int notrace rcuf_fault_mark_take(unsigned long addr,
+					  struct pt_regs *regs)
+{
+	struct rcuf_fault_mark_slot *m;
+	unsigned int mark;
+
+	if (!regs)
+		return 0;
+	m = rcuf_fault_mark_slot(regs);
+	if (likely(READ_ONCE(m->regs) != regs))
+		return 0;
+	mark = m->addr == addr ? m->mark : 0;
+	WRITE_ONCE(m->regs, NULL);
+	return mark;
+}
+
 static unsigned long rcuf_switches(struct task_struct *t)
 {
 	return t->nvcsw + t->nivcsw;
@@ -44,10 +124,14 @@ static unsigned long rcuf_switches(struct task_struct *t)
 static void rcuf_probe_page_fault(void *data, unsigned long addr,
 				  struct pt_regs *regs, unsigned long error_code)
 {
+	struct rcuf_fault_mark_slot *m;
 	struct rcuf_fault_slot *s;
 
 	if (in_interrupt() || in_nmi())
 		return;
+	m = rcuf_fault_mark_slot(regs);
+	if (unlikely(READ_ONCE(m->regs) == regs))
+		WRITE_ONCE(m->regs, NULL);	/* a previous fault's, unused */
 	s = this_cpu_ptr(&rcuf_fault_slot);
 	s->task = current;
 	s->regs = regs;

@@ -14,7 +14,8 @@
  * and hole punching out: both lock the folio and unmap it after clearing
  * ->mapping). Then lock the PTE table validated against the epoch
  * (pte_lock.c) and map it, plus the uptodate neighbours of the
- * fault-around window whose PTEs are empty, as 6.1 would.
+ * fault-around window (the kernel's fault_around_bytes) whose PTEs are
+ * empty, as 6.1 would.
  *
  * Miss (refcount on I/O). When the folio is missing, locked by I/O in
  * flight, or marked for readahead, take a reference on the VMA's file
@@ -39,6 +40,7 @@
 #include <linux/rmap.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
+#include "rcufault/fault.h"
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_file.h"
 #include "rcufault/mm_state.h"
@@ -47,10 +49,10 @@
 #include "rcufault/test_params.h"
 #include "rcufault/vma_access.h"
 
-static unsigned int fault_around_pages = 16;
+static unsigned int fault_around_pages;
 module_param(fault_around_pages, uint, 0600);
 MODULE_PARM_DESC(fault_around_pages,
-		 "map up to this many cached pages around a lockless file fault (6.1's default: 16; 1: only the faulting page)");
+		 "map up to this many cached pages around a lockless file fault (default 0: as many as the kernel's fault_around_bytes, like stock faults; 1: only the faulting page)");
 
 /* mm/filemap.c's MMAP_LOTSAMISS: stop read-around after this many misses */
 #define RCUF_MMAP_LOTSAMISS 100
@@ -102,12 +104,22 @@ static bool rcuf_file_io_ok(const struct vm_operations_struct *ops,
 	return !strcmp(file_inode(file)->i_sb->s_type->name, "ext4");
 }
 
-/* The fault-around window: aligned, inside the VMA and the PTE table. */
+/*
+ * The fault-around window: aligned, inside the VMA and the PTE table. Its
+ * size is read per fault from mm/memory.c's fault_around_bytes (debugfs
+ * fault_around_bytes: a power of two from one page to a PTE table, as
+ * do_fault_around() reads it), unless fault_around_pages overrides it.
+ */
 static void rcuf_file_window(struct rcuf_file_fault *ff, unsigned long vm_start,
 			     unsigned long vm_end)
 {
-	unsigned int nr = clamp_val(READ_ONCE(fault_around_pages), 1, PTRS_PER_PTE);
-	unsigned long size = rounddown_pow_of_two(nr) << PAGE_SHIFT;
+	unsigned long nr = READ_ONCE(fault_around_pages);
+	unsigned long size;
+
+	if (!nr)
+		nr = READ_ONCE(*rcuf_sym.fault_around_bytes) >> PAGE_SHIFT;
+	nr = clamp_val(nr, 1, PTRS_PER_PTE);
+	size = rounddown_pow_of_two(nr) << PAGE_SHIFT;
 
 	ff->around_start = max3(ff->addr & ~(size - 1), vm_start,
 				ff->addr & PMD_MASK);
@@ -137,7 +149,7 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_KIND;
 	if (flags & VM_LOCKED)
 		return RCUF_STAT_FB_VMA_MLOCKED;
-	if ((error_code & X86_PF_WRITE) && ((flags & VM_SHARED) || !ff->cow))
+	if ((error_code & X86_PF_WRITE) && (flags & VM_SHARED))
 		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite and dirtying */
 	if ((error_code & X86_PF_WRITE) &&
 	    (!READ_ONCE(vma->anon_vma) || vma_policy(vma)))
@@ -322,6 +334,10 @@ static bool rcuf_file_io(struct file *file, pgoff_t index,
 	bool ok;
 
 	if (!folio) {
+		if (index >= DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE))
+			return false;	/* SIGBUS for filemap_fault() */
+		/* a miss: major, counted here as filemap_fault() does */
+		rcuf_fault_count_event(PGMAJFAULT);
 		rcuf_file_readahead(file, index, vm_flags);
 		folio = filemap_get_folio(mapping, index);
 		if (!folio)
@@ -402,6 +418,32 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 	return res;
 }
 
+/*
+ * The copy could not be allocated or charged. Stock's do_cow_fault() fails
+ * with VM_FAULT_OOM then, but only once access_error() and the VMA lookup
+ * passed: report no_memory (which fails the stock attempt the same way,
+ * see rcuf_fault_fallback_mark()) only if the VMA checks pass too, else
+ * their reason, so that the stock path decides.
+ */
+static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
+					  struct vm_area_struct *vma,
+					  unsigned long addr,
+					  unsigned long error_code,
+					  unsigned int seq)
+{
+	struct rcuf_file_fault ff = { .cow = NULL };
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+
+	rcu_read_lock();
+	if (!rcuf_mm_epoch_changed(m, seq)) {
+		res = rcuf_file_check(vma, addr & PAGE_MASK, error_code, &ff);
+		if (rcuf_mm_epoch_changed(m, seq))
+			res = RCUF_STAT_FB_EPOCH_CHANGED;
+	}
+	rcu_read_unlock();
+	return res == RCUF_STAT_LOCKLESS_SUCCESS ? RCUF_STAT_FB_NO_MEMORY : res;
+}
+
 /**
  * rcuf_fault_file() - serve a missing-PTE fault of a file VMA
  * @m: the faulting mm's state (current->mm)
@@ -433,7 +475,7 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (error_code & X86_PF_WRITE) {	/* the copy, before any lock */
 		ff.cow = rcuf_anon_folio_new(current->mm, false);
 		if (!ff.cow)
-			return RCUF_STAT_FB_NO_MEMORY;
+			return rcuf_file_no_memory(m, vma, addr, error_code, seq);
 	}
 	rcu_read_lock();
 	res = rcuf_file_try(m, seq, vma, addr & PAGE_MASK, error_code, &ff,

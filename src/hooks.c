@@ -18,7 +18,10 @@
  * original comes from module text too, so it passes through.
  *
  * handle_mm_fault(): counted always; for the sentinel VMA it is redirected
- * to a stub that accounts the fault and returns VM_FAULT_COMPLETED.
+ * to a stub that accounts the fault and returns VM_FAULT_COMPLETED. A stock
+ * attempt that follows a lockless one gets what the latter marked for it
+ * (fault_entry.c): FAULT_FLAG_TRIED after unlocked I/O, or a stub returning
+ * VM_FAULT_OOM after a failed charge (holding an inflight reference).
  *
  * mmap_region(): when enabled with shadow_at_mmap, redirected to
  * rcuf_mmap_region(), which calls the original and records the new VMA in
@@ -49,6 +52,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include "rcufault/fault.h"
+#include "rcufault/fault_entry.h"
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/shadow.h"
@@ -75,13 +79,17 @@ static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 							unsigned long addr,
 							struct pt_regs *regs)
 {
-	struct vm_area_struct *vma = rcuf_fault_try(mm, addr, regs);
+	unsigned int mark = 0;
+	struct vm_area_struct *vma = rcuf_fault_try(mm, addr, regs, &mark);
 
 	if (vma)	/* the sentinel keeps the reference */
 		return vma;
 	vma = rcuf_sym.lock_mm_and_find_vma(mm, addr, regs);
-	if (vma)	/* mmap_lock is held for read */
+	if (vma) {	/* mmap_lock is held for read */
 		rcuf_shadow_fault_refresh(mm, vma);
+		if (mark)	/* for our handle_mm_fault() callback */
+			rcuf_fault_mark(addr, regs, mark);
+	}
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return vma;
 }
@@ -105,10 +113,29 @@ static vm_fault_t rcuf_handle_mm_fault_completed(struct vm_area_struct *vma,
 						 unsigned int flags,
 						 struct pt_regs *regs)
 {
-	rcuf_fault_account(addr, regs, vma == &rcuf_sentinel_major_vma);
+	/* a retry after stock's own I/O is major too (mm_account_fault()) */
+	rcuf_fault_account(addr, regs, vma == &rcuf_sentinel_major_vma ||
+			   (flags & FAULT_FLAG_TRIED));
 	rcuf_stat_inc(RCUF_STAT_SENTINEL_COMPLETIONS);
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return VM_FAULT_COMPLETED;
+}
+
+/*
+ * The stock attempt of a fault whose lockless allocation or memcg charge
+ * failed: it fails the same way without charging again (see
+ * rcuf_fault_fallback_mark()). mmap_lock is held, as for any stock
+ * attempt; do_user_addr_fault() releases it.
+ */
+static vm_fault_t rcuf_handle_mm_fault_oom(struct vm_area_struct *vma,
+					   unsigned long addr,
+					   unsigned int flags,
+					   struct pt_regs *regs)
+{
+	rcuf_fault_account_entry();
+	rcuf_stat_inc(RCUF_STAT_STOCK_OOM);
+	percpu_ref_put(&rcuf_fault_inflight.ref);
+	return VM_FAULT_OOM;
 }
 
 /**
@@ -220,12 +247,22 @@ static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
 					    struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
+	unsigned int mark;
 
 	if (unlikely(rcuf_is_sentinel((struct vm_area_struct *)regs->di))) {
 		regs->ip = (unsigned long)rcuf_handle_mm_fault_completed;
 		return;
 	}
 	rcuf_stat_inc(RCUF_STAT_STOCK_FAULTS);
+	/* handle_mm_fault(vma, address, flags, regs): a lockless attempt's mark */
+	mark = rcuf_fault_mark_take(regs->si, (struct pt_regs *)regs->cx);
+	if (likely(!mark))
+		return;
+	if (mark & RCUF_FAULT_MARK_TRIED)
+		regs->dx |= FAULT_FLAG_TRIED;
+	if ((mark & RCUF_FAULT_MARK_OOM) &&
+	    percpu_ref_tryget_live(&rcuf_fault_inflight.ref))
+		regs->ip = (unsigned long)rcuf_handle_mm_fault_oom;
 }
 
 static void notrace rcuf_mmdrop_cb(unsigned long ip, unsigned long parent_ip,

@@ -11,7 +11,9 @@
  * lock is dropped: a writer bumps the epoch first, and every zap or free of
  * the table's entries takes this lock. Interrupts stay off until
  * rcuf_pte_unlock(), so callers must not call anything that enables them
- * (mlock's LRU batch does: VM_LOCKED VMAs fall back).
+ * (mlock's LRU batch does: VM_LOCKED VMAs fall back). The interrupt state
+ * is saved and restored, never forced on: a fault taken with interrupts
+ * off (kernel code; x86 keeps them off then) returns with them still off.
  */
 #include <linux/irqflags.h>
 #include <linux/mm.h>
@@ -32,7 +34,7 @@
  * Context: process, preemption allowed; disables local interrupts.
  * Return: RCUF_STAT_LOCKLESS_SUCCESS with the PTE lock held and interrupts
  * off (undo with rcuf_pte_unlock()), else the reason to fall back, with
- * nothing held and interrupts on.
+ * nothing held and the interrupt state as it was on entry.
  */
 enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,
 				      bool check_epoch, unsigned long addr,
@@ -42,16 +44,16 @@ enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,
 	enum rcuf_walk_result walk;
 	pmd_t *pmdp, pmd;
 
-	local_irq_disable();
+	local_irq_save(pl->irq_flags);
 	walk = rcuf_pmd_find_irqs_off(mm, addr, &pmdp, &pmd);
 	if (walk != RCUF_WALK_PTE) {
-		local_irq_enable();
+		local_irq_restore(pl->irq_flags);
 		return walk == RCUF_WALK_NO_TABLE ? RCUF_STAT_FB_NO_PTE_TABLE :
 						    RCUF_STAT_FB_PGTABLE;
 	}
 	pl->ptl = pte_lockptr(mm, &pmd);
 	if (!spin_trylock(pl->ptl)) {
-		local_irq_enable();
+		local_irq_restore(pl->irq_flags);
 		return RCUF_STAT_FB_PTL_BUSY;
 	}
 	pl->ptep = pte_offset_map(&pmd, addr);
@@ -71,5 +73,5 @@ void rcuf_pte_unlock(struct rcuf_pte_locked *pl)
 {
 	pte_unmap(pl->ptep);
 	spin_unlock(pl->ptl);
-	local_irq_enable();
+	local_irq_restore(pl->irq_flags);
 }

@@ -32,6 +32,9 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(sync_mm_rss),
 	RCUF_SYM(page_add_file_rmap),
 	RCUF_SYM(mmap_region),
+	RCUF_SYM(search_exception_tables),
+	RCUF_SYM(__cgroup_throttle_swaprate),
+	RCUF_SYM(fault_around_bytes),
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

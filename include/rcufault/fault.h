@@ -6,6 +6,7 @@
 #define _RCUFAULT_FAULT_H
 
 #include <linux/mm_types.h>
+#include <linux/vm_event_item.h>
 
 struct pt_regs;
 
@@ -26,7 +27,9 @@ static inline bool rcuf_is_sentinel(const struct vm_area_struct *vma)
 
 void rcuf_fault_init(void);
 struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
-				      struct pt_regs *regs);
+				      struct pt_regs *regs, unsigned int *mark);
+void rcuf_fault_count_event(enum vm_event_item event);
+void rcuf_fault_account_entry(void);
 void rcuf_fault_account(unsigned long addr, struct pt_regs *regs, bool major);
 
 #endif /* _RCUFAULT_FAULT_H */

@@ -15,10 +15,12 @@ struct rcuf_mm;
  * struct rcuf_pte_locked - a PTE table locked by rcuf_pte_lock_at_epoch()
  * @ptl: its PTE lock, held
  * @ptep: the entry for the address asked for (mapped)
+ * @irq_flags: the interrupt state before the lock, restored by the unlock
  */
 struct rcuf_pte_locked {
 	spinlock_t *ptl;
 	pte_t *ptep;
+	unsigned long irq_flags;
 };
 
 enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,

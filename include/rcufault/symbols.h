@@ -9,6 +9,7 @@
 #include <linux/jump_label.h>
 #include <linux/vm_event_item.h>
 
+struct exception_table_entry;
 struct file;
 struct folio;
 struct list_head;
@@ -36,6 +37,9 @@ struct vm_area_struct;
  * @sync_mm_rss: fold a task's cached RSS counts into its mm
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
+ * @search_exception_tables: the fixup entry of a kernel IP, or NULL
+ * @__cgroup_throttle_swaprate: throttle a task whose memcg swaps fast
+ * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -64,6 +68,10 @@ struct rcuf_symbols {
 	unsigned long (*mmap_region)(struct file *file, unsigned long addr,
 				     unsigned long len, vm_flags_t vm_flags,
 				     unsigned long pgoff, struct list_head *uf);
+	const struct exception_table_entry *
+		(*search_exception_tables)(unsigned long addr);
+	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
+	unsigned long *fault_around_bytes;
 };
 
 extern struct rcuf_symbols rcuf_sym;

@@ -40,6 +40,8 @@
  * @broken_cow: test_broken_cow, UNSAFE: the name of the tasks whose write
  *	faults on read-only anonymous PTEs make them writable, without COW
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
+ * @io_fallback: test_io_fallback: after I/O done with no lock held, take
+ *	the stock path instead of retrying locklessly
  *
  * Defined only in the test build: the accessors never reach it otherwise.
  */
@@ -51,6 +53,7 @@ struct rcuf_test_params {
 	atomic_t shadow_nomem_count;
 	char *broken_cow;
 	char *missing_symbol;
+	bool io_fallback;
 };
 
 extern struct rcuf_test_params rcuf_test_params;
@@ -89,6 +92,18 @@ static inline void rcuf_test_commit_delay(bool atomic)
 		mdelay(DIV_ROUND_UP(us, 1000));
 	else
 		usleep_range(us, us + 10);
+}
+
+/**
+ * rcuf_test_io_fallback() - fall back after the unlocked I/O of a fault?
+ *
+ * Lets the accounting test reach the stock attempt that follows our I/O.
+ *
+ * Return: true only in the test build with test_io_fallback=1.
+ */
+static inline bool rcuf_test_io_fallback(void)
+{
+	return RCUF_TEST_BUILD && READ_ONCE(rcuf_test_params.io_fallback);
 }
 
 /**

@@ -10,17 +10,40 @@
 #     majflt is 0;
 #   - RssAnon (/proc/self/status) grows by exactly PAGES * 4 kB;
 #   - perf stat -e page-faults,minor-faults of the whole process (startup
-#     included, ASLR off): each mode's median is within +-2 of the off
-#     runs' median, and every run within +-6 (startup varies by a few
-#     faults from run to run even with ASLR off and the module unloaded);
+#     included, ASLR off): startup varies by a few faults from run to run
+#     even with ASLR off and the module unloaded, so the tolerance comes
+#     from the off runs themselves: with S their spread (max - min, at
+#     least 2), each mode's median lies within +-S of the off runs'
+#     median, and every run within [off min - S, off max + S];
 # and with enable=1 the lockless path served at least 90% of the faults.
+# File faults that each read their page (`torture account -f`: a file on
+# ext4 over a loop device, dropped from the page cache, read through a
+# MADV_RANDOM mapping) count exactly as stock, per fault one majflt, one
+# perf major fault, one /proc/vmstat pgmajfault and nothing minor: off,
+# stock, lockless (at least 90% completed locklessly after their I/O) and
+# "fallback" (test_io_fallback=1: after its unlocked I/O each fault takes
+# the stock path, which must count it as the retry stock's own I/O makes).
 # page-faults is counted by the x86 fault entry before the hooked
 # lock_mm_and_find_vma(), so only minor-faults (and min_flt) can show a
 # lockless fault that was not accounted.
 # If perf cannot run on this kernel, /proc/vmstat pgfault deltas (system
 # wide, so a wider tolerance) stand in for perf stat, and the script says so.
+# Fault-around follows the kernel's fault_around_bytes (debugfs), read per
+# fault: reading 256 cached pages of a file (`torture account -f -c`, 64 kB
+# aligned) takes 256 minor faults with 4096 (and maps no neighbour:
+# file_around_pages +0) and 16 with 65536, stock and lockless alike.
+# A single-threaded child that touches 16 MiB in a cgroup with memory.max
+# 8 MiB and no swap (`torture oomacct`) is OOM-killed the same way: per
+# run, memory.events oom_kill exactly as in the off runs and per mode the
+# median of oom (1: a charge that failed in the lockless path must not
+# charge, reclaim and OOM again in the stock path; a lone run may count a
+# second oom event, cause not yet known), max at least 1 (it varies from run to run
+# with reclaim even unloaded), majflt 0, and its faults other than the
+# touches (min_flt - pages touched) within the off runs' range widened by
+# their spread; with enable=1 some charge failed in the lockless path.
 #
 #   ACCOUNT_PAGES (default 2000), ACCOUNT_RUNS (runs per mode, default 5),
+#   ACCOUNT_FILE_PAGES (default 200),
 #   ACCOUNT_FORCE_VMSTAT=1 (use the fallback even if perf works)
 #
 # Run: scripts/vm-run -- test/guest/accounting.sh
@@ -53,12 +76,12 @@ use_perf=0
 if [ "${ACCOUNT_FORCE_VMSTAT:-0}" != 1 ] &&
 	perf stat -x, -o $PF -e page-faults,minor-faults -- true >/dev/null 2>&1 &&
 	awk -F, '$3 == "minor-faults" && $1 ~ /^[0-9]+$/ { ok = 1 } END { exit !ok }' $PF; then
-	use_perf=1 TOL=2 RUN_TOL=6 counter="perf page-faults/minor-faults"
+	use_perf=1 MIN_TOL=2 counter="perf page-faults/minor-faults"
 	note "$(perf version 2>&1 | head -1): perf stat -e page-faults,minor-faults works on $REL"
 else
-	TOL=20 RUN_TOL=40 counter="vmstat pgfault"
+	MIN_TOL=20 counter="vmstat pgfault"
 	note "perf stat cannot run here${ACCOUNT_FORCE_VMSTAT:+ (or was not asked for)}:" \
-		"comparing system-wide /proc/vmstat pgfault deltas instead (tolerance +-$TOL)"
+		"comparing system-wide /proc/vmstat pgfault deltas instead (tolerance at least +-$MIN_TOL)"
 fi
 [ -n "$NORAND" ] || note "no setarch -R: ASLR stays on, startup fault counts vary more"
 
@@ -94,12 +117,124 @@ sample() {
 		"process: $counter $pf/$mf; lockless_success +$ls"
 }
 
+# sample_file MODE: file faults that each read their page count as stock
+FPAGES=${ACCOUNT_FILE_PAGES:-200}
+FMNT=/tmp/account
+sample_file() {
+	[ ! -d $D ] || { snap; fj0=$(stat lockless_major) ff0=$(stat fallback_file_io_failed); }
+	out=$("$T" account -p $FPAGES -f $FMNT/ext4/acct 2>&1) || fail "account -f ($1): $out"
+	note "$1: file: $out"
+	for f in majflt perf_major_faults pgmajfault; do
+		[ "$(field $f)" = $FPAGES ] ||
+			fail "$1: $f $(field $f) over $FPAGES file faults that each read their page, want $FPAGES"
+	done
+	for f in minflt perf_minor_faults; do
+		[ "$(field $f)" = 0 ] || fail "$1: $f $(field $f) over $FPAGES major file faults, want 0"
+	done
+	[ -d $D ] || return 0
+	snap
+	fj=$(($(stat lockless_major) - fj0)) ff=$(($(stat fallback_file_io_failed) - ff0))
+	note "$1: file: lockless_major +$fj, fallback_file_io_failed +$ff"
+	case $1 in
+	lockless) at_least $fj $((FPAGES * 9 / 10)) "faults completed locklessly after I/O" ;;
+	fallback) at_least $ff $((FPAGES * 9 / 10)) "faults that fell back after unlocked I/O" ;;
+	esac
+}
+# sample_oom MODE: an OOM-killed child in a fresh cgroup; appends
+# "MODE oom oom_kill max majflt other" to $OOMRES
+CG=/sys/fs/cgroup
+OOMRES=/tmp/account.oom
+: > $OOMRES
+grep -qw memory $CG/cgroup.subtree_control ||
+	echo +memory > $CG/cgroup.subtree_control || fail "cannot enable the memory controller in $CG"
+sample_oom() {
+	cg=$CG/rcufault-account
+	rmdir $cg 2>/dev/null
+	mkdir $cg || fail "mkdir $cg"
+	echo $((8 << 20)) > $cg/memory.max || fail "set $cg/memory.max"
+	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max || fail "set $cg/memory.swap.max"
+	out=$(sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" oomacct -t 16' sh $cg "$T" 2>&1) ||
+		fail "oomacct ($1): $out"
+	ev=$(awk '{ printf "%s %s ", $1, $2 }' $cg/memory.events)
+	rmdir $cg || fail "rmdir $cg"
+	note "$1: oom: $out; memory.events: $ev"
+	[ "$(field signal)" = 9 ] || fail "$1: the child over memory.max was not killed: $out"
+	out="$ev $out"
+	echo "$1 $(field oom) $(field oom_kill) $(field max) $(field majflt)" \
+		"$(($(field minflt) - $(field touched)))" >> $OOMRES
+}
+# check_oom: the oom runs against the off runs
+check_oom() {
+	RES=$OOMRES
+	ref_oom=$(median off 2) ref_kill=$(median off 3) tol=$(spread 6)
+	for mode in stock lockless; do
+		[ "$(median $mode 2)" = "$ref_oom" ] ||
+			fail "$mode: median memory.events oom $(median $mode 2), the off runs' $ref_oom"
+	done
+	while read -r mode oom kill max majflt other; do
+		[ "$kill" = "$ref_kill" ] ||
+			fail "$mode: memory.events oom_kill $kill, the off runs' $ref_kill"
+		at_least "$max" 1 "$mode: memory.events max"
+		[ "$majflt" = 0 ] || fail "$mode: OOM-killed child majflt $majflt, want 0"
+		within "$mode: OOM-killed child's faults besides its touches" $other 6 $tol
+	done < $OOMRES
+}
+
+ext4_mount $FMNT
+sample_file off
+sample_oom off
+sample_oom off
+sample_oom off
+
 i=0
 while [ $i -lt "$RUNS" ]; do
 	sample off
 	i=$((i + 1))
 done
 load_module
+echo 0 > $D/enable
+sample_file stock
+echo 1 > $D/enable
+sample_file lockless
+echo 1 > /sys/module/rcufault/parameters/test_io_fallback
+sample_file fallback
+echo 0 > /sys/module/rcufault/parameters/test_io_fallback
+# sample_around MODE BYTES FAULTS: 256 cached file pages take FAULTS faults
+FAB=/sys/kernel/debug/fault_around_bytes
+sample_around() {
+	echo $2 > $FAB || fail "cannot set $FAB to $2"
+	snap
+	a0=$(stat file_around_pages)
+	out=$("$T" account -p 256 -f $FMNT/ext4/around -c 2>&1) || fail "account -f -c ($1): $out"
+	snap
+	a=$(($(stat file_around_pages) - a0))
+	note "$1: fault_around_bytes $2: $out; file_around_pages +$a"
+	[ "$(field minflt)" = $3 ] && [ "$(field majflt)" = 0 ] ||
+		fail "$1: fault_around_bytes $2: 256 cached pages took minflt $(field minflt) majflt $(field majflt), want $3 and 0"
+	case $1.$2 in
+	lockless.4096) [ $a = 0 ] || fail "fault_around_bytes 4096, yet file_around_pages +$a" ;;
+	lockless.65536) at_least $a $((15 * 10)) "pages mapped around lockless faults (fault_around_bytes 65536)" ;;
+	esac
+}
+fab0=$(cat $FAB)
+for mode in stock lockless; do
+	[ $mode = stock ] && echo 0 > $D/enable || echo 1 > $D/enable
+	sample_around $mode 4096 256
+	sample_around $mode 65536 16
+done
+echo $fab0 > $FAB
+
+snap
+nm0=$(stat fallback_no_memory) so0=$(stat stock_oom)
+for i in 1 2 3; do
+	echo 0 > $D/enable
+	sample_oom stock
+	echo 1 > $D/enable
+	sample_oom lockless
+done
+snap
+note "oom: fallback_no_memory +$(($(stat fallback_no_memory) - nm0)), stock_oom +$(($(stat stock_oom) - so0))"
+at_least $(($(stat stock_oom) - so0)) 1 "stock attempts failed at once after a lockless charge failure"
 i=0
 while [ $i -lt "$RUNS" ]; do
 	echo 0 > $D/enable
@@ -110,19 +245,39 @@ while [ $i -lt "$RUNS" ]; do
 done
 echo 0 > $D/enable
 unload_module
+ext4_umount $FMNT || fail "cannot unmount $FMNT"
 
 # median MODE COLUMN: the median of one mode's runs in a column of $RES
 median() {
 	awk -v m=$1 -v c=$2 '$1 == m { print $c }' $RES | sort -n |
 		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
+# extreme MODE COLUMN min|max: the smallest or largest value of a column
+extreme() {
+	awk -v m=$1 -v c=$2 '$1 == m { print $c }' $RES | sort -n |
+		if [ $3 = min ]; then head -1; else tail -1; fi
+}
+# spread COLUMN: the off runs' max - min in a column, at least MIN_TOL
+spread() {
+	s=$(($(extreme off $1 max) - $(extreme off $1 min)))
+	[ $s -ge $MIN_TOL ] && echo $s || echo $MIN_TOL
+}
 ref_pf=$(median off 7) ref_mf=$(median off 8)
-note "reference (median of the off runs): $counter $ref_pf/$ref_mf"
+tol_pf=$(spread 7) tol_mf=$(spread 8)
+note "reference (off runs): $counter median $ref_pf/$ref_mf," \
+	"range $(extreme off 7 min)-$(extreme off 7 max)/$(extreme off 8 min)-$(extreme off 8 max)," \
+	"tolerance +-$tol_pf/$tol_mf"
 # near WHAT VALUE REF TOLERANCE
 near() {
 	d=$(($2 - $3))
 	[ $d -le $4 ] && [ $d -ge $((-$4)) ] ||
-		fail "$1 $2 differs from the off runs' median $3 by $d (tolerance +-$4)"
+		fail "$1 $2 differs from the off runs' median $3 by $d (tolerance +-$4, the off runs' spread)"
+}
+# within WHAT VALUE COLUMN TOLERANCE: VALUE in [off min - TOL, off max + TOL]
+within() {
+	lo=$(($(extreme off $3 min) - $4)) hi=$(($(extreme off $3 max) + $4))
+	[ $2 -ge $lo ] && [ $2 -le $hi ] ||
+		fail "$1 $2 is outside the off runs' range widened by their spread: [$lo, $hi]"
 }
 while read -r mode minflt majflt rss pmin pall pf mf ls; do
 	[ "$minflt" = "$PAGES" ] || fail "$mode: min_flt over the touch loop is $minflt, want exactly $PAGES"
@@ -132,8 +287,8 @@ while read -r mode minflt majflt rss pmin pall pf mf ls; do
 		[ "$pmin" = "$PAGES" ] || fail "$mode: perf minor-faults over the touch loop $pmin, want $PAGES"
 		[ "$pall" = "$PAGES" ] || fail "$mode: perf page-faults over the touch loop $pall, want $PAGES"
 	fi
-	near "$mode run: ${counter%%/*}" $pf $ref_pf $RUN_TOL
-	[ $use_perf = 0 ] || near "$mode run: perf minor-faults" $mf $ref_mf $RUN_TOL
+	within "$mode run: ${counter%%/*}" $pf 7 $tol_pf
+	[ $use_perf = 0 ] || within "$mode run: perf minor-faults" $mf 8 $tol_mf
 	case $mode in
 	stock) [ "$ls" = 0 ] || fail "stock: $ls lockless faults with enable=0" ;;
 	lockless) at_least "$ls" $((PAGES * 9 / 10)) "lockless faults in an enable=1 run of $PAGES faults" ;;
@@ -141,7 +296,8 @@ while read -r mode minflt majflt rss pmin pall pf mf ls; do
 done < $RES
 for mode in stock lockless; do
 	note "$mode: median $counter $(median $mode 7)/$(median $mode 8)"
-	near "$mode median: ${counter%%/*}" $(median $mode 7) $ref_pf $TOL
-	[ $use_perf = 0 ] || near "$mode median: perf minor-faults" $(median $mode 8) $ref_mf $TOL
+	near "$mode median: ${counter%%/*}" $(median $mode 7) $ref_pf $tol_pf
+	[ $use_perf = 0 ] || near "$mode median: perf minor-faults" $(median $mode 8) $ref_mf $tol_mf
 done
+check_oom
 echo "PASS accounting ($counter, $PAGES pages, $RUNS runs per mode)"

@@ -44,14 +44,9 @@ torture() {
 	note "$1: lockless_file +$file (major +$major, cow +$cow), file_io_unlocked +$io, file_around_pages +$around"
 }
 
-mkdir -p $MNT/shm $MNT/back $MNT/ext4
+mkdir -p $MNT/shm
 mount -t tmpfs -o size=64m tmpfs $MNT/shm || fail "mount tmpfs"
-mount -t tmpfs -o size=160m tmpfs $MNT/back || fail "mount tmpfs"
-modprobe loop && modprobe ext4 || fail "modprobe loop ext4"
-truncate -s 128M $MNT/back/img || fail "truncate"
-mkfs.ext4 -q -F $MNT/back/img || fail "mkfs.ext4"
-LOOP=$(losetup -f --show $MNT/back/img) || fail "losetup"
-mount -t ext4 "$LOOP" $MNT/ext4 || fail "mount ext4 on $LOOP"
+ext4_mount $MNT
 
 if [ "${FILEFAULT_EXPECT_FAIL:-0}" = 1 ]; then
 	load_module enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000
@@ -98,6 +93,6 @@ snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
 	fail "lockless_success $(stat lockless_success) != sentinel_completions $(stat sentinel_completions)"
 unload_module
-umount $MNT/ext4 && losetup -d "$LOOP" && umount $MNT/back $MNT/shm ||
+ext4_umount $MNT && umount $MNT/shm ||
 	fail "cleanup: a mount or the loop device is still busy"
 echo "PASS filefault"

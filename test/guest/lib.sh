@@ -83,3 +83,20 @@ unload_module() {
 hooked() {
 	grep -c '\[rcufault\]' /sys/kernel/tracing/enabled_functions
 }
+
+# ext4_mount DIR: an ext4 file system at DIR/ext4 over a loop device whose
+# image is on a tmpfs at DIR/back (misses there really read); sets LOOP
+ext4_mount() {
+	mkdir -p "$1/back" "$1/ext4"
+	mount -t tmpfs -o size=160m tmpfs "$1/back" || fail "mount tmpfs"
+	modprobe loop && modprobe ext4 || fail "modprobe loop ext4"
+	truncate -s 128M "$1/back/img" || fail "truncate"
+	mkfs.ext4 -q -F "$1/back/img" || fail "mkfs.ext4"
+	LOOP=$(losetup -f --show "$1/back/img") || fail "losetup"
+	mount -t ext4 "$LOOP" "$1/ext4" || fail "mount ext4 on $LOOP"
+}
+
+# ext4_umount DIR: undo ext4_mount DIR
+ext4_umount() {
+	umount "$1/ext4" && losetup -d "$LOOP" && umount "$1/back"
+}

@@ -48,11 +48,21 @@
  *	Run inside a cgroup v2 with memory.max = -m MiB: 4 threads touch -t
  *	MiB of fresh anonymous memory. t > m: finishing is a violation (the
  *	kernel must OOM-kill it); t <= m: memory.current must cover t.
+ *   torture oomacct -t MiB
+ *	In a cgroup with a lower memory.max: a child touches -t MiB in one
+ *	thread until OOM-killed; prints its end, pages touched, min_flt and
+ *	majflt, to compare memcg events and fault counts with the stock path.
  *   torture account -p PAGES
  *	One thread touches PAGES fresh pages; prints min_flt, majflt, the
  *	process's own perf minor/all fault counts over that loop, and
  *	RssAnon before and after (6.1's per-task RSS caches folded first),
  *	for test/guest/accounting.sh to compare with and without the module.
+ *	With -f FILE: PAGES pages of FILE, dropped from the page cache, read
+ *	through a MADV_RANDOM mapping (one major fault each); prints min_flt,
+ *	majflt, perf minor and major faults and /proc/vmstat pgmajfault over
+ *	the loop. With -c the file stays cached and the mapping is not
+ *	MADV_RANDOM: faults are minor, fault-around maps neighbours (the
+ *	mapping is 64 kB aligned).
  *
  * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
  * what was seen); 2 the test could not run (usage, setup failure). Every
@@ -2108,28 +2118,80 @@ static int cmd_memcg(long max_mib, long touch_mib)
 	return 0;
 }
 
+/*
+ * oomacct -t MiB: a child touches -t MiB of fresh anonymous memory in one
+ * thread, in order, until the memcg OOM killer ends it (run it in a cgroup
+ * whose memory.max is lower); prints how it ended, the pages it touched and
+ * its min_flt and majflt (wait4), for test/guest/accounting.sh to compare
+ * with the stock path.
+ */
+static int cmd_oomacct(long touch_mib)
+{
+	volatile long *touched = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long len = touch_mib << 20, i;
+	struct rusage ru;
+	int status;
+	pid_t pid;
+	char *p;
+
+	if (touched == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	*touched = 0;
+	pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (!pid) {
+		p = mmap(NULL, len, RW, ANON, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(2);
+		if (madvise(p, len, MADV_NOHUGEPAGE))
+			_exit(2);
+		for (i = 0; i < len; i += PAGE_SZ) {
+			*(vu64 *)(p + i) = 1;
+			*touched += 1;
+		}
+		_exit(0);
+	}
+	if (wait4(pid, &status, 0, &ru) != pid)
+		fatal("wait4: %s", strerror(errno));
+	printf("torture oomacct: signal %d exit %d touched %ld minflt %ld majflt %ld\n",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, *touched,
+	       ru.ru_minflt, ru.ru_majflt);
+	return 0;
+}
+
 /* ============================================================== account */
 
 static char acc_status[16384];
 
-/* RssAnon from /proc/self/status, in kB. */
-static long rss_anon_kb(void)
+/*
+ * The number after @key in the file @path, read whole into acc_status
+ * (which must hold it).
+ */
+static long proc_value(const char *path, const char *key)
 {
 	ssize_t n;
 	char *s;
-	int fd = open("/proc/self/status", O_RDONLY);
+	int fd = open(path, O_RDONLY);
 
 	if (fd < 0)
-		fatal("/proc/self/status: %s", strerror(errno));
+		fatal("%s: %s", path, strerror(errno));
 	n = read(fd, acc_status, sizeof(acc_status) - 1);
 	close(fd);
 	if (n <= 0)
-		fatal("read /proc/self/status: %s", strerror(errno));
+		fatal("read %s: %s", path, strerror(errno));
 	acc_status[n] = 0;
-	s = strstr(acc_status, "RssAnon:");
+	s = strstr(acc_status, key);
 	if (!s)
-		fatal("no RssAnon in /proc/self/status");
-	return strtol(s + 8, NULL, 10);
+		fatal("no %s in %s", key, path);
+	return strtol(s + strlen(key), NULL, 10);
+}
+
+/* RssAnon from /proc/self/status, in kB. */
+static long rss_anon_kb(void)
+{
+	return proc_value("/proc/self/status", "RssAnon:");
 }
 
 /*
@@ -2207,31 +2269,105 @@ static int cmd_account(long pages)
 	return 0;
 }
 
+/* pgmajfault from /proc/vmstat */
+static long vmstat_pgmajfault(void)
+{
+	return proc_value("/proc/vmstat", "\npgmajfault ");
+}
+
+/*
+ * account -f FILE: PAGES pages written to FILE, dropped from the page
+ * cache, then read one word each through a MADV_RANDOM mapping (no
+ * readahead: each fault reads its page, a major fault).
+ */
+static int cmd_account_file(long pages, const char *path, int cached)
+{
+	int fd_maj = sw_counter(PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+	int fd_min = sw_counter(PERF_COUNT_SW_PAGE_FAULTS_MIN);
+	long long maj0, maj1, min0, min1;
+	uint64_t buf[512];
+	struct rusage r0, r1;
+	long i, pm0, pm1;
+	char *p;
+	int fd;
+
+	t_start = now_s();
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		fatal("%s: %s", path, strerror(errno));
+	for (i = 0; i < pages; i++) {
+		memset(buf, 0, sizeof(buf));
+		buf[0] = (uint64_t)i + 1;
+		if (pwrite(fd, buf, PAGE_SZ, i * PAGE_SZ) != PAGE_SZ)
+			fatal("pwrite: %s", strerror(errno));
+	}
+	if (fsync(fd) || (!cached && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)))
+		fatal("fsync/fadvise: %s", strerror(errno));
+	/* 64 kB aligned, so that fault-around windows tile it exactly */
+	p = mmap(NULL, (pages + 16) * PAGE_SZ, PROT_NONE, ANON, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	p = mmap((char *)(((uintptr_t)p + 16 * PAGE_SZ - 1) & ~(uintptr_t)(16 * PAGE_SZ - 1)),
+		 pages * PAGE_SZ, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	if (!cached)
+		xmadvise(p, pages * PAGE_SZ, MADV_RANDOM, "MADV_RANDOM");
+	pm0 = vmstat_pgmajfault();
+	getrusage(RUSAGE_SELF, &r0);
+	maj0 = sw_read(fd_maj);
+	min0 = sw_read(fd_min);
+	for (i = 0; i < pages; i++)
+		if (*(vu64 *)(p + i * PAGE_SZ) != (uint64_t)i + 1)
+			violation("page %ld of %s read wrong", i, path);
+	maj1 = sw_read(fd_maj);
+	min1 = sw_read(fd_min);
+	getrusage(RUSAGE_SELF, &r1);
+	pm1 = vmstat_pgmajfault();
+	munmap(p, pages * PAGE_SZ);
+	close(fd);
+	unlink(path);
+	printf("torture account: file pages %ld minflt %ld majflt %ld perf_minor_faults %lld "
+	       "perf_major_faults %lld pgmajfault %ld\n",
+	       pages, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt,
+	       fd_min < 0 ? -1 : min1 - min0, fd_maj < 0 ? -1 : maj1 - maj0, pm1 - pm0);
+	return 0;
+}
+
 /* ================================================================= main */
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
-		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | account -p PAGES\n");
+		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB |\n"
+		"               account -p PAGES [-f FILE [-c]]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	long s = -1, m = -1, t = -1, p = -1;
-	char *end;
-	int c;
+	char *end, *f = NULL;
+	int c, cached = 0;
 
 	if (argc < 2)
 		usage();
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "s:m:t:p:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:t:p:f:c")) != -1) {
 		long v;
 
 		if (c == '?')
 			usage();
+		if (c == 'c') {
+			cached = 1;
+			continue;
+		}
+		if (c == 'f') {
+			f = optarg;
+			continue;
+		}
 		v = strtol(optarg, &end, 10);
 		if (*end || v <= 0)
 			usage();
@@ -2258,7 +2394,9 @@ int main(int argc, char **argv)
 		return cmd_pkeys();
 	if (!strcmp(sub, "memcg") && m > 0 && t > 0)
 		return cmd_memcg(m, t);
+	if (!strcmp(sub, "oomacct") && t > 0)
+		return cmd_oomacct(t);
 	if (!strcmp(sub, "account") && p > 0)
-		return cmd_account(p);
+		return f ? cmd_account_file(p, f, cached) : cmd_account(p);
 	usage();
 }
