@@ -111,8 +111,8 @@ unsigned int notrace rcuf_fault_mark_take(unsigned long addr,
 	m = rcuf_fault_mark_slot(regs);
 	if (likely(READ_ONCE(m->regs) != regs))
 		return 0;
-	mark = m->addr == addr ? m->mark : 0;
-	WRITE_ONCE(m->regs, NULL);
+	mark = READ_ONCE(m->addr) == addr ? READ_ONCE(m->mark) : 0;
+	smp_store_release(&m->regs, NULL);	/* the slot is free after the reads */
 	return mark;
 }
 

@@ -44,6 +44,7 @@
  */
 #include <linux/completion.h>
 #include <linux/ftrace.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -75,6 +76,20 @@ struct rcuf_inflight {
 
 static struct rcuf_inflight rcuf_fault_inflight, rcuf_free_inflight;
 
+/*
+ * A lockless charge that failed under a cgroup v1 memcg with
+ * oom_kill_disable recorded the OOM in current->memcg_in_oom (with a css
+ * reference), for pagefault_out_of_memory() to wait on. Stock clears it at
+ * the end of handle_mm_fault() unless the fault fails with VM_FAULT_OOM
+ * (mm/memory.c); do the same where a fault ends without our OOM stub:
+ * the sentinel's completion, or a stock attempt that found no VMA.
+ */
+static void rcuf_fault_memcg_oom_end(void)
+{
+	if (unlikely(task_in_memcg_oom(current)))
+		rcuf_sym.mem_cgroup_oom_synchronize(false);
+}
+
 static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 							unsigned long addr,
 							struct pt_regs *regs)
@@ -89,6 +104,8 @@ static struct vm_area_struct *rcuf_lock_mm_and_find_vma(struct mm_struct *mm,
 		rcuf_shadow_fault_refresh(mm, vma);
 		if (mark)	/* for our handle_mm_fault() callback */
 			rcuf_fault_mark(addr, regs, mark);
+	} else {
+		rcuf_fault_memcg_oom_end();
 	}
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return vma;
@@ -117,6 +134,7 @@ static vm_fault_t rcuf_handle_mm_fault_completed(struct vm_area_struct *vma,
 	rcuf_fault_account(addr, regs, vma == &rcuf_sentinel_major_vma ||
 			   (flags & FAULT_FLAG_TRIED));
 	rcuf_stat_inc(RCUF_STAT_SENTINEL_COMPLETIONS);
+	rcuf_fault_memcg_oom_end();
 	percpu_ref_put(&rcuf_fault_inflight.ref);
 	return VM_FAULT_COMPLETED;
 }

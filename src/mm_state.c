@@ -11,6 +11,7 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
+#include "rcufault/write_epoch.h"
 
 #define RCUF_MM_HASH_BITS 10
 
@@ -85,6 +86,7 @@ struct rcuf_mm *rcuf_mm_create_locked(struct mm_struct *mm)
  */
 static void rcuf_mm_free(struct rcuf_mm *m)
 {
+	rcuf_epoch_forget(m);
 	rcuf_shadow_destroy(m);
 	atomic_dec(&rcuf_mm_count);
 	rcuf_stat_inc(RCUF_STAT_MM_FREED);

@@ -35,6 +35,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(search_exception_tables),
 	RCUF_SYM(__cgroup_throttle_swaprate),
 	RCUF_SYM(fault_around_bytes),
+	RCUF_SYM(mem_cgroup_oom_synchronize),
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

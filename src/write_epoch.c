@@ -32,11 +32,16 @@
  *    walk_mm() trylocks from reclaim): those nested read acquires are
  *    counted, and the section ends at the outermost read release.
  *  - Events from interrupt context or with interrupts off never move the
- *    state: the BPF helpers above take the read lock there and release it
+ *    state (the downgrade itself excepted: it is always current's own, with
+ *    the rwsem write-owned): the BPF helpers above take the read lock there and release it
  *    from irq_work (mmap_read_unlock_non_owner(), hard-irq context, with
  *    any task as current), and a task's own section is never begun or
  *    ended there. Acquires and releases are filtered alike, so a nested
- *    pair is either counted on both sides or on neither.
+ *    pair is either counted on both sides or on neither. A downgraded
+ *    section whose outermost release runs with interrupts off (a buggy
+ *    uaccess with interrupts off that expands the stack in
+ *    lock_mm_and_find_vma()) stays odd: the safe direction; its next write
+ *    section counts the desync and repairs it.
  *  - No state exists before rcuf_epoch_go_live(): main.c calls it once
  *    every probe and hook is registered and a grace period has passed, so
  *    every state has seen its section begin and will see it end, and its
@@ -361,4 +366,16 @@ unsigned long rcuf_epoch_verify_all(void)
 
 	rcuf_mm_walk_alive(rcuf_epoch_verify_one, &found);
 	return found;
+}
+
+/**
+ * rcuf_epoch_forget() - a state is being freed
+ * @m: the state, unhashed
+ *
+ * A state freed inside a downgraded section (only after a missed end) must
+ * not keep read events on their slow path for good.
+ */
+void rcuf_epoch_forget(struct rcuf_mm *m)
+{
+	rcuf_epoch_undowngrade(m);
 }

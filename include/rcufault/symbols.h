@@ -40,6 +40,8 @@ struct vm_area_struct;
  * @search_exception_tables: the fixup entry of a kernel IP, or NULL
  * @__cgroup_throttle_swaprate: throttle a task whose memcg swaps fast
  * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
+ * @mem_cgroup_oom_synchronize: end (or wait out) the memcg OOM a user
+ *	fault's charge recorded (cgroup v1 oom_kill_disable)
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -72,6 +74,7 @@ struct rcuf_symbols {
 		(*search_exception_tables)(unsigned long addr);
 	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
 	unsigned long *fault_around_bytes;
+	bool (*mem_cgroup_oom_synchronize)(bool handle);
 };
 
 extern struct rcuf_symbols rcuf_sym;
