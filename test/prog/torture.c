@@ -63,6 +63,11 @@
  *	the loop. With -c the file stays cached and the mapping is not
  *	MADV_RANDOM: faults are minor, fault-around maps neighbours (the
  *	mapping is 64 kB aligned).
+ *   torture storm -s SECONDS
+ *	mmap/mprotect/munmap/MADV_DONTNEED of random parts of a private range,
+ *	writing each new mapping, until SIGTERM; on each SIGUSR1, the mprotect
+ *	race above for SECONDS, in this process (test/guest/load-race.sh: the
+ *	mm that was busy while the module loaded), with its summary line.
  *
  * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
  * what was seen); 2 the test could not run (usage, setup failure). Every
@@ -1195,6 +1200,7 @@ static int cmd_integrity(long seconds)
 
 static vu64 *mp_base;
 static atomic_int mp_gen, mp_flipping, mp_flipped, mp_progress, mp_acks, mp_stop;
+static int mp_gen_start;		/* mp_gen when the writers were spawned */
 static atomic_uint mp_from, mp_to;
 static _Atomic uint64_t mp_rec[MP_PAGES];	/* value of the successful store */
 static atomic_int mp_att[MP_PAGES];		/* a writer tried this page */
@@ -1216,7 +1222,7 @@ static void *mp_writer(void *arg)
 {
 	unsigned id = (unsigned)(long)arg, pages[MP_PAGES], n, i, p, t;
 	uint64_t rng = seed_for(10 + id);
-	int gen = 0;
+	int gen = mp_gen_start;
 
 	for (;;) {
 		while (atomic_load(&mp_gen) == gen && !atomic_load(&mp_stop))
@@ -1315,7 +1321,12 @@ static void mp_check_contents(void)
 	}
 }
 
-static int cmd_mprotect(long seconds)
+/*
+ * The mprotect race for @seconds. It can run again in the same process
+ * (torture storm runs it on request): the range is kept, the counters
+ * start from zero, the writers are new.
+ */
+static void mp_race(long seconds)
 {
 	uint64_t rng = seed_for(1);
 	pthread_t th[MP_WRITERS];
@@ -1323,10 +1334,18 @@ static int cmd_mprotect(long seconds)
 	int round = 0, prot;
 	double t0;
 
-	mp_base = (vu64 *)reserve_cells(1);
+	if (!mp_base)
+		mp_base = (vu64 *)reserve_cells(1);
 	map_at((void *)mp_base, MP_PAGES * PAGE_SZ, RW);
 	xmadvise((void *)mp_base, MP_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 	mp_base[0] = 1;		/* anon_vma and the PTE table */
+	atomic_store(&mp_stop, 0);
+	atomic_store(&mp_rounds, 0);
+	atomic_store(&mp_rounds_none, 0);
+	atomic_store(&mp_wok, 0);
+	atomic_store(&mp_wrefused, 0);
+	atomic_store(&mp_probes, 0);
+	mp_gen_start = atomic_load(&mp_gen);
 	summary_fn = mp_summary;
 	t_start = now_s();
 	t_end = t_start + seconds;
@@ -1398,6 +1417,11 @@ static int cmd_mprotect(long seconds)
 	for (i = 0; i < MP_WRITERS; i++)
 		pthread_join(th[i], NULL);
 	mp_summary("PASS");
+}
+
+static int cmd_mprotect(long seconds)
+{
+	mp_race(seconds);
 	return 0;
 }
 
@@ -2334,6 +2358,89 @@ static int cmd_account_file(long pages, const char *path, int cached)
 	return 0;
 }
 
+/* ================================================================ storm */
+
+#define ST_PAGES 512			/* the storm's range, in a reserved cell */
+#define ST_MAXLEN 32			/* pages per operation, at most */
+
+static volatile sig_atomic_t st_race_asked, st_stop_asked;
+static long st_ops, st_races;
+static double st_t0;
+
+static void st_on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		st_race_asked = 1;
+	else
+		st_stop_asked = 1;
+}
+
+static void st_summary(const char *verdict)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "torture storm: %s %.1f s: ops %ld races %ld\n",
+		 verdict, now_s() - st_t0, st_ops, st_races);
+	put(1, buf);
+}
+
+/* One mmap, mprotect, munmap or MADV_DONTNEED of a random part of @base. */
+static void st_op(char *base, uint64_t *rng)
+{
+	static const int prots[] = { PROT_NONE, PROT_READ, RW };
+	unsigned off = rnd(rng, ST_PAGES - ST_MAXLEN), len = 1 + rnd(rng, ST_MAXLEN), i;
+	char *a = base + (size_t)off * PAGE_SZ;
+	size_t sz = (size_t)len * PAGE_SZ;
+
+	switch (rnd(rng, 4)) {
+	case 0:
+		map_at(a, sz, RW);
+		for (i = 0; i < len; i++)
+			*page_at(a, i) = pat(1, (unsigned)st_ops, off + i, 0);
+		break;
+	case 1:		/* ENOMEM: part of it is unmapped */
+		if (mprotect(a, sz, prots[rnd(rng, 3)]) && errno != ENOMEM)
+			fatal("mprotect(%p, %zu): %s", (void *)a, sz, strerror(errno));
+		break;
+	case 2:
+		if (munmap(a, sz))
+			fatal("munmap(%p, %zu): %s", (void *)a, sz, strerror(errno));
+		break;
+	default:
+		if (madvise(a, sz, MADV_DONTNEED) && errno != ENOMEM)
+			fatal("madvise(%p, %zu, MADV_DONTNEED): %s", (void *)a, sz, strerror(errno));
+		break;
+	}
+	st_ops++;
+}
+
+static int cmd_storm(long race_seconds)
+{
+	uint64_t rng = seed_for(30);
+	struct sigaction sa;
+	char *base = reserve_cells(1);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = st_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		fatal("sigaction: %s", strerror(errno));
+	st_t0 = now_s();
+	summary_fn = st_summary;
+	while (!st_stop_asked) {
+		if (st_race_asked) {
+			st_race_asked = 0;
+			st_races++;
+			mp_race(race_seconds);	/* prints its own summary */
+			summary_fn = st_summary;
+		}
+		st_op(base, &rng);
+	}
+	st_summary("PASS");
+	return 0;
+}
+
 /* ================================================================= main */
 
 static void usage(void)
@@ -2341,7 +2448,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
 		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB |\n"
-		"               account -p PAGES [-f FILE [-c]]\n");
+		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS\n");
 	exit(2);
 }
 
@@ -2398,5 +2505,7 @@ int main(int argc, char **argv)
 		return cmd_oomacct(t);
 	if (!strcmp(sub, "account") && p > 0)
 		return f ? cmd_account_file(p, f, cached) : cmd_account(p);
+	if (!strcmp(sub, "storm") && s > 0)
+		return cmd_storm(s);
 	usage();
 }
