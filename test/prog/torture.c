@@ -63,6 +63,19 @@
  *	the loop. With -c the file stays cached and the mapping is not
  *	MADV_RANDOM: faults are minor, fault-around maps neighbours (the
  *	mapping is 64 kB aligned).
+ *   torture storm -s SECONDS
+ *	mmap/mprotect/munmap/MADV_DONTNEED of random parts of a private range,
+ *	writing each new mapping, until SIGTERM; on each SIGUSR1, the mprotect
+ *	race above for SECONDS, in this process (test/guest/load-race.sh: the
+ *	mm that was busy while the module loaded), with its summary line.
+ *   torture dgnest -s SECONDS
+ *	The main thread (named dgnest-unmap) maps a range R with
+ *	MAP_FIXED_NOREPLACE and unmaps it again, a neighbour in the same PMD
+ *	keeping R's PTE table, while 2 threads store to every page of R,
+ *	retrying refused pages throughout munmap(). Every fresh mapping of R
+ *	must have no page resident and read zero everywhere: a page that a
+ *	fault installed while munmap() tore the previous R down would still
+ *	be in the table (test/guest/downgrade-nest.sh).
  *
  * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
  * what was seen); 2 the test could not run (usage, setup failure). Every
@@ -93,6 +106,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1195,6 +1209,7 @@ static int cmd_integrity(long seconds)
 
 static vu64 *mp_base;
 static atomic_int mp_gen, mp_flipping, mp_flipped, mp_progress, mp_acks, mp_stop;
+static int mp_gen_start;		/* mp_gen when the writers were spawned */
 static atomic_uint mp_from, mp_to;
 static _Atomic uint64_t mp_rec[MP_PAGES];	/* value of the successful store */
 static atomic_int mp_att[MP_PAGES];		/* a writer tried this page */
@@ -1216,7 +1231,7 @@ static void *mp_writer(void *arg)
 {
 	unsigned id = (unsigned)(long)arg, pages[MP_PAGES], n, i, p, t;
 	uint64_t rng = seed_for(10 + id);
-	int gen = 0;
+	int gen = mp_gen_start;
 
 	for (;;) {
 		while (atomic_load(&mp_gen) == gen && !atomic_load(&mp_stop))
@@ -1315,7 +1330,12 @@ static void mp_check_contents(void)
 	}
 }
 
-static int cmd_mprotect(long seconds)
+/*
+ * The mprotect race for @seconds. It can run again in the same process
+ * (torture storm runs it on request): the range is kept, the counters
+ * start from zero, the writers are new.
+ */
+static void mp_race(long seconds)
 {
 	uint64_t rng = seed_for(1);
 	pthread_t th[MP_WRITERS];
@@ -1323,10 +1343,18 @@ static int cmd_mprotect(long seconds)
 	int round = 0, prot;
 	double t0;
 
-	mp_base = (vu64 *)reserve_cells(1);
+	if (!mp_base)
+		mp_base = (vu64 *)reserve_cells(1);
 	map_at((void *)mp_base, MP_PAGES * PAGE_SZ, RW);
 	xmadvise((void *)mp_base, MP_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 	mp_base[0] = 1;		/* anon_vma and the PTE table */
+	atomic_store(&mp_stop, 0);
+	atomic_store(&mp_rounds, 0);
+	atomic_store(&mp_rounds_none, 0);
+	atomic_store(&mp_wok, 0);
+	atomic_store(&mp_wrefused, 0);
+	atomic_store(&mp_probes, 0);
+	mp_gen_start = atomic_load(&mp_gen);
 	summary_fn = mp_summary;
 	t_start = now_s();
 	t_end = t_start + seconds;
@@ -1398,6 +1426,11 @@ static int cmd_mprotect(long seconds)
 	for (i = 0; i < MP_WRITERS; i++)
 		pthread_join(th[i], NULL);
 	mp_summary("PASS");
+}
+
+static int cmd_mprotect(long seconds)
+{
+	mp_race(seconds);
 	return 0;
 }
 
@@ -2334,6 +2367,270 @@ static int cmd_account_file(long pages, const char *path, int cached)
 	return 0;
 }
 
+/* ================================================================ storm */
+
+#define ST_PAGES 512			/* the storm's range, in a reserved cell */
+#define ST_MAXLEN 32			/* pages per operation, at most */
+
+static volatile sig_atomic_t st_race_asked, st_stop_asked;
+static long st_ops, st_races;
+static double st_t0;
+
+static void st_on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		st_race_asked = 1;
+	else
+		st_stop_asked = 1;
+}
+
+static void st_summary(const char *verdict)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "torture storm: %s %.1f s: ops %ld races %ld\n",
+		 verdict, now_s() - st_t0, st_ops, st_races);
+	put(1, buf);
+}
+
+/* One mmap, mprotect, munmap or MADV_DONTNEED of a random part of @base. */
+static void st_op(char *base, uint64_t *rng)
+{
+	static const int prots[] = { PROT_NONE, PROT_READ, RW };
+	unsigned off = rnd(rng, ST_PAGES - ST_MAXLEN), len = 1 + rnd(rng, ST_MAXLEN), i;
+	char *a = base + (size_t)off * PAGE_SZ;
+	size_t sz = (size_t)len * PAGE_SZ;
+
+	switch (rnd(rng, 4)) {
+	case 0:
+		map_at(a, sz, RW);
+		for (i = 0; i < len; i++)
+			*page_at(a, i) = pat(1, (unsigned)st_ops, off + i, 0);
+		break;
+	case 1:		/* ENOMEM: part of it is unmapped */
+		if (mprotect(a, sz, prots[rnd(rng, 3)]) && errno != ENOMEM)
+			fatal("mprotect(%p, %zu): %s", (void *)a, sz, strerror(errno));
+		break;
+	case 2:
+		if (munmap(a, sz))
+			fatal("munmap(%p, %zu): %s", (void *)a, sz, strerror(errno));
+		break;
+	default:
+		if (madvise(a, sz, MADV_DONTNEED) && errno != ENOMEM)
+			fatal("madvise(%p, %zu, MADV_DONTNEED): %s", (void *)a, sz, strerror(errno));
+		break;
+	}
+	st_ops++;
+}
+
+static int cmd_storm(long race_seconds)
+{
+	uint64_t rng = seed_for(30);
+	struct sigaction sa;
+	char *base = reserve_cells(1);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = st_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		fatal("sigaction: %s", strerror(errno));
+	st_t0 = now_s();
+	summary_fn = st_summary;
+	while (!st_stop_asked) {
+		if (st_race_asked) {
+			st_race_asked = 0;
+			st_races++;
+			mp_race(race_seconds);	/* prints its own summary */
+			summary_fn = st_summary;
+		}
+		st_op(base, &rng);
+	}
+	st_summary("PASS");
+	return 0;
+}
+
+/* =============================================================== dgnest */
+
+#define DG_NEIGHBOUR 4			/* pages: keeps R's PTE table alive */
+#define DG_GAP 4			/* pages between the neighbour and R: no merge */
+#define DG_PAGES 32			/* R */
+#define DG_FAULTERS 2
+
+static char *dg_r;
+static atomic_int dg_open, dg_unmapping, dg_joined, dg_acks, dg_progress, dg_stop;
+static atomic_long dg_gens, dg_stores, dg_refused, dg_checked;
+
+static void dg_summary(const char *verdict)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf),
+		 "torture dgnest: %s %.1f s: generations %ld stores %ld refused %ld pages_checked %ld\n",
+		 verdict, now_s() - t_start, atomic_load(&dg_gens), atomic_load(&dg_stores),
+		 atomic_load(&dg_refused), atomic_load(&dg_checked));
+	put(1, buf);
+}
+
+/*
+ * A fault thread: in each generation of R, store to every page of R until
+ * each store succeeded once or the generation is closed. A page whose store
+ * was refused (R is being unmapped) has no PTE and no TLB entry, so it is
+ * tried again: such retries keep faulting on R throughout munmap().
+ */
+static void *dg_faulter(void *arg)
+{
+	unsigned id = (unsigned)(long)arg, order[DG_PAGES], pending, i, j, p, t;
+	unsigned char done[DG_PAGES];
+	uint64_t rng = seed_for(20 + id);
+	int gen = 0, g;
+
+	prctl(PR_SET_NAME, "dgnest-fault");
+	for (p = 0; p < DG_PAGES; p++)
+		order[p] = p;
+	for (;;) {
+		while ((g = atomic_load(&dg_open)) == 0 || g == gen) {
+			if (atomic_load(&dg_stop))
+				return NULL;
+			sched_yield();
+		}
+		gen = g;
+		atomic_fetch_add(&dg_joined, 1);
+		memset(done, 0, sizeof(done));
+		pending = DG_PAGES;
+		while (atomic_load(&dg_open) == gen) {
+			if (!pending) {
+				sched_yield();
+				continue;
+			}
+			for (i = DG_PAGES - 1; i > 0; i--) {
+				j = rnd(&rng, i + 1);
+				t = order[i];
+				order[i] = order[j];
+				order[j] = t;
+			}
+			for (i = 0; i < DG_PAGES && atomic_load(&dg_open) == gen; i++) {
+				vu64 *a;
+
+				p = order[i];
+				if (done[p])
+					continue;
+				a = page_at(dg_r, p);
+				if (!try_store(a, pat(id + 1, gen, p, 0))) {
+					done[p] = 1;
+					pending--;
+					atomic_fetch_add(&dg_stores, 1);
+					atomic_fetch_add(&dg_progress, 1);
+					continue;
+				}
+				if (!atomic_load(&dg_unmapping))
+					violation("write to page %u of R at %p refused (si_code %d) while R is mapped",
+						  p, (void *)a, seg_code);
+				if (seg_addr != (void *)a)
+					violation("SIGSEGV for a write to %p reported address %p",
+						  (void *)a, seg_addr);
+				atomic_fetch_add(&dg_refused, 1);
+			}
+		}
+		atomic_fetch_add(&dg_acks, 1);
+	}
+}
+
+/* A fresh mapping of R: no page resident, every word of every page zero. */
+static void dg_check_fresh(int gen)
+{
+	unsigned char vec[DG_PAGES];
+	unsigned p, w;
+	char d[160];
+
+	if (mincore(dg_r, DG_PAGES * PAGE_SZ, vec))
+		fatal("mincore(R): %s", strerror(errno));
+	for (p = 0; p < DG_PAGES; p++) {
+		vu64 *a = page_at(dg_r, p);
+
+		for (w = 0; w < WORDS; w++) {
+			uint64_t v = a[w];
+
+			if (!v)
+				continue;
+			violation("generation %d: page %u of R at %p, just mapped, reads %#llx at word %u on its first read (%s%s; %s before the read): a page was mapped into R's surviving PTE table while munmap() tore the previous R down",
+				  gen, p, (void *)a, (unsigned long long)v, w,
+				  describe(v, p, w, d, sizeof(d)),
+				  pat_ok(v, p, w) && pat_seq(v) < (unsigned)gen ?
+				  ", an earlier generation of R" : "",
+				  vec[p] & 1 ? "resident" : "not resident");
+		}
+		if (vec[p] & 1)
+			violation("generation %d: page %u of R at %p, just mapped, was resident before any access (it reads zero)",
+				  gen, p, (void *)a);
+		atomic_fetch_add(&dg_checked, 1);
+	}
+}
+
+/* Wait until *@v >= @n; a minute without progress is a hang. */
+static void dg_wait(atomic_int *v, int n, const char *what)
+{
+	double t0 = now_s();
+
+	while (atomic_load(v) < n) {
+		if (now_s() - t0 > 60)
+			violation("%s: still %d of %d after 60 s", what, atomic_load(v), n);
+		sched_yield();
+	}
+}
+
+static int cmd_dgnest(long seconds)
+{
+	uint64_t rng = seed_for(2);
+	pthread_t th[DG_FAULTERS];
+	char *cellp = reserve_cells(1), *nb;
+	size_t len = DG_PAGES * PAGE_SZ;
+	unsigned i;
+	int gen = 0;
+
+	/* R and its neighbour alone in one PMD: munmap(R) keeps the table */
+	if (munmap(cellp, CELL_SZ))
+		fatal("munmap of the cell: %s", strerror(errno));
+	nb = map_at(cellp, DG_NEIGHBOUR * PAGE_SZ, RW);
+	for (i = 0; i < DG_NEIGHBOUR; i++)
+		*page_at(nb, i) = 1;
+	dg_r = cellp + (DG_NEIGHBOUR + DG_GAP) * PAGE_SZ;
+	/* the name test/kmod/rcufault_test_dgnest.c acts on */
+	if (prctl(PR_SET_NAME, "dgnest-unmap"))
+		fatal("prctl(PR_SET_NAME): %s", strerror(errno));
+	summary_fn = dg_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	for (i = 0; i < DG_FAULTERS; i++)
+		th[i] = spawn(dg_faulter, (void *)(long)i);
+	while (!time_up()) {
+		gen++;
+		if (mmap(dg_r, len, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0) != dg_r)
+			fatal("mmap(R %p, MAP_FIXED_NOREPLACE): %s", (void *)dg_r, strerror(errno));
+		dg_check_fresh(gen);
+		xmadvise(dg_r, len, MADV_DONTNEED, "MADV_DONTNEED");	/* zero-page PTEs */
+		atomic_store(&dg_unmapping, 0);
+		atomic_store(&dg_joined, 0);
+		atomic_store(&dg_acks, 0);
+		atomic_store(&dg_progress, 0);
+		atomic_store(&dg_open, gen);
+		dg_wait(&dg_joined, DG_FAULTERS, "fault threads that started the generation");
+		/* unmap with part of R still untouched, so that faults go on */
+		dg_wait(&dg_progress, (int)rnd(&rng, DG_PAGES / 2), "first stores to R");
+		atomic_store(&dg_unmapping, 1);
+		if (munmap(dg_r, len))
+			fatal("munmap(R): %s", strerror(errno));
+		atomic_store(&dg_open, 0);
+		dg_wait(&dg_acks, DG_FAULTERS, "fault threads that saw the generation end");
+		atomic_fetch_add(&dg_gens, 1);
+	}
+	atomic_store(&dg_stop, 1);
+	for (i = 0; i < DG_FAULTERS; i++)
+		pthread_join(th[i], NULL);
+	dg_summary("PASS");
+	return 0;
+}
+
 /* ================================================================= main */
 
 static void usage(void)
@@ -2341,7 +2638,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
 		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB |\n"
-		"               account -p PAGES [-f FILE [-c]]\n");
+		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS | dgnest -s SECONDS\n");
 	exit(2);
 }
 
@@ -2398,5 +2695,9 @@ int main(int argc, char **argv)
 		return cmd_oomacct(t);
 	if (!strcmp(sub, "account") && p > 0)
 		return f ? cmd_account_file(p, f, cached) : cmd_account(p);
+	if (!strcmp(sub, "storm") && s > 0)
+		return cmd_storm(s);
+	if (!strcmp(sub, "dgnest") && s > 0)
+		return cmd_dgnest(s);
 	usage();
 }
