@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
+#include "rcufault/ptlock_defer.h"
 #include "rcufault/symbols.h"
 
 struct rcuf_symbols rcuf_sym;
@@ -38,6 +39,10 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(sync_mm_rss),
 	RCUF_SYM(page_add_file_rmap),
 	RCUF_SYM(mmap_region),
+#if RCUF_PTLOCK_DEFER
+	RCUF_SYM(ptlock_free),
+	RCUF_SYM(page_ptl_cachep),
+#endif
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

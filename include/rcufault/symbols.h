@@ -8,9 +8,11 @@
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
 #include <linux/vm_event_item.h>
+#include "rcufault/ptlock_defer.h"
 
 struct file;
 struct folio;
+struct kmem_cache;
 struct list_head;
 struct mem_cgroup;
 struct page;
@@ -36,6 +38,9 @@ struct vm_area_struct;
  * @sync_mm_rss: fold a task's cached RSS counts into its mm
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
+ * @ptlock_free: frees a PTE table's lock object (RCUF_PTLOCK_DEFER kernels);
+ *	hooked to defer it
+ * @page_ptl_cachep: the kmem_cache of those lock objects (mm/memory.c)
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -64,6 +69,10 @@ struct rcuf_symbols {
 	unsigned long (*mmap_region)(struct file *file, unsigned long addr,
 				     unsigned long len, vm_flags_t vm_flags,
 				     unsigned long pgoff, struct list_head *uf);
+#if RCUF_PTLOCK_DEFER
+	void (*ptlock_free)(struct page *page);
+	struct kmem_cache **page_ptl_cachep;
+#endif
 };
 
 extern struct rcuf_symbols rcuf_sym;
