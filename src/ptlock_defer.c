@@ -70,6 +70,7 @@
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -88,6 +89,21 @@ struct rcuf_ptl_free {
 	struct rcu_head rcu;
 	spinlock_t *ptl;
 };
+
+static unsigned int test_ptl_nomem;
+module_param(test_ptl_nomem, uint, 0600);
+MODULE_PARM_DESC(test_ptl_nomem,
+		 "testing only: free every Nth PTE lock as if out of memory (after an IPI)");
+static atomic_t rcuf_ptl_nomem_count = ATOMIC_INIT(0);
+
+static struct rcuf_ptl_free *rcuf_ptl_free_alloc(void)
+{
+	unsigned int n = READ_ONCE(test_ptl_nomem);
+
+	if (unlikely(n) && atomic_inc_return(&rcuf_ptl_nomem_count) % n == 0)
+		return NULL;
+	return kmalloc(sizeof(struct rcuf_ptl_free), GFP_NOWAIT | __GFP_NOWARN);
+}
 
 /* What ptlock_free() does, for an object no walk can reach any more. */
 static void rcuf_ptl_free_now(spinlock_t *ptl)
@@ -111,7 +127,7 @@ static void rcuf_ptl_ipi(void *unused)
 static void rcuf_ptlock_free(struct page *page)
 {
 	spinlock_t *ptl = ptlock_ptr(page);
-	struct rcuf_ptl_free *f = kmalloc(sizeof(*f), GFP_NOWAIT | __GFP_NOWARN);
+	struct rcuf_ptl_free *f = rcuf_ptl_free_alloc();
 
 	if (likely(f)) {
 		f->ptl = ptl;
