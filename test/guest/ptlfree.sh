@@ -4,12 +4,15 @@
 # mmap(MAP_FIXED) free the tables of one 2 MiB region while faults walk
 # them. On a kernel that allocates PTE locks (ALLOC_SPLIT_PTLOCKS: lockdep,
 # the debug lane) ptlock_free() must be hooked, every lock freed there must
-# be deferred (ptl_frees_deferred moves, nothing leaks), and a kernel where
-# the hook cannot be installed must be refused with one line. On any other
-# kernel nothing may be hooked there and the counters stay 0. vm-run fails
-# the test on any KASAN, lockdep or WARN report.
+# be deferred (ptl_frees_deferred moves, nothing leaks), also through the
+# IPI fallback (test_ptl_nomem) and from under the PMD lock (THP deposited
+# tables), and a kernel where the hook cannot be installed must be refused
+# with one line. On any other kernel nothing may be hooked there and the
+# counters stay 0. vm-run fails the test on any KASAN, lockdep or WARN
+# report.
 #
-#   PTLFREE_SECONDS=N   length of the storm (default 20)
+#   PTLFREE_SECONDS=N   length of the first storm (default 20; the others
+#                       take half as long each)
 #
 # Run: scripts/vm-run --kernel debug --timeout 600 -- test/guest/ptlfree.sh
 . "$(dirname "$0")/lib.sh"
@@ -55,29 +58,60 @@ if [ $split = 1 ]; then
 else
 	grep -q '^ptlock_free ' $TR/enabled_functions && fail "ptlock_free hooked on a kernel without split PTE lock objects"
 fi
-echo 1 > $D/reset
-out=$("$BIN/ptlstorm" -s "$S")
-rc=$?
-echo "    $out"
-[ $rc = 0 ] || fail "ptlstorm: status $rc"
-echo 0 > $D/enable
-sleep 0.2
-snap
-rounds=$(echo "$out" | awk '{ print $3 }')
-def=$(stat ptl_frees_deferred) sync=$(stat ptl_frees_sync) leak=$(stat ptl_frees_leaked)
-ls=$(stat lockless_success)
-note "rounds $rounds; ptl_frees_deferred $def, ptl_frees_sync $sync, ptl_frees_leaked $leak;" \
-	"lockless_success $ls of $(stat lockless_attempts) attempts (fallback: no_pte_table $(stat fallback_no_pte_table)," \
-	"epoch_changed $(stat fallback_epoch_changed), writer_active $(stat fallback_writer_active)," \
-	"ptl_busy $(stat fallback_ptl_busy), pgtable $(stat fallback_pgtable))"
-at_least "$rounds" $((10 * S)) "unmap rounds"
+# storm WHAT ARGS...: run ptlstorm ARGS from zeroed counters, check it and
+# what the lockless path did; sets rounds, def, sync, leak
+storm() {
+	what=$1
+	shift
+	echo 1 > $D/enable
+	echo 1 > $D/reset
+	thp0=$(awk '$1 == "thp_fault_alloc" { print $2 }' /proc/vmstat)
+	out=$("$BIN/ptlstorm" "$@")
+	rc=$?
+	echo "    $what: $out"
+	[ $rc = 0 ] || fail "ptlstorm $*: status $rc"
+	echo 0 > $D/enable
+	sleep 0.2
+	snap
+	thp=$(($(awk '$1 == "thp_fault_alloc" { print $2 }' /proc/vmstat) - thp0))
+	rounds=$(echo "$out" | awk '{ print $3 }')
+	def=$(stat ptl_frees_deferred) sync=$(stat ptl_frees_sync) leak=$(stat ptl_frees_leaked)
+	ls=$(stat lockless_success)
+	note "$what: rounds $rounds; ptl_frees_deferred $def, ptl_frees_sync $sync, ptl_frees_leaked $leak;" \
+		"thp_fault_alloc +$thp; lockless_success $ls of $(stat lockless_attempts) attempts" \
+		"(fallback: no_pte_table $(stat fallback_no_pte_table), epoch_changed $(stat fallback_epoch_changed)," \
+		"writer_active $(stat fallback_writer_active), ptl_busy $(stat fallback_ptl_busy), pgtable $(stat fallback_pgtable))"
+	at_least "$rounds" $((5 * $2)) "$what: unmap rounds"
+	if [ $split = 1 ]; then
+		[ "$leak" = 0 ] || fail "$what: $leak PTE locks leaked"
+	else
+		[ "$def$sync$leak" = 000 ] || fail "$what: PTE lock frees counted on a kernel that has none"
+	fi
+}
+
+H=$(((S + 1) / 2))
+# 1: PTE tables freed under lockless faults; every lock freed after RCU
+storm pte -s $S
 at_least "$ls" $((100 * S)) "lockless faults during the storm"
+# every round frees the region's PTE table at least
+[ $split = 0 ] || at_least "$def" "$rounds" "deferred PTE lock frees"
+# 2 and 3 (split PTE lock kernels): every other free as if out of memory,
+# freed after an IPI instead; then THP, whose deposited tables are freed
+# under the PMD lock
 if [ $split = 1 ]; then
-	# every round frees the region's PTE table at least
-	at_least "$def" "$rounds" "deferred PTE lock frees"
-	[ "$leak" = 0 ] || fail "$leak PTE locks leaked"
+	echo 2 > /sys/module/rcufault/parameters/test_ptl_nomem
+	storm pte-nomem -s $H
+	at_least "$sync" $((rounds / 4)) "PTE lock frees after an IPI"
+	at_least "$def" $((rounds / 4)) "deferred PTE lock frees"
+	storm thp-nomem -s $H -H
+	echo 0 > /sys/module/rcufault/parameters/test_ptl_nomem
+	at_least "$sync" $((rounds / 4)) "PTE lock frees after an IPI"
 else
-	[ "$def$sync$leak" = 000 ] || fail "PTE lock frees counted on a kernel that has none"
+	storm thp -s $H -H
+fi
+if [ "$thp" = 0 ]; then
+	[ $split = 0 ] || fail "no THP was allocated: PTE lock frees under the PMD lock were not exercised"
+	note "no THP was allocated"
 fi
 unload_module	# waits for the deferred frees (rcu_barrier)
 echo "PASS ptlfree"

@@ -2,7 +2,7 @@
 /*
  * ptlstorm: lockless faults racing with the free of the PTE table they walk.
  *
- *   ptlstorm [-s SECONDS] [-t FAULTERS] [-m MIB]
+ *   ptlstorm [-s SECONDS] [-t FAULTERS] [-m MIB] [-H]
  *
  * One region of MIB (default 2) MiB, 2 MiB-aligned, with nothing else
  * mapped in its PMD ranges, so that unmapping it frees its PTE tables
@@ -13,7 +13,9 @@
  * faults, then unmaps the region under them and maps it again: munmap()
  * then mmap(), or one mmap(MAP_FIXED) over it. A fault in the hole gets
  * SIGSEGV and carries on. THP is off for the process, so the region is
- * always mapped by PTE tables.
+ * always mapped by PTE tables; with -H it asks for THP instead
+ * (MADV_HUGEPAGE): then each PMD range is one huge page, whose deposited
+ * PTE table is freed under the PMD lock (zap_deposited_table()).
  *
  * Integrity: a word written and read back while the region's generation
  * did not change must read back as written.
@@ -43,7 +45,7 @@
 static long page;
 static char *base;
 static size_t size, npages;
-static int nr_faulters = 2;
+static int nr_faulters = 2, thp;
 /* even: the region is mapped; odd: being unmapped and mapped again */
 static atomic_uint gen;
 static atomic_long faults_in_gen, faults, segvs, violations, rounds;
@@ -91,6 +93,8 @@ static void map_region(int flags)
 		errno = EEXIST;
 		die("the region's address was taken");
 	}
+	if (thp && madvise(base, size, MADV_HUGEPAGE))
+		die("MADV_HUGEPAGE");
 }
 
 static void *faulter(void *arg)
@@ -144,13 +148,14 @@ int main(int argc, char **argv)
 	int c;
 	long i;
 
-	while ((c = getopt(argc, argv, "s:t:m:")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:m:H")) != -1) {
 		switch (c) {
 		case 's': seconds = atof(optarg); break;
 		case 't': nr_faulters = atoi(optarg); break;
 		case 'm': mib = strtoul(optarg, NULL, 0); break;
+		case 'H': thp = 1; break;
 		default:
-			fprintf(stderr, "usage: ptlstorm [-s SECONDS] [-t FAULTERS] [-m MIB]\n");
+			fprintf(stderr, "usage: ptlstorm [-s SECONDS] [-t FAULTERS] [-m MIB] [-H]\n");
 			return 2;
 		}
 	}
@@ -161,7 +166,7 @@ int main(int argc, char **argv)
 	page = sysconf(_SC_PAGESIZE);
 	size = mib << 20;
 	npages = size / page;
-	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+	if (!thp && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		die("PR_SET_THP_DISABLE");
 	if (sigaction(SIGSEGV, &sa, NULL))
 		die("sigaction");
