@@ -30,6 +30,10 @@
  *
  * __mmdrop(): forgets the mm's state.
  *
+ * ptlock_free(): only on kernels that allocate PTE locks (lockdep),
+ * redirected to free the lock after a grace period (src/ptlock_defer.c);
+ * removed once no lockless fault is left, before the RCU-tasks wait.
+ *
  * Unload safety: every redirected call holds a reference from the ftrace
  * callback until it is done with module text: faults on rcuf_fault_inflight
  * (for the sentinel, until the handle_mm_fault stub) and mmap_region()
@@ -56,6 +60,7 @@
 #include "rcufault/fault_entry.h"
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
+#include "rcufault/ptlock_defer.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
@@ -314,19 +319,23 @@ struct rcuf_hook {
 	}
 
 enum {
-	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_VMA_FREE,
+	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_PTLOCK_FREE,
+	RCUF_HOOK_VMA_FREE,
 	RCUF_HOOK_MMAP_REGION, RCUF_HOOK_LOCK, RCUF_NR_HOOKS
 };
 
 /*
  * In install order; removed in reverse. vm_area_free comes before the fault
  * entry and mmap_region: shadow records only appear once those are hooked,
- * and every one of their VMAs must be freed through the hook.
+ * and every one of their VMAs must be freed through the hook; so does
+ * ptlock_free (an address of 0: not hooked on this kernel).
  */
 static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 	[RCUF_HOOK_MMDROP] = RCUF_HOOK(__mmdrop, rcuf_mmdrop_cb, 0),
 	[RCUF_HOOK_HANDLE_MM_FAULT] = RCUF_HOOK(handle_mm_fault, rcuf_handle_mm_fault_cb,
 						FTRACE_OPS_FL_IPMODIFY),
+	[RCUF_HOOK_PTLOCK_FREE] = RCUF_HOOK(ptlock_free, RCUF_PTLOCK_FREE_CB,
+					    FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_VMA_FREE] = RCUF_HOOK(vm_area_free, rcuf_vm_area_free_cb,
 					 FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_MMAP_REGION] = RCUF_HOOK(mmap_region, rcuf_mmap_region_cb,
@@ -337,8 +346,11 @@ static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 
 static int rcuf_hook_install(struct rcuf_hook *h)
 {
-	int ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
+	int ret;
 
+	if (!h->addr)
+		return 0;	/* not needed on this kernel */
+	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
 	if (ret) {
 		pr_err("cannot hook %s: not traceable by ftrace (%d)\n", h->name, ret);
 		return ret;
@@ -407,6 +419,7 @@ int rcuf_hooks_install(void)
 
 	rcuf_hooks[RCUF_HOOK_MMDROP].addr = (unsigned long)__mmdrop;
 	rcuf_hooks[RCUF_HOOK_HANDLE_MM_FAULT].addr = (unsigned long)handle_mm_fault;
+	rcuf_hooks[RCUF_HOOK_PTLOCK_FREE].addr = rcuf_ptlock_free_addr();
 	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
 	rcuf_hooks[RCUF_HOOK_MMAP_REGION].addr = (unsigned long)rcuf_sym.mmap_region;
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
@@ -439,6 +452,7 @@ void rcuf_hooks_remove(void)
 	rcuf_inflight_kill_wait(&rcuf_fault_inflight);
 	/* no lockless reader and no shadow writer left: frees may be immediate */
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_FREE]);
+	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_PTLOCK_FREE]);
 	rcuf_inflight_kill_wait(&rcuf_free_inflight);
 	synchronize_rcu_tasks();
 	rcuf_inflight_exit(&rcuf_free_inflight);

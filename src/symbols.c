@@ -5,6 +5,7 @@
  */
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include "rcufault/ptlock_defer.h"
 #include "rcufault/symbols.h"
 #include "rcufault/test_params.h"
 
@@ -36,6 +37,10 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(__cgroup_throttle_swaprate),
 	RCUF_SYM(fault_around_bytes),
 	RCUF_SYM(mem_cgroup_oom_synchronize),
+#if RCUF_PTLOCK_DEFER
+	RCUF_SYM(ptlock_free),
+	RCUF_SYM(page_ptl_cachep),
+#endif
 };
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);

@@ -44,4 +44,8 @@ module_param_named(test_io_fallback, rcuf_test_params.io_fallback, bool, 0600);
 MODULE_PARM_DESC(test_io_fallback,
 		 "testing only: after I/O done with no lock held, take the stock path instead of retrying locklessly (counted as fallback_file_io_failed)");
 
+module_param_named(test_ptl_nomem, rcuf_test_params.ptl_nomem, uint, 0600);
+MODULE_PARM_DESC(test_ptl_nomem,
+		 "testing only: free every Nth split PTE lock as if out of memory (after an IPI; lockdep kernels)");
+
 #endif /* RCUFAULT_TEST_BUILD */

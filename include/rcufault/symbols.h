@@ -8,10 +8,12 @@
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
 #include <linux/vm_event_item.h>
+#include "rcufault/ptlock_defer.h"
 
 struct exception_table_entry;
 struct file;
 struct folio;
+struct kmem_cache;
 struct list_head;
 struct mem_cgroup;
 struct page;
@@ -42,6 +44,9 @@ struct vm_area_struct;
  * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
  * @mem_cgroup_oom_synchronize: end (or wait out) the memcg OOM a user
  *	fault's charge recorded (cgroup v1 oom_kill_disable)
+ * @ptlock_free: frees a PTE table's lock object (RCUF_PTLOCK_DEFER kernels);
+ *	hooked to defer it
+ * @page_ptl_cachep: the kmem_cache of those lock objects (mm/memory.c)
  */
 struct rcuf_symbols {
 	struct vm_area_struct *(*lock_mm_and_find_vma)(struct mm_struct *mm,
@@ -75,6 +80,10 @@ struct rcuf_symbols {
 	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
 	unsigned long *fault_around_bytes;
 	bool (*mem_cgroup_oom_synchronize)(bool handle);
+#if RCUF_PTLOCK_DEFER
+	void (*ptlock_free)(struct page *page);
+	struct kmem_cache **page_ptl_cachep;
+#endif
 };
 
 extern struct rcuf_symbols rcuf_sym;

@@ -40,6 +40,9 @@
  * @broken_cow: test_broken_cow, UNSAFE: the name of the tasks whose write
  *	faults on read-only anonymous PTEs make them writable, without COW
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
+ * @ptl_nomem: test_ptl_nomem: free every Nth split PTE lock as if out of
+ *	memory (after an IPI; lockdep kernels only)
+ * @ptl_nomem_count: PTE lock frees seen while @ptl_nomem is set
  * @io_fallback: test_io_fallback: after I/O done with no lock held, take
  *	the stock path instead of retrying locklessly
  *
@@ -54,6 +57,8 @@ struct rcuf_test_params {
 	char *broken_cow;
 	char *missing_symbol;
 	bool io_fallback;
+	unsigned int ptl_nomem;
+	atomic_t ptl_nomem_count;
 };
 
 extern struct rcuf_test_params rcuf_test_params;
@@ -92,6 +97,23 @@ static inline void rcuf_test_commit_delay(bool atomic)
 		mdelay(DIV_ROUND_UP(us, 1000));
 	else
 		usleep_range(us, us + 10);
+}
+
+/**
+ * rcuf_test_ptl_nomem() - should this PTE lock free act as out of memory?
+ *
+ * Context: any.
+ * Return: true for every test_ptl_nomem-th call (test build only).
+ */
+static inline bool rcuf_test_ptl_nomem(void)
+{
+	unsigned int n;
+
+	if (!RCUF_TEST_BUILD)
+		return false;
+	n = READ_ONCE(rcuf_test_params.ptl_nomem);
+	return unlikely(n) &&
+	       atomic_inc_return(&rcuf_test_params.ptl_nomem_count) % n == 0;
 }
 
 /**

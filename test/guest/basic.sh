@@ -5,7 +5,7 @@
 
 load_module
 [ "$(cat $D/enable)" = 0 ] || fail "enable should start at 0"
-[ "$(hooked)" = 5 ] || fail "expected 5 ftrace hooks, found $(hooked)"
+[ "$(hooked)" = "$(nr_hooks)" ] || fail "expected $(nr_hooks) ftrace hooks, found $(hooked)"
 snap
 [ "$(stat mm_tracked)" -ge 0 ] || fail "mm_tracked unreadable"
 

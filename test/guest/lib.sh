@@ -100,3 +100,14 @@ ext4_mount() {
 ext4_umount() {
 	umount "$1/ext4" && losetup -d "$LOOP" && umount "$1/back"
 }
+
+# split_ptlocks: this kernel frees PTE lock objects in ptlock_free(), which
+# rcufault then hooks too (src/ptlock_defer.c)
+split_ptlocks() {
+	grep -qx ptlock_free /sys/kernel/tracing/available_filter_functions
+}
+
+# nr_hooks: how many ftrace hooks a loaded rcufault installs here
+nr_hooks() {
+	if split_ptlocks; then echo 6; else echo 5; fi
+}

@@ -21,7 +21,7 @@ grep -qx vm_area_free /sys/kernel/tracing/available_filter_functions ||
 # out-of-memory run below has it on. shadow_at_mmap=1: mmap() makes
 # records too.
 load_module shadow_revalidate=0 shadow_at_mmap=1
-[ "$(hooked)" = 5 ] || fail "expected 5 ftrace hooks, found $(hooked)"
+[ "$(hooked)" = "$(nr_hooks)" ] || fail "expected $(nr_hooks) ftrace hooks, found $(hooked)"
 grep -q 'vm_area_free.*\[rcufault\]' /sys/kernel/tracing/enabled_functions ||
 	fail "vm_area_free is not hooked"
 
