@@ -233,8 +233,13 @@ for i in 1 2 3; do
 	sample_oom lockless
 done
 snap
-note "oom: fallback_no_memory +$(($(stat fallback_no_memory) - nm0)), stock_oom +$(($(stat stock_oom) - so0))"
-at_least $(($(stat stock_oom) - so0)) 1 "stock attempts failed at once after a lockless charge failure"
+nm=$(($(stat fallback_no_memory) - nm0)) so=$(($(stat stock_oom) - so0))
+note "oom: fallback_no_memory +$nm, stock_oom +$so"
+# Whether the OOM strikes in a lockless charge or in a stock one varies from
+# run to run (the victim may be killed inside either); when a lockless
+# charge failed, its stock attempt must not have charged again.
+at_least "$nm" "$so" "stock attempts sent to the OOM stub without a lockless charge failure"
+[ "$so" -gt 0 ] || note "oom: no lockless charge failed in these runs (the OOM struck stock charges only)"
 i=0
 while [ $i -lt "$RUNS" ]; do
 	echo 0 > $D/enable

@@ -1593,7 +1593,7 @@ static int cmd_fork(long seconds)
 	uint64_t rng = seed_for(2);
 	char *r;
 	int status;
-	pid_t pid;
+	pid_t pid, w;
 
 	fk_child_pages = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (fk_child_pages == MAP_FAILED)
@@ -1630,8 +1630,13 @@ static int cmd_fork(long seconds)
 			fatal("fork: %s", strerror(errno));
 		if (!pid)
 			fk_child();
-		if (waitpid(pid, &status, 0) != pid)
+		w = waitpid(pid, &status, 0);
+		if (w < 0)
 			fatal("waitpid: %s", strerror(errno));
+		/* the child's own pid (0) written into the parent's stack */
+		if (w != pid)
+			violation("waitpid(%d) reaped child %d: the parent's stack changed under it (a child's write reached the parent)",
+				  pid, w);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
 			violation("child %d saw the parent's memory change or its own writes go (message above)",
 				  pid);
