@@ -99,6 +99,12 @@ static inline void rcuf_test_commit_delay(bool atomic)
 		usleep_range(us, us + 10);
 }
 
+/* Is this call the @n-th (0: never) since @count started, counting it? */
+static inline bool rcuf_test_every_nth(unsigned int n, atomic_t *count)
+{
+	return unlikely(n) && atomic_inc_return(count) % n == 0;
+}
+
 /**
  * rcuf_test_ptl_nomem() - should this PTE lock free act as out of memory?
  *
@@ -107,13 +113,9 @@ static inline void rcuf_test_commit_delay(bool atomic)
  */
 static inline bool rcuf_test_ptl_nomem(void)
 {
-	unsigned int n;
-
-	if (!RCUF_TEST_BUILD)
-		return false;
-	n = READ_ONCE(rcuf_test_params.ptl_nomem);
-	return unlikely(n) &&
-	       atomic_inc_return(&rcuf_test_params.ptl_nomem_count) % n == 0;
+	return RCUF_TEST_BUILD &&	/* never reads the params otherwise */
+	       rcuf_test_every_nth(READ_ONCE(rcuf_test_params.ptl_nomem),
+				   &rcuf_test_params.ptl_nomem_count);
 }
 
 /**
@@ -152,13 +154,9 @@ static inline void rcuf_test_fault_delay(void)
  */
 static inline bool rcuf_test_shadow_nomem(void)
 {
-	unsigned int n;
-
-	if (!RCUF_TEST_BUILD)
-		return false;
-	n = READ_ONCE(rcuf_test_params.shadow_nomem);
-	return unlikely(n) &&
-	       atomic_inc_return(&rcuf_test_params.shadow_nomem_count) % n == 0;
+	return RCUF_TEST_BUILD &&	/* never reads the params otherwise */
+	       rcuf_test_every_nth(READ_ONCE(rcuf_test_params.shadow_nomem),
+				   &rcuf_test_params.shadow_nomem_count);
 }
 
 /**

@@ -72,7 +72,10 @@ static void on_segv(int sig)
 	siglongjmp(fault_jmp, 1);
 }
 
-/* Write @v to *@p and read it back into *@r; -1 if that faulted (SIGSEGV). */
+/*
+ * Write @v to *@p and read it back into *@r; -1 if that faulted (SIGSEGV).
+ * volatile: the access must happen here, between sigsetjmp() and return.
+ */
 static int touch(volatile uint64_t *p, uint64_t v, uint64_t *r)
 {
 	if (sigsetjmp(fault_jmp, 0))
@@ -150,10 +153,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:t:m:H")) != -1) {
 		switch (c) {
-		case 's': seconds = atof(optarg); break;
-		case 't': nr_faulters = atoi(optarg); break;
-		case 'm': mib = strtoul(optarg, NULL, 0); break;
-		case 'H': thp = 1; break;
+		case 's':
+			seconds = atof(optarg);
+			break;
+		case 't':
+			nr_faulters = atoi(optarg);
+			break;
+		case 'm':
+			mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'H':
+			thp = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: ptlstorm [-s SECONDS] [-t FAULTERS] [-m MIB] [-H]\n");
 			return 2;
