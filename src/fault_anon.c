@@ -33,35 +33,43 @@
 #include "rcufault/test_params.h"
 #include "rcufault/vma_access.h"
 
-static bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
+/**
+ * rcuf_anon_epoch_changed() - has a writer run since @seq?
+ * @m: the faulting mm's state
+ * @seq: the even write epoch the fault speculates on
+ *
+ * Return: true if so; always false in the deliberately broken test build
+ * (test_skip_epoch_recheck).
+ */
+bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
 {
 	return !rcuf_test_skip_epoch_recheck() && rcuf_mm_epoch_changed(m, seq);
 }
-
-/**
- * struct rcuf_anon_fault - what the commit needs, copied under RCU
- * @vma: the VMA (valid while the epoch is unchanged, under RCU)
- * @prot: its vm_page_prot
- * @writable: its VM_WRITE
- * @write: the fault is a write
- */
-struct rcuf_anon_fault {
-	struct vm_area_struct *vma;
-	pgprot_t prot;
-	bool writable;
-	bool write;
-};
 
 /* The VMA flags that make do_anonymous_page() not apply, or need the lock. */
 #define RCUF_ANON_UNSUPPORTED (VM_SHARED | VM_HUGETLB | VM_PFNMAP | VM_IO | \
 			       VM_MIXEDMAP | VM_UFFD_MISSING | VM_UFFD_WP | \
 			       VM_UFFD_MINOR)
 
-/* Step 1. Context: RCU read side. */
-static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
-				      unsigned long addr,
-				      unsigned long error_code,
-				      struct rcuf_anon_fault *af)
+/**
+ * rcuf_anon_vma_check() - may a private anonymous VMA's fault be served?
+ * @vma: the VMA the shadow tree gave for @addr
+ * @addr: the faulting address
+ * @error_code: the hardware error code
+ * @af: filled in on success with what the commit needs
+ *
+ * Step 1: the VMA checks of access_error() and do_anonymous_page() (and of
+ * do_wp_page() for anonymous pages): range, access and protection keys, a
+ * private anonymous VMA with an anon_vma, no userfaultfd, no VMA
+ * mempolicy, not mlocked.
+ *
+ * Context: RCU read side, the write epoch still the one @vma was found at
+ * (the caller re-checks it after this returns).
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS, or the reason to fall back.
+ */
+enum rcuf_stat rcuf_anon_vma_check(struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long error_code,
+				   struct rcuf_anon_fault *af)
 {
 	unsigned long flags = READ_ONCE(vma->vm_flags);
 
@@ -77,11 +85,69 @@ static enum rcuf_stat rcuf_anon_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_SETUP;
 	if (flags & VM_LOCKED)
 		return RCUF_STAT_FB_VMA_MLOCKED;
+	rcuf_anon_fault_fill(af, vma, flags, addr, error_code & X86_PF_WRITE);
+	return RCUF_STAT_LOCKLESS_SUCCESS;
+}
+
+/**
+ * rcuf_anon_fault_fill() - copy what an anonymous commit needs from @vma
+ * @af: filled in
+ * @vma: the VMA, checked (an anon_vma, not VM_LOCKED)
+ * @flags: its vm_flags, as read by the check
+ * @addr: the faulting address, page-aligned
+ * @write: the fault is a write
+ *
+ * The commit uses these copies, never the VMA's fields (see
+ * rcuf_anon_add_new()).
+ *
+ * Context: RCU read side, the write epoch still the one @vma was found at
+ * (the caller re-checks it afterwards).
+ */
+void rcuf_anon_fault_fill(struct rcuf_anon_fault *af,
+			  struct vm_area_struct *vma, unsigned long flags,
+			  unsigned long addr, bool write)
+{
 	af->vma = vma;
+	af->mm = vma->vm_mm;
+	af->anon_vma = READ_ONCE(vma->anon_vma);
+	af->index = ((addr - READ_ONCE(vma->vm_start)) >> PAGE_SHIFT) +
+		    READ_ONCE(vma->vm_pgoff);	/* linear_page_index() */
 	af->prot = READ_ONCE(vma->vm_page_prot);
 	af->writable = flags & VM_WRITE;
-	af->write = error_code & X86_PF_WRITE;
-	return RCUF_STAT_LOCKLESS_SUCCESS;
+	af->write = write;
+}
+
+/**
+ * rcuf_anon_add_new() - rmap and LRU of a new anonymous page, VMA-free
+ * @af: the copies rcuf_anon_fault_fill() made
+ * @folio: the new page (small)
+ *
+ * page_add_new_anon_rmap() and lru_cache_add_inactive_or_unevictable(),
+ * but from @af rather than from the VMA. The epoch re-check under the PTE
+ * lock only proves that no writer began before it: one that begins after
+ * it changes VMA fields without this lock (vma_merge() clears the
+ * anon_vma of the VMA it removes, in unlink_anon_vmas(); __vma_adjust()
+ * moves vm_start and vm_pgoff; mlock_fixup() sets VM_LOCKED), so reading
+ * them here could see NULL or a torn pair. Every such writer keeps the
+ * rmap of pages already mapped valid (a merge needs the same anon_vma and
+ * a continuous pgoff, so the same linear index), and handles their PTEs
+ * under this PTE lock, after us (mlock_pte_range() mlocks the page then).
+ *
+ * Context: PTE lock held.
+ */
+void rcuf_anon_add_new(const struct rcuf_anon_fault *af, struct folio *folio)
+{
+	struct page *page = &folio->page;
+
+	__folio_set_swapbacked(folio);
+	atomic_set(&page->_mapcount, 0);	/* starts at -1 */
+	__mod_lruvec_page_state(page, NR_ANON_MAPPED, 1);
+	/* __page_set_anon_rmap(), exclusive: one store for page_idle's walk */
+	WRITE_ONCE(page->mapping, (struct address_space *)
+		   ((unsigned long)af->anon_vma | PAGE_MAPPING_ANON));
+	page->index = af->index;
+	SetPageAnonExclusive(page);
+	folio_add_lru(folio);	/* folio_add_lru_vma(): not VM_LOCKED */
 }
 
 /**
@@ -140,25 +206,25 @@ pte_t rcuf_anon_pte(struct folio *folio, pgprot_t prot, bool writable,
 
 /**
  * rcuf_anon_map() - map a new anonymous page (or the zero page)
- * @vma: the VMA, stable: its epoch was re-checked under the PTE lock
+ * @af: the copies rcuf_anon_fault_fill() made, epoch re-checked under the
+ *	PTE lock
  * @folio: the new page, or NULL for the zero page
  * @addr: the faulting address
  * @ptep: the empty PTE, its lock held
  * @entry: what rcuf_anon_pte() made
  *
  * RSS, rmap, LRU, set_pte_at(): the commit of do_anonymous_page().
- * Context: PTE lock held, interrupts off (VM_LOCKED excluded by the caller).
+ * Context: PTE lock held (VM_LOCKED excluded by the caller).
  */
-void rcuf_anon_map(struct vm_area_struct *vma, struct folio *folio,
+void rcuf_anon_map(const struct rcuf_anon_fault *af, struct folio *folio,
 		   unsigned long addr, pte_t *ptep, pte_t entry)
 {
 	if (folio) {
 		current->rss_stat.count[MM_ANONPAGES]++;	/* inc_mm_counter_fast */
-		rcuf_sym.page_add_new_anon_rmap(&folio->page, vma, addr);
-		rcuf_sym.lru_cache_add_inactive_or_unevictable(&folio->page, vma);
+		rcuf_anon_add_new(af, folio);
 	}
-	set_pte_at(vma->vm_mm, addr, ptep, entry);
-	update_mmu_cache(vma, addr, ptep);
+	set_pte_at(af->mm, addr, ptep, entry);
+	update_mmu_cache(af->vma, addr, ptep);	/* x86: nothing */
 }
 
 /* Step 3: the locked part. Return: the outcome; commits only on success. */
@@ -174,7 +240,7 @@ static enum rcuf_stat rcuf_anon_install(struct rcuf_mm *m, unsigned int seq,
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (pte_none(ptep_get(pl.ptep)))
-		rcuf_anon_map(af->vma, folio, addr, pl.ptep, entry);
+		rcuf_anon_map(af, folio, addr, pl.ptep, entry);
 	else
 		res = RCUF_STAT_FB_RACED;	/* someone else mapped it */
 	rcuf_pte_unlock(&pl);
@@ -212,7 +278,7 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	rcu_read_lock();
 	res = RCUF_STAT_FB_EPOCH_CHANGED;
 	if (!rcuf_anon_epoch_changed(m, seq)) {
-		res = rcuf_anon_check(vma, addr, error_code, &af);
+		res = rcuf_anon_vma_check(vma, addr, error_code, &af);
 		if (rcuf_anon_epoch_changed(m, seq))
 			res = RCUF_STAT_FB_EPOCH_CHANGED;
 	}

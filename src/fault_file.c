@@ -71,6 +71,8 @@ MODULE_PARM_DESC(fault_around_pages,
  * @cow: for a write fault on a private VMA, the new anonymous page the
  *	file page is copied to (consumed when mapped); else NULL
  * @io_ok: a miss may be served by readahead with no lock held
+ * @anon: for a write fault (a private copy), what its anonymous commit
+ *	needs (rcuf_anon_fault_fill())
  */
 struct rcuf_file_fault {
 	struct vm_area_struct *vma;
@@ -84,6 +86,7 @@ struct rcuf_file_fault {
 	unsigned long vm_flags;
 	struct folio *cow;
 	bool io_ok;
+	struct rcuf_anon_fault anon;
 };
 
 /* The VMA flags that make a file VMA need the stock fault path. */
@@ -162,6 +165,8 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 	ff->prot = READ_ONCE(vma->vm_page_prot);
 	ff->vm_flags = flags;
 	ff->io_ok = rcuf_file_io_ok(ops, file);
+	if (error_code & X86_PF_WRITE)
+		rcuf_anon_fault_fill(&ff->anon, vma, flags, addr, true);
 	rcuf_file_window(ff, start, end);
 	return RCUF_STAT_LOCKLESS_SUCCESS;
 }
@@ -278,7 +283,7 @@ static enum rcuf_stat rcuf_file_install_cow(struct rcuf_mm *m, unsigned int seq,
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (pte_none(ptep_get(pl.ptep))) {
-		rcuf_anon_map(ff->vma, ff->cow, ff->addr, pl.ptep,
+		rcuf_anon_map(&ff->anon, ff->cow, ff->addr, pl.ptep,
 			      rcuf_anon_pte(ff->cow, ff->prot, true, ff->addr));
 		ff->cow = NULL;
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE_COW);
