@@ -7,8 +7,9 @@
  * an existing PTE table of a VMA whose shadow record is current is filled
  * by rcuf_fault_anon() (private anonymous) or rcuf_fault_file() (read of a
  * page-cache file; its I/O is done holding a file reference only, then the
- * attempt is retried). Anything else falls back to the stock path, counted
- * by reason.
+ * attempt is retried); a write to a read-only PTE of an anonymous VMA is
+ * reused or copied by rcuf_fault_wp(). Anything else falls back to the
+ * stock path, counted by reason.
  *
  * A handled fault is reported to do_user_addr_fault() as the sentinel VMA;
  * its hook on handle_mm_fault() answers VM_FAULT_COMPLETED for it, so no
@@ -33,6 +34,7 @@
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_entry.h"
 #include "rcufault/fault_file.h"
+#include "rcufault/fault_wp.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/shadow.h"
@@ -203,23 +205,22 @@ static enum rcuf_stat rcuf_fault_epoch_reason(struct rcuf_mm *m,
 /*
  * The lockless attempt proper, on a tracked mm. A PTE already valid for the
  * access (a racing thread's fault resolved it) needs nothing; a missing PTE
- * in an existing table of an anonymous VMA is served by rcuf_fault_anon().
+ * in an existing table of an anonymous VMA is served by rcuf_fault_anon(),
+ * a write to a read-only one by rcuf_fault_wp().
  */
 static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code)
 {
 	unsigned int seq = rcuf_fault_epoch(m);
 	struct vm_area_struct *vma;
+	bool file, shared, wp;
 	enum rcuf_stat res;
-	bool file, shared;
 	pte_t pte;
 
 	res = rcuf_fault_epoch_reason(m, seq);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
-	/* A write to a present PTE is COW or reuse: not ours, skip the walk. */
-	if ((error_code & (X86_PF_WRITE | X86_PF_PROT)) ==
-	    (X86_PF_WRITE | X86_PF_PROT))
+	if (unlikely(rcuf_test_broken_cow()) && (error_code & X86_PF_PROT))
 		return rcuf_fault_broken_cow(m, addr, error_code);
 	switch (rcuf_pte_read_lockless(m->mm, addr, &pte)) {
 	case RCUF_WALK_PTE:
@@ -232,13 +233,20 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	if (rcuf_pte_allows(pte, error_code))
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
 						       RCUF_STAT_LOCKLESS_SUCCESS;
-	if (!pte_none(pte))
-		return rcuf_fault_pte_reason(pte, error_code);
+	if (!pte_none(pte)) {
+		res = rcuf_fault_pte_reason(pte, error_code);
+		if (res != RCUF_STAT_FB_PTE_COW)
+			return res;
+	}
+	wp = res == RCUF_STAT_FB_PTE_COW;
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file, &shared);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (file && shared && (error_code & X86_PF_WRITE))
 		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite, dirtying */
+	if (wp)		/* write-protect: reuse or copy; files' still fall back */
+		return file ? RCUF_STAT_FB_PTE_COW :
+			      rcuf_fault_wp(m, vma, addr, error_code, seq);
 	if (file)
 		return rcuf_fault_file(m, vma, addr, error_code, seq);
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);

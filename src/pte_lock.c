@@ -57,6 +57,8 @@ enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,
 		return RCUF_STAT_FB_PTL_BUSY;
 	}
 	pl->ptep = pte_offset_map(&pmd, addr);
+	pl->pmdp = pmdp;
+	pl->pmd = pmd;
 	if (pmd_same(READ_ONCE(*pmdp), pmd) &&
 	    !(check_epoch && rcuf_mm_epoch_changed(m, seq)) &&
 	    !test_bit(MMF_UNSTABLE, &mm->flags))
@@ -74,4 +76,67 @@ void rcuf_pte_unlock(struct rcuf_pte_locked *pl)
 	pte_unmap(pl->ptep);
 	spin_unlock(pl->ptl);
 	local_irq_restore(pl->irq_flags);
+}
+
+/**
+ * rcuf_pte_lock_irqs_on() - let interrupts in while the PTE lock is held
+ * @pl: a lock taken by rcuf_pte_lock_at_epoch() on a table of a private
+ *	anonymous VMA (no VM_SHARED, no vm_file)
+ *
+ * For a commit that must flush other CPUs' TLBs (an IPI needs interrupts
+ * on: smp_call_function_many_cond() warns, and can deadlock, without).
+ * Once interrupts are on, the RCU-sched delay of page-table frees no longer
+ * covers the table; what keeps it alive is the PTE lock itself, validated
+ * (PMD unchanged, no writer since the epoch) when it was taken. In 6.1 a
+ * PTE table of an anonymous VMA is only freed:
+ * - by free_pgtables() (munmap, exit, a failed mmap), after
+ *   unmap_vmas() zapped the VMA's range: zap_pte_range() takes this lock
+ *   for every PMD present in the range, so it waits for us;
+ * - by zap_deposited_table() for a table khugepaged deposited:
+ *   collapse_huge_page() takes this lock (spin_lock(pte_ptl)) after
+ *   pmdp_collapse_flush() and before depositing, so it waits for us;
+ * - never by retract_page_tables(), which walks a file's i_mmap and skips
+ *   VMAs with an anon_vma (mm/khugepaged.c).
+ * move_page_tables() does not free it, but move_normal_pmd() and
+ * move_normal_pud() move it to another address under the PMD lock only:
+ * after a change the caller must check rcuf_pte_lock_still_valid() before
+ * doing anything that depends on the address. A table of a file VMA can
+ * be freed by retract_page_tables() without its lock: never call this for
+ * one.
+ *
+ * Context: the lock held by rcuf_pte_lock_at_epoch().
+ * Return: true with interrupts on; false (nothing changed) if the fault
+ * was taken with interrupts off, which must stay off.
+ */
+bool rcuf_pte_lock_irqs_on(struct rcuf_pte_locked *pl)
+{
+	if (irqs_disabled_flags(pl->irq_flags))
+		return false;
+	local_irq_enable();
+	return true;
+}
+
+/**
+ * rcuf_pte_lock_still_valid() - is a held PTE lock still at @seq, in place?
+ * @m: the state of the faulting mm
+ * @seq: the epoch the lock was validated at
+ * @check_epoch: re-check @seq (false only in deliberately broken tests)
+ * @pl: the lock, held
+ *
+ * After rcuf_pte_lock_irqs_on(), a writer that began after the lock was
+ * validated may have moved the table (see there). The full barrier orders
+ * the caller's PTE change before the epoch read: if the epoch is still
+ * @seq, the writer's increment, and everything it does after it, comes
+ * after that change. The PMD table itself outlives the PTE lock (freed by
+ * free_pgtables() only after the zap that takes this lock).
+ *
+ * Context: the lock held.
+ * Return: true if no writer began and the PMD still points to the table.
+ */
+bool rcuf_pte_lock_still_valid(struct rcuf_mm *m, unsigned int seq,
+			       bool check_epoch, struct rcuf_pte_locked *pl)
+{
+	smp_mb();	/* the caller's PTE change before the epoch read */
+	return pmd_same(READ_ONCE(*pl->pmdp), pl->pmd) &&
+	       !(check_epoch && rcuf_mm_epoch_changed(m, seq));
 }

@@ -28,8 +28,6 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(__tracepoint_page_fault_user),
 	RCUF_SYM(__tracepoint_page_fault_kernel),
 	RCUF_SYM(__mem_cgroup_charge),
-	RCUF_SYM(page_add_new_anon_rmap),
-	RCUF_SYM(lru_cache_add_inactive_or_unevictable),
 	RCUF_SYM(sync_mm_rss),
 	RCUF_SYM(page_add_file_rmap),
 	RCUF_SYM(mmap_region),
@@ -37,6 +35,11 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(__cgroup_throttle_swaprate),
 	RCUF_SYM(fault_around_bytes),
 	RCUF_SYM(mem_cgroup_oom_synchronize),
+	RCUF_SYM(flush_tlb_mm_range),
+	RCUF_SYM(page_remove_rmap),
+#if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
+	RCUF_SYM(page_cpupid_xchg_last),
+#endif
 #if RCUF_PTLOCK_DEFER
 	RCUF_SYM(ptlock_free),
 	RCUF_SYM(page_ptl_cachep),

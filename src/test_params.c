@@ -35,6 +35,11 @@ module_param_named(test_broken_cow, rcuf_test_params.broken_cow, charp, 0400);
 MODULE_PARM_DESC(test_broken_cow,
 		 "testing only, UNSAFE: in tasks of this name, make read-only anonymous PTEs writable on write faults, without COW");
 
+module_param_named(test_wp_reuse_shared, rcuf_test_params.wp_reuse_shared,
+		   charp, 0400);
+MODULE_PARM_DESC(test_wp_reuse_shared,
+		 "testing only, UNSAFE: in tasks of this name, lockless write-protect faults reuse pages shared with another mm instead of copying them");
+
 module_param_named(test_missing_symbol, rcuf_test_params.missing_symbol,
 		   charp, 0400);
 MODULE_PARM_DESC(test_missing_symbol,

@@ -34,8 +34,6 @@ struct vm_area_struct;
  * @__tracepoint_page_fault_user: x86 fault-entry tracepoint, user mode
  * @__tracepoint_page_fault_kernel: the same for faults from kernel mode
  * @__mem_cgroup_charge: memcg charge of a new page (behind mem_cgroup_charge())
- * @page_add_new_anon_rmap: rmap of a new anonymous page
- * @lru_cache_add_inactive_or_unevictable: LRU (and mlock) of a new page
  * @sync_mm_rss: fold a task's cached RSS counts into its mm
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
@@ -44,6 +42,10 @@ struct vm_area_struct;
  * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
  * @mem_cgroup_oom_synchronize: end (or wait out) the memcg OOM a user
  *	fault's charge recorded (cgroup v1 oom_kill_disable)
+ * @flush_tlb_mm_range: flush a range of an mm's TLB entries on every CPU
+ * @page_remove_rmap: drop a mapping's rmap of a page (wp_page_copy())
+ * @page_cpupid_xchg_last: reset a page's NUMA-balancing last cpupid
+ *	(a function where it is kept in page->flags, NUMA balancing kernels)
  * @ptlock_free: frees a PTE table's lock object (RCUF_PTLOCK_DEFER kernels);
  *	hooked to defer it
  * @page_ptl_cachep: the kmem_cache of those lock objects (mm/memory.c)
@@ -64,11 +66,6 @@ struct rcuf_symbols {
 	struct tracepoint *__tracepoint_page_fault_kernel;
 	int (*__mem_cgroup_charge)(struct folio *folio, struct mm_struct *mm,
 				   gfp_t gfp);
-	void (*page_add_new_anon_rmap)(struct page *page,
-				       struct vm_area_struct *vma,
-				       unsigned long addr);
-	void (*lru_cache_add_inactive_or_unevictable)(struct page *page,
-						      struct vm_area_struct *vma);
 	void (*sync_mm_rss)(struct mm_struct *mm);
 	void (*page_add_file_rmap)(struct page *page, struct vm_area_struct *vma,
 				   bool compound);
@@ -80,6 +77,14 @@ struct rcuf_symbols {
 	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
 	unsigned long *fault_around_bytes;
 	bool (*mem_cgroup_oom_synchronize)(bool handle);
+	void (*flush_tlb_mm_range)(struct mm_struct *mm, unsigned long start,
+				   unsigned long end, unsigned int stride_shift,
+				   bool freed_tables);
+	void (*page_remove_rmap)(struct page *page, struct vm_area_struct *vma,
+				 bool compound);
+#if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
+	int (*page_cpupid_xchg_last)(struct page *page, int cpupid);
+#endif
 #if RCUF_PTLOCK_DEFER
 	void (*ptlock_free)(struct page *page);
 	struct kmem_cache **page_ptl_cachep;

@@ -39,6 +39,9 @@
  * @shadow_nomem_count: shadow tree updates seen while @shadow_nomem is set
  * @broken_cow: test_broken_cow, UNSAFE: the name of the tasks whose write
  *	faults on read-only anonymous PTEs make them writable, without COW
+ * @wp_reuse_shared: test_wp_reuse_shared, UNSAFE: the name of the tasks
+ *	whose lockless write-protect faults reuse pages that are not
+ *	exclusive (shared with a fork child) instead of copying them
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
  * @ptl_nomem: test_ptl_nomem: free every Nth split PTE lock as if out of
  *	memory (after an IPI; lockdep kernels only)
@@ -55,6 +58,7 @@ struct rcuf_test_params {
 	unsigned int shadow_nomem;
 	atomic_t shadow_nomem_count;
 	char *broken_cow;
+	char *wp_reuse_shared;
 	char *missing_symbol;
 	bool io_fallback;
 	unsigned int ptl_nomem;
@@ -173,6 +177,24 @@ static inline bool rcuf_test_broken_cow(void)
 		return false;
 	return rcuf_test_params.broken_cow &&
 	       !strcmp(current->comm, rcuf_test_params.broken_cow);
+}
+
+/**
+ * rcuf_test_wp_reuse_shared() - reuse shared pages on write faults? (UNSAFE)
+ *
+ * The write-protect path's broken build: its exclusivity rule
+ * (PageAnonExclusive) ignored, so a page shared with a fork child is
+ * written in place by whichever side faults first. Confined to tasks named
+ * by test_wp_reuse_shared; the fork torture must catch it.
+ *
+ * Return: true only in the test build, in tasks named by test_wp_reuse_shared.
+ */
+static inline bool rcuf_test_wp_reuse_shared(void)
+{
+	if (!RCUF_TEST_BUILD)
+		return false;
+	return rcuf_test_params.wp_reuse_shared &&
+	       !strcmp(current->comm, rcuf_test_params.wp_reuse_shared);
 }
 
 /**

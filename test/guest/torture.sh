@@ -26,6 +26,12 @@
 #                        make them writable in place, so a page shared with
 #                        a fork child is written through): only fork runs,
 #                        and it must catch it.
+#   TORTURE_EXPECT_FAIL=wpreuse
+#                        the same with the write-protect path's broken
+#                        build (test_wp_reuse_shared=torture: its lockless
+#                        write faults reuse pages that are not exclusive,
+#                        so a page shared with a fork child is written in
+#                        place): only fork runs, and it must catch it.
 #   TORTURE_EXPECT_FAIL_ALL=1
 #                        with TORTURE_EXPECT_FAIL=1: run every subcommand
 #                        anyway, to see which ones catch the broken module.
@@ -56,6 +62,12 @@ fi
 if [ "$XF" = cow ]; then
 	note "expect-fail mode: the module makes read-only anonymous PTEs writable without COW"
 	modprobe rcufault enable=1 test_broken_cow=torture || fail "cannot load rcufault with test_broken_cow"
+	[ -d $D ] || fail "$D missing after load"
+	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+elif [ "$XF" = wpreuse ]; then
+	note "expect-fail mode: lockless write-protect faults reuse pages shared with a fork child"
+	modprobe rcufault enable=1 test_wp_reuse_shared=torture ||
+		fail "cannot load rcufault with test_wp_reuse_shared"
 	[ -d $D ] || fail "$D missing after load"
 	MC_MAX=8 MC_OVER=16 MC_UNDER=4
 elif [ "$XF" = 1 ]; then
@@ -115,7 +127,7 @@ expect_fail_done() {
 	[ -n "$violations" ] ||
 		fail "the broken module ($XF) was not caught by any subcommand"
 	case "$XF $violations " in
-	"1 "*" mprotect "* | "cow "*" fork "*) ;;
+	"1 "*" mprotect "* | "cow "*" fork "* | "wpreuse "*" fork "*) ;;
 	*) note "not caught by the subcommand expected to catch it" ;;
 	esac
 	echo "PASS torture (expect-fail): the broken module was caught by:$violations"
@@ -159,7 +171,7 @@ memcg() {
 	rmdir $cg || note "could not remove $cg"
 }
 
-if [ "$XF" = cow ]; then
+if [ "$XF" = cow ] || [ "$XF" = wpreuse ]; then
 	run fork "$T" fork -s $S
 	judge fork $rc
 	expect_fail_done
@@ -169,8 +181,12 @@ run mprotect "$T" mprotect -s $S
 judge mprotect $rc
 run integrity "$T" integrity -s $S
 judge integrity $rc
+wp0=$(stat lockless_wp_copy) wr0=$(stat lockless_wp_reuse)
 run fork "$T" fork -s $S
 judge fork $rc
+wp_copy=$(($(stat lockless_wp_copy) - wp0)) wp_reuse=$(($(stat lockless_wp_reuse) - wr0))
+note "fork: lockless write-protect faults: copies +$wp_copy, reuses +$wp_reuse"
+grep -q 'soft-dirty: not in this kernel' $OUT && no_soft_dirty=1 || no_soft_dirty=0
 run uffd "$T" uffd -s $((S / 2 > 3 ? S / 2 : 3))
 judge uffd $rc
 run pkeys "$T" pkeys
@@ -189,6 +205,7 @@ snap
 total=$(stat lockless_success)
 note "whole run: lockless_success $total of $(stat lockless_attempts) attempts" \
 	"(fallback: epoch_changed $(stat fallback_epoch_changed), writer_active $(stat fallback_writer_active)," \
+	"pte_cow $(stat fallback_pte_cow), wp_page $(stat fallback_wp_page), wp_maybe_reuse $(stat fallback_wp_maybe_reuse)," \
 	"vma_setup $(stat fallback_vma_setup), vma_kind $(stat fallback_vma_kind), access $(stat fallback_access)," \
 	"no_pte_table $(stat fallback_no_pte_table), raced $(stat fallback_raced), ptl_busy $(stat fallback_ptl_busy))"
 [ "$total" = "$(stat sentinel_completions)" ] ||
@@ -201,6 +218,15 @@ for t in integrity mprotect fork; do
 	eval "n=\$ls_$t"
 	at_least "$n" $MIN_EACH "lockless faults during $t (too few: the run proves nothing)"
 done
+# fork's writes after fork are copies (parent and child), and after each
+# soft-dirty clear reuses: both lockless paths must have run, or fork
+# proved nothing (a kernel without soft-dirty makes no reuse faults)
+at_least "$wp_copy" $((10 * S)) "lockless write-protect copies during fork"
+if [ $no_soft_dirty = 1 ]; then
+	note "no soft-dirty tracking in this kernel: write-protect reuses not required"
+else
+	at_least "$wp_reuse" $((10 * S)) "lockless write-protect reuses during fork"
+fi
 # the under-limit memcg run: most of its faults, or its charge check proved nothing
 at_least "$ls_memcg_under" $((MC_UNDER * 256 / 2)) "lockless faults during memcg_under ($MC_UNDER MiB touched)"
 at_least "$total" $((4 * MIN_EACH)) "lockless faults during the whole run"

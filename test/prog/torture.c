@@ -30,7 +30,12 @@
  *	parent patterns, never a change after fork (parent writes leaking
  *	in), the exact data of a stable range, zero in MADV_WIPEONFORK and
  *	no MADV_DONTFORK range; then writes its own pattern everywhere and
- *	verifies it stays. The parent never sees a child's write.
+ *	verifies it stays. The parent never sees a child's write. Before
+ *	half the forks the main thread clears soft-dirty bits
+ *	(/proc/self/clear_refs 4): every PTE becomes read-only while its page
+ *	stays exclusive, so the threads' next writes are write-protect reuse
+ *	faults, racing with the fork that shares their pages; a page of its
+ *	own must then read back soft-dirty after one write.
  *   torture uffd [-s SECONDS]
  *	A userfaultfd MISSING range: per round, 3 threads fault the empty,
  *	unregistered range while the main thread registers it and empties
@@ -1444,8 +1449,9 @@ static int cmd_mprotect(long seconds)
 #define FK_NOFORK 4			/* MADV_DONTFORK */
 #define FK_CHILD_WHO 0x80
 
-static char *fk_base, *fk_stable, *fk_wipe, *fk_nofork;
-static atomic_long fk_forks, fk_parent_checks, fk_parent_fresh;
+static char *fk_base, *fk_stable, *fk_wipe, *fk_nofork, *fk_sd;
+static atomic_long fk_forks, fk_parent_checks, fk_parent_fresh, fk_sd_clears;
+static int fk_sd_ok = 1;	/* the kernel has soft-dirty tracking */
 static atomic_long *fk_child_pages;	/* MAP_SHARED: the children count here */
 static uint64_t fk_snap[FK_PAGES][3];
 
@@ -1455,9 +1461,10 @@ static void fk_summary(const char *verdict)
 
 	snprintf(buf, sizeof(buf),
 		 "torture fork: %s %.1f s: forks %ld child_pages_checked %ld parent_pages_checked %ld "
-		 "parent_fresh_pages %ld\n",
+		 "parent_fresh_pages %ld soft_dirty_clears %ld%s\n",
 		 verdict, now_s() - t_start, atomic_load(&fk_forks), atomic_load(fk_child_pages),
-		 atomic_load(&fk_parent_checks), atomic_load(&fk_parent_fresh));
+		 atomic_load(&fk_parent_checks), atomic_load(&fk_parent_fresh),
+		 atomic_load(&fk_sd_clears), fk_sd_ok ? "" : " (soft-dirty: not in this kernel)");
 	put(1, buf);
 }
 
@@ -1584,11 +1591,65 @@ static void __attribute__((noreturn)) fk_child(void)
 	_exit(0);
 }
 
+/* Clear the process's soft-dirty bits; 0 if the kernel has no soft-dirty. */
+static int fk_sd_clear(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		fatal("open /proc/self/clear_refs: %s", strerror(errno));
+	n = write(fd, "4", 1);
+	close(fd);
+	if (n == 1)
+		return 1;
+	if (errno != EINVAL)
+		fatal("clear_refs 4: %s", strerror(errno));
+	return 0;
+}
+
+/* The soft-dirty bit of the page at @p (/proc/self/pagemap bit 55). */
+static int fk_sd_dirty(const volatile void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e;
+
+	if (fd < 0 || pread(fd, &e, sizeof(e), (uintptr_t)p / PAGE_SZ * sizeof(e)) != sizeof(e))
+		fatal("read /proc/self/pagemap: %s", strerror(errno));
+	close(fd);
+	return (e >> 55) & 1;
+}
+
+/*
+ * Clear soft-dirty, so the threads' next writes are reuse faults; check on
+ * a page of the main thread's own that a write after the clear (a reuse
+ * fault) marks it soft-dirty and lands.
+ */
+static void fk_sd_round(struct pstate *ps, unsigned *seq)
+{
+	vu64 *a = page_at(fk_sd, 0);
+
+	if (!fk_sd_ok)
+		return;
+	page_verify("parent: soft-dirty page", a, 0, 0x79, ps);
+	fk_sd_ok = fk_sd_clear();
+	if (!fk_sd_ok)
+		return;
+	atomic_fetch_add(&fk_sd_clears, 1);
+	if (fk_sd_dirty(a))
+		violation("parent: page %p still soft-dirty after clear_refs", (void *)a);
+	page_write(a, 0, 0x79, ps, seq);
+	if (!fk_sd_dirty(a))
+		violation("parent: page %p written after clear_refs is not soft-dirty (the write-protect fault lost the dirty bit)",
+			  (void *)a);
+	page_verify("parent: soft-dirty page", a, 0, 0x79, ps);
+}
+
 static int cmd_fork(long seconds)
 {
 	static struct fk_thread ft[FK_THREADS];
-	struct pstate stable = { 1, PG_KNOWN }, wipe_ps[FK_WIPE];
-	unsigned wipe_seq = 0, i, p;
+	struct pstate stable = { 1, PG_KNOWN }, wipe_ps[FK_WIPE], sd_ps = { 0, PG_ZERO };
+	unsigned wipe_seq = 0, sd_seq = 0, i, p;
 	pthread_t th[FK_THREADS];
 	uint64_t rng = seed_for(2);
 	char *r;
@@ -1603,7 +1664,9 @@ static int cmd_fork(long seconds)
 	fk_stable = r + FK_PAGES * PAGE_SZ + PAGE_SZ;	/* separate VMAs: gaps between */
 	fk_wipe = fk_stable + (FK_STABLE + 1) * PAGE_SZ;
 	fk_nofork = fk_wipe + (FK_WIPE + 1) * PAGE_SZ;
+	fk_sd = fk_nofork + (FK_NOFORK + 1) * PAGE_SZ;
 	map_at(fk_base, FK_PAGES * PAGE_SZ, RW);
+	map_at(fk_sd, PAGE_SZ, RW);
 	map_at(fk_stable, FK_STABLE * PAGE_SZ, RW);
 	map_at(fk_wipe, FK_WIPE * PAGE_SZ, RW);
 	map_at(fk_nofork, FK_NOFORK * PAGE_SZ, RW);
@@ -1625,6 +1688,8 @@ static int cmd_fork(long seconds)
 		th[i] = spawn(fk_parent_fn, &ft[i]);
 	}
 	while (!time_up()) {
+		if (rnd(&rng, 2))
+			fk_sd_round(&sd_ps, &sd_seq);
 		pid = fork();
 		if (pid < 0)
 			fatal("fork: %s", strerror(errno));
