@@ -8,7 +8,9 @@
  *   wp_page_reuse(): the same PTE made young, dirty and writable. No page,
  *   reference or rmap changes; nothing to flush (a permission upgrade; a
  *   CPU holding the old read-only entry faults again and finds the PTE
- *   already allows the write).
+ *   already allows the write). Or the page is not exclusive but holds no
+ *   reference beyond its mapping's (a fork child has gone): made exclusive
+ *   under the folio lock first, as do_wp_page() does.
  * - Copy: the zero page, or a page shared with another mm (after fork) that
  *   do_wp_page() would copy: wp_page_copy(), with the page allocated,
  *   charged and copied before any lock, then switched under the PTE lock
@@ -16,7 +18,7 @@
  *   the old page's rmap dropped after the switch).
  *
  * Everything else falls back, counted: a page do_wp_page() might reuse
- * after its folio-lock checks (not exclusive, few references), KSM, large,
+ * after an LRU drain or freeing its swap slot, KSM, large,
  * swap-cache or poisoned pages, special PTEs other than the zero page, an
  * mm with MMU notifiers (secondary MMUs need invalidate_range_start/end
  * around the switch), a fault taken with interrupts off (the flush needs
@@ -62,6 +64,7 @@
 #include <linux/mm_types.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page-flags.h>
+#include <linux/pagemap.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/vmstat.h>
@@ -82,13 +85,17 @@
  * @af: the VMA's checked state
  * @orig: the PTE, present and read-only, as read when classified
  * @page: the mapped page (NULL: the zero page); for a copy, referenced
- * @reuse: the page is exclusive: make the PTE writable in place
+ * @reuse: make the PTE writable in place: the page is exclusive, or
+ *	@sole
+ * @sole: the page is not exclusive, but may be the mapping's only
+ *	reference: reuse it if do_wp_page()'s folio-lock checks say so
  */
 struct rcuf_wp_fault {
 	struct rcuf_anon_fault af;
 	pte_t orig;
 	struct page *page;
 	bool reuse;
+	bool sole;
 };
 
 /*
@@ -106,6 +113,7 @@ static enum rcuf_stat rcuf_wp_page_kind(pte_t *ptep, pte_t pte,
 	wf->orig = pte;
 	wf->page = NULL;
 	wf->reuse = false;
+	wf->sole = false;
 	if (pte_special(pte))	/* vm_normal_page(): NULL; in anon VMAs only the zero page */
 		return is_zero_pfn(pte_pfn(pte)) ? RCUF_STAT_LOCKLESS_SUCCESS :
 						   RCUF_STAT_FB_WP_PAGE;
@@ -127,13 +135,17 @@ static enum rcuf_stat rcuf_wp_page_kind(pte_t *ptep, pte_t pte,
 	 * do_wp_page() copies at once above 3 references, and after its LRU
 	 * drain whenever more than one is left: mapped by another PTE (a
 	 * fork child), it always copies. Otherwise it may reuse the page
-	 * under the folio lock (the other references may be LRU batches).
-	 * A mapping that goes away meanwhile only makes this a copy where
-	 * stock might have reused: as correct, and as racy as stock's test.
+	 * under the folio lock: decided under the PTE lock
+	 * (rcuf_wp_may_reuse()). A mapping that goes away meanwhile only
+	 * makes this a copy where stock might have reused: as correct, and
+	 * as racy as stock's test.
 	 */
 	if (folio_ref_count(folio) <= RCUF_WP_COPY_REFS &&
-	    page_mapcount(page) <= 1)
-		return RCUF_STAT_FB_WP_MAYBE_REUSE;
+	    page_mapcount(page) <= 1) {
+		wf->reuse = true;
+		wf->sole = true;
+		return RCUF_STAT_LOCKLESS_SUCCESS;
+	}
 	if (!folio_try_get(folio))
 		return RCUF_STAT_FB_RACED;
 	if (page_folio(page) != folio ||
@@ -171,6 +183,40 @@ static enum rcuf_stat rcuf_wp_classify(struct mm_struct *mm, unsigned long addr,
 	pte_unmap(ptep);
 	local_irq_restore(flags);
 	return res;
+}
+
+/*
+ * May the page be reused? do_wp_page(): an exclusive page always; one that
+ * is not, only if it is the mapping's sole reference, checked again under
+ * the folio lock, and then made exclusive to this VMA's anon_vma
+ * (page_move_anon_rmap(), from the copy rcuf_anon_fault_fill() made). A
+ * page not on an LRU list may hold a reference from a per-CPU LRU batch
+ * that stock would drain first: left to stock, as is a swap-cache page
+ * (stock frees its swap slot first), KSM and large pages.
+ * Context: PTE lock held (validated, pte_same()), interrupts off.
+ */
+static enum rcuf_stat rcuf_wp_may_reuse(struct rcuf_wp_fault *wf)
+{
+	struct folio *folio = page_folio(wf->page);
+
+	if (PageAnonExclusive(wf->page) || rcuf_test_wp_reuse_shared())
+		return RCUF_STAT_LOCKLESS_SUCCESS;
+	if (!wf->sole)
+		return RCUF_STAT_FB_RACED;	/* no longer exclusive */
+	if (folio_test_ksm(folio) || folio_test_swapcache(folio) ||
+	    folio_test_large(folio) || folio_ref_count(folio) != 1 ||
+	    !folio_trylock(folio))
+		return RCUF_STAT_FB_WP_MAYBE_REUSE;
+	if (folio_test_ksm(folio) || folio_test_swapcache(folio) ||
+	    folio_ref_count(folio) != 1) {
+		folio_unlock(folio);
+		return RCUF_STAT_FB_WP_MAYBE_REUSE;
+	}
+	WRITE_ONCE(folio->mapping, (struct address_space *)
+		   ((unsigned long)wf->af.anon_vma | PAGE_MAPPING_ANON));
+	SetPageAnonExclusive(wf->page);
+	folio_unlock(folio);
+	return RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
 /*
@@ -249,6 +295,30 @@ static enum rcuf_stat rcuf_wp_copy(struct rcuf_mm *m, unsigned int seq,
 }
 
 /* Under the PTE lock validated at @seq: reuse or copy. */
+static enum rcuf_stat rcuf_wp_commit_locked(struct rcuf_mm *m, unsigned int seq,
+					    struct rcuf_wp_fault *wf,
+					    struct folio *folio,
+					    unsigned long addr,
+					    struct rcuf_pte_locked *pl)
+{
+	enum rcuf_stat res;
+
+	if (!pte_same(ptep_get(pl->ptep), wf->orig))
+		return RCUF_STAT_FB_RACED;
+	if (wf->reuse) {
+		res = rcuf_wp_may_reuse(wf);
+		if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+			rcuf_wp_reuse(wf, addr, pl->ptep);
+		return res;
+	}
+	if (mm_has_notifiers(m->mm))
+		return RCUF_STAT_FB_WP_NOTIFIER;
+	if (!rcuf_pte_lock_irqs_on(pl))
+		return RCUF_STAT_FB_IRQS_OFF;
+	return rcuf_wp_copy(m, seq, wf, folio, addr, pl);
+}
+
+/* Lock the PTE table at @seq and commit. */
 static enum rcuf_stat rcuf_wp_commit(struct rcuf_mm *m, unsigned int seq,
 				     struct rcuf_wp_fault *wf,
 				     struct folio *folio, unsigned long addr)
@@ -260,19 +330,7 @@ static enum rcuf_stat rcuf_wp_commit(struct rcuf_mm *m, unsigned int seq,
 				     addr, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
-	if (!pte_same(ptep_get(pl.ptep), wf->orig))
-		res = RCUF_STAT_FB_RACED;
-	else if (wf->reuse && !PageAnonExclusive(wf->page) &&
-		 !rcuf_test_wp_reuse_shared())
-		res = RCUF_STAT_FB_RACED;
-	else if (wf->reuse)
-		rcuf_wp_reuse(wf, addr, pl.ptep);
-	else if (mm_has_notifiers(m->mm))
-		res = RCUF_STAT_FB_WP_NOTIFIER;
-	else if (!rcuf_pte_lock_irqs_on(&pl))
-		res = RCUF_STAT_FB_IRQS_OFF;
-	else
-		res = rcuf_wp_copy(m, seq, wf, folio, addr, &pl);
+	res = rcuf_wp_commit_locked(m, seq, wf, folio, addr, &pl);
 	rcuf_pte_unlock(&pl);
 	return res;
 }

@@ -97,13 +97,15 @@ run() {
 	shift
 	snap
 	s0=$(stat lockless_success) a0=$(stat lockless_attempts) t0=$(ms)
+	c0=$(stat lockless_wp_copy) r0=$(stat lockless_wp_reuse)
 	"$@" >$OUT 2>&1
 	rc=$?
 	t1=$(ms)
 	snap
 	ls=$(($(stat lockless_success) - s0))
 	sed 's/^/    /' $OUT
-	note "$name: status $rc in $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) s; lockless_success +$ls of +$(($(stat lockless_attempts) - a0)) attempts"
+	note "$name: status $rc in $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) s; lockless_success +$ls of +$(($(stat lockless_attempts) - a0)) attempts" \
+	     "(write-protect copies +$(($(stat lockless_wp_copy) - c0)), reuses +$(($(stat lockless_wp_reuse) - r0)))"
 	eval "ls_$name=$ls"
 }
 
