@@ -190,9 +190,9 @@ static enum rcuf_stat rcuf_wp_classify(struct mm_struct *mm, unsigned long addr,
  * is not, only if it is the mapping's sole reference, checked again under
  * the folio lock, and then made exclusive to this VMA's anon_vma
  * (page_move_anon_rmap(), from the copy rcuf_anon_fault_fill() made). A
- * page not on an LRU list may hold a reference from a per-CPU LRU batch
- * that stock would drain first: left to stock, as is a swap-cache page
- * (stock frees its swap slot first), KSM and large pages.
+ * page in a per-CPU LRU batch holds a second reference, which stock may
+ * drain away first: left to stock, as is a swap-cache page (stock frees
+ * its swap slot first), KSM and large pages.
  * Context: PTE lock held (validated, pte_same()), interrupts off.
  */
 static enum rcuf_stat rcuf_wp_may_reuse(struct rcuf_wp_fault *wf)

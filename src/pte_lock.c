@@ -98,9 +98,10 @@ void rcuf_pte_unlock(struct rcuf_pte_locked *pl)
  * - never by retract_page_tables(), which walks a file's i_mmap and skips
  *   VMAs with an anon_vma (mm/khugepaged.c).
  * move_page_tables() does not free it, but move_normal_pmd() and
- * move_normal_pud() move it to another address under the PMD lock only:
- * after a change the caller must check rcuf_pte_lock_still_valid() before
- * doing anything that depends on the address. A table of a file VMA can
+ * move_normal_pud() move it to another address under the PMD lock only
+ * (and the PMD table it leaves may then be freed): after a change the
+ * caller must check rcuf_pte_lock_still_valid() before doing anything that
+ * depends on the address, and must not read the PMD entry otherwise. A table of a file VMA can
  * be freed by retract_page_tables() without its lock: never call this for
  * one.
  *
@@ -127,16 +128,27 @@ bool rcuf_pte_lock_irqs_on(struct rcuf_pte_locked *pl)
  * validated may have moved the table (see there). The full barrier orders
  * the caller's PTE change before the epoch read: if the epoch is still
  * @seq, the writer's increment, and everything it does after it, comes
- * after that change. The PMD table itself outlives the PTE lock (freed by
- * free_pgtables() only after the zap that takes this lock).
+ * after that change. Such a writer may also free the PMD table the table
+ * was moved from (mremap's do_munmap() of the old range, free_pmd_range():
+ * its zap never takes our PTE lock, the entry being none by then), so the
+ * PMD entry is read only if the epoch is unchanged, and with interrupts
+ * off: a writer beginning after the epoch read frees a page table only
+ * after a flush IPI or an RCU-sched grace period, both of which wait for
+ * us.
  *
- * Context: the lock held.
+ * Context: the lock held, interrupts on or off (restored).
  * Return: true if no writer began and the PMD still points to the table.
  */
 bool rcuf_pte_lock_still_valid(struct rcuf_mm *m, unsigned int seq,
 			       bool check_epoch, struct rcuf_pte_locked *pl)
 {
+	unsigned long flags;
+	bool valid;
+
+	local_irq_save(flags);
 	smp_mb();	/* the caller's PTE change before the epoch read */
-	return pmd_same(READ_ONCE(*pl->pmdp), pl->pmd) &&
-	       !(check_epoch && rcuf_mm_epoch_changed(m, seq));
+	valid = !(check_epoch && rcuf_mm_epoch_changed(m, seq)) &&
+		pmd_same(READ_ONCE(*pl->pmdp), pl->pmd);
+	local_irq_restore(flags);
+	return valid;
 }
