@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Summarise scripts/ab-guest CSV: per workload, threads and metric, the
-# median and min-max of each mode and the ratios between modes. A ratio
-# whose two modes' min-max ranges overlap is reported as "no difference".
+# median and min-max of each mode and the ratios between modes. Modes run
+# in the same boot alternate round by round, so their ratio is paired: the
+# geometric mean of the per-round ratios with its 95% confidence interval
+# (Student's t on the logs); an interval that contains 1 is reported as
+# "no difference" (n.d.). The other boot's column (upstream) cannot be
+# paired: its ratio is n.d. when the two min-max ranges overlap.
 # Then, for the lockless mode, what the counters say (lockless share and
 # fallbacks by reason). With -v DAT=FILE, also writes the medians as
 # "workload threads metric off stock lockless upstream" rows for plotting.
@@ -21,7 +25,32 @@ $1 == "stats" {
 	if (!(key in seen)) { seen[key] = 1; keys[++nkeys] = key }
 	n = ++cnt[key, $3]
 	val[key, $3, n] = $6 + 0
+	byround[key, $3, $4] = $6 + 0
+	if ($4 + 0 > maxround) maxround = $4 + 0
 	modes[$3] = 1
+}
+# t(0.975) for df = 1..30 (beyond: 2.0)
+function tq(df,    t) {
+	if (df > 30) return 2.0
+	split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 " \
+	      "2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 " \
+	      "2.060 2.056 2.052 2.048 2.045 2.042", t, " ")
+	return t[df] + 0
+}
+# paired(key, a, b): ratio a/b over the rounds that ran both, as a cell
+function paired(key, a, b,    r, n, x, sum, ss, mean, sd, half) {
+	n = 0; sum = 0; ss = 0
+	for (r = 1; r <= maxround; r++) {
+		if (!((key, a, r) in byround) || !((key, b, r) in byround)) continue
+		if (byround[key, a, r] <= 0 || byround[key, b, r] <= 0) continue
+		x[++n] = log(byround[key, a, r] / byround[key, b, r]); sum += x[n]
+	}
+	if (n < 3) return sprintf("%22s", "-")
+	mean = sum / n
+	for (r = 1; r <= n; r++) ss += (x[r] - mean) ^ 2
+	sd = sqrt(ss / (n - 1)); half = tq(n - 1) * sd / sqrt(n)
+	return sprintf("%22s", sprintf("%.2f [%.2f-%.2f]%s", exp(mean), exp(mean - half),
+				       exp(mean + half), (mean - half <= 0 && mean + half >= 0) ? " n.d." : ""))
 }
 function median_range(key, mode,    n, i, j, a, t) {
 	n = cnt[key, mode]
@@ -41,6 +70,7 @@ function cell(key, mode) {
 function hidden(metric) {
 	return metric == "majflt" || (metric ~ /^writer_p/ && metric !~ /^writer_p(50|99)_us$/)
 }
+# ratio(a, b): medians' ratio of two boots, n.d. when the min-max ranges overlap
 function ratio(a, b) {
 	if (!(a in med) || !(b in med) || med[b] == 0) return sprintf("%15s", "-")
 	if (lo[a] <= hi[b] && lo[b] <= hi[a]) return sprintf("%15s", sprintf("%.2f n.d.", med[a] / med[b]))
@@ -48,7 +78,7 @@ function ratio(a, b) {
 }
 END {
 	up = ("upstream" in modes)
-	printf "%-16s %3s %-14s %26s %26s %26s %15s %15s", "workload", "thr", "metric",
+	printf "%-16s %3s %-14s %26s %26s %26s %22s %22s", "workload", "thr", "metric",
 	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
 	       "stock/off", "lockless/stock"
 	if (up)
@@ -61,7 +91,7 @@ END {
 		c4 = up ? cell(keys[k], "upstream") : ""
 		if (!hidden(p[3])) {
 			printf "%-16s %3s %-14s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
-			       ratio("stock", "off"), ratio("lockless", "stock")
+			       paired(keys[k], "stock", "off"), paired(keys[k], "lockless", "stock")
 			if (up)
 				printf " %s %s", c4, ratio("lockless", "upstream")
 			printf "\n"
@@ -88,7 +118,10 @@ END {
 		printf "\n"
 	}
 	print ""
-	print "Medians with [min-max] over rounds; n.d. = the two ranges overlap: no difference."
+	print "Modes: medians with [min-max] over rounds. stock/off, lockless/stock: geometric mean of the per-round ratios"
+	print "(modes alternate in one boot) with its 95% confidence interval; n.d. = the interval contains 1: no difference shown."
+	if (up)
+		print "lockless/upst.: another boot, so unpaired: ratio of medians, n.d. when the two min-max ranges overlap."
 	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
 	print "mixed: 2 threads fault anonymous pages while the writer runs (mixed-1: 1 thread, so no thread waits for a vCPU). filefault: 2 threads map a file read-only and fault it in cold"
 	print "(page cache dropped each iteration) from a throttled virtio disk while the writer runs; faults_per_s = file pages read per second."
