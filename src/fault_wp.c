@@ -235,7 +235,11 @@ static void rcuf_wp_reuse(struct rcuf_wp_fault *wf, unsigned long addr,
 #else
 	page_cpupid_xchg_last(wf->page, (1 << LAST_CPUPID_SHIFT) - 1);
 #endif
-	set_pte_at(wf->af.vma->vm_mm, addr, ptep, entry);	/* ptep_set_access_flags() */
+	/*
+	 * x86's ptep_set_access_flags(): set_pte(), not set_pte_at(): the
+	 * page stays mapped once, so page_table_check must not count it again.
+	 */
+	set_pte(ptep, entry);
 	update_mmu_cache(wf->af.vma, addr, ptep);
 	count_vm_event(PGREUSE);
 }
