@@ -167,6 +167,11 @@ sample_oom() {
 check_oom() {
 	RES=$OOMRES
 	ref_oom=$(median off 2) ref_kill=$(median off 3) tol=$(spread 6)
+	# The OOM-killed child's last faults race its kill and the reclaim
+	# before it: one boot measured 18 to 21 faults besides the touches, in
+	# all three modes alike, while three off runs all read 18 (a spread of
+	# 0, so the floor of 2 failed a stock run at 21). At least +-4.
+	[ "$tol" -ge 4 ] || tol=4
 	for mode in stock lockless; do
 		[ "$(median $mode 2)" = "$ref_oom" ] ||
 			fail "$mode: median memory.events oom $(median $mode 2), the off runs' $ref_oom"
