@@ -386,6 +386,16 @@ static int quiescent_audit(struct thread *only)
 		for (uintptr_t p = brk0; p < brk_cur; p += page)
 			touch_page((char *)p, PROT_WRITE);
 	}
+	/*
+	 * The audit and the maps section are two reads: a fault between them
+	 * that takes the stock path refreshes a record and the counts differ.
+	 * Our buffers' first writes after a fork are such faults when a
+	 * record is stale (the kernel's copy_to_user() into them), so take
+	 * them now, before the first read.
+	 */
+	memset(line, 0, sizeof(line));
+	if (maps_file)
+		memset(maps_buf, 0, sizeof(maps_buf));
 	if (expect < 0 || audit_self(&a, line, sizeof(line))) {
 		snprintf(msg, sizeof(msg), "audit %s pid %d: cannot audit (%s)\n",
 			 only ? "child" : "parent", getpid(), strerror(errno));
