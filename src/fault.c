@@ -233,12 +233,12 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	if (rcuf_pte_allows(pte, error_code))
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
 						       RCUF_STAT_LOCKLESS_SUCCESS;
-	if (!pte_none(pte)) {
+	wp = !pte_none(pte);
+	if (wp) {
 		res = rcuf_fault_pte_reason(pte, error_code);
 		if (res != RCUF_STAT_FB_PTE_COW)
 			return res;
 	}
-	wp = res == RCUF_STAT_FB_PTE_COW;
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file, &shared);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;

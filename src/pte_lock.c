@@ -101,9 +101,9 @@ void rcuf_pte_unlock(struct rcuf_pte_locked *pl)
  * move_normal_pud() move it to another address under the PMD lock only
  * (and the PMD table it leaves may then be freed): after a change the
  * caller must check rcuf_pte_lock_still_valid() before doing anything that
- * depends on the address, and must not read the PMD entry otherwise. A table of a file VMA can
- * be freed by retract_page_tables() without its lock: never call this for
- * one.
+ * depends on the address, and must not read the PMD entry otherwise. A
+ * table of a file VMA can be freed by retract_page_tables() without its
+ * lock: never call this for one.
  *
  * Context: the lock held by rcuf_pte_lock_at_epoch().
  * Return: true with interrupts on; false (nothing changed) if the fault

@@ -1609,7 +1609,7 @@ static int fk_sd_clear(void)
 }
 
 /* The soft-dirty bit of the page at @p (/proc/self/pagemap bit 55). */
-static int fk_sd_dirty(const volatile void *p)
+static int fk_sd_dirty(const void *p)
 {
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 	uint64_t e;
@@ -1625,7 +1625,7 @@ static int fk_sd_dirty(const volatile void *p)
  * a page of the main thread's own that a write after the clear (a reuse
  * fault) marks it soft-dirty and lands.
  */
-static void fk_sd_round(struct pstate *ps, unsigned *seq)
+static void fk_sd_round(struct pstate *ps, unsigned int *seq)
 {
 	vu64 *a = page_at(fk_sd, 0);
 
@@ -1636,12 +1636,12 @@ static void fk_sd_round(struct pstate *ps, unsigned *seq)
 	if (!fk_sd_ok)
 		return;
 	atomic_fetch_add(&fk_sd_clears, 1);
-	if (fk_sd_dirty(a))
+	if (fk_sd_dirty((const void *)a))
 		violation("parent: page %p still soft-dirty after clear_refs", (void *)a);
 	page_write(a, 0, 0x79, ps, seq);
-	if (!fk_sd_dirty(a))
-		violation("parent: page %p written after clear_refs is not soft-dirty (the write-protect fault lost the dirty bit)",
-			  (void *)a);
+	if (!fk_sd_dirty((const void *)a))
+		violation("parent: page %p written after clear_refs is not soft-dirty%s",
+			  (void *)a, " (the write-protect fault lost the dirty bit)");
 	page_verify("parent: soft-dirty page", a, 0, 0x79, ps);
 }
 
@@ -1649,7 +1649,7 @@ static int cmd_fork(long seconds)
 {
 	static struct fk_thread ft[FK_THREADS];
 	struct pstate stable = { 1, PG_KNOWN }, wipe_ps[FK_WIPE], sd_ps = { 0, PG_ZERO };
-	unsigned wipe_seq = 0, sd_seq = 0, i, p;
+	unsigned int wipe_seq = 0, sd_seq = 0, i, p;
 	pthread_t th[FK_THREADS];
 	uint64_t rng = seed_for(2);
 	char *r;
