@@ -73,7 +73,7 @@ check: setup
 TORTURE_SECONDS ?= 120
 torture: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-module test-kmod test-progs
-	TORTURE_SECONDS=$(TORTURE_SECONDS) test/run-all torture torture-bites filefault filefault-bites
+	TORTURE_SECONDS=$(TORTURE_SECONDS) test/run-all torture torture-bites filefault filefault-bites filefault-bites-wprotect
 
 check-debug: setup
 	scripts/build-debug-kernel

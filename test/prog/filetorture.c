@@ -7,17 +7,29 @@
  *
  *   filetorture FILE SECONDS [READERS]
  *	READERS (default 3) reader threads; 0 runs only the protector and
- *	its prober (no writer, no truncator)
+ *	its prober (no writer, no truncator, no write protector); "wprotect" runs only the
+ *	write protector and its prober
  *   filetorture --account FILE PAGES
  *	accounting check: write PAGES pages, drop them from the page cache,
  *	read one word of each through a MADV_RANDOM mapping (no readahead:
  *	one read per fault) and print the faults getrusage counted over the
  *	loop, "majflt N minflt N"; exits 1 if a word reads wrong
+ *   filetorture --holes FILE PAGES
+ *	accounting check on holes: make FILE PAGES pages of holes, read one
+ *	word of each page of the first half and write one of each page of
+ *	the second half through a shared mapping, and print the faults
+ *	counted over the two loops, "majflt N minflt N"; exits 1 if a read is
+ *	not zero or a written word does not reach the file (pread after
+ *	munmap)
  *
  * FILE is created (NPAGES pages). Word 0 and the last word of page p hold
  * (p << 32 | v), v being the page's version: a writer thread rewrites
- * pages of the lower half with pwrite() (v = ++started[p], then
- * completed[p] = v), punching a hole first every few writes; a truncator
+ * pages of the lower quarter with pwrite() (v = ++started[p], then
+ * completed[p] = v), punching a hole first every few writes; a shared
+ * writer does the same to the second quarter through a shared writable
+ * mapping (stores of the two words), punching holes and fallocating first
+ * now and then, and checks with pread() after munmap() that every store
+ * reached the file; a truncator
  * shrinks the file to half and re-extends it, then rewrites the upper half.
  * Readers map the file (shared or private, read-only) and check each word
  * read: its page number matches and its version lies within
@@ -28,14 +40,16 @@
  * while the file is known short must raise SIGBUS, and one that starts and
  * ends while it is whole must not. A protector flips a mapping between
  * PROT_READ and PROT_NONE while a prober faults on it: a read after
- * mprotect(PROT_NONE) returned must SIGSEGV.
+ * mprotect(PROT_NONE) returned must SIGSEGV. A write protector does the
+ * same with PROT_READ on a shared writable mapping of FILE.wp while its
+ * prober writes: a write after mprotect(PROT_READ) returned must SIGSEGV.
  * A private writer writes through a MAP_PRIVATE mapping: its copies must
  * read back, start as a whole version of the file page, and never reach
  * the file. Readers drop their PTEs (MADV_DONTNEED) and the page cache
  * (POSIX_FADV_DONTNEED) now and then, so faults keep needing I/O.
  *
  * Prints "reads N sigbus N sigsegv N rewrites N truncates N io_drops N
- * cow_writes N" and
+ * cow_writes N shared_writes N wsigsegv N" and
  * exits 1 on the first violation (with a line saying what was read).
  */
 #define _GNU_SOURCE
@@ -58,6 +72,7 @@
 
 #define NPAGES 512
 #define HALF (NPAGES / 2)
+#define QUARTER (NPAGES / 4)
 #define MAX_READERS 8
 
 static long psz;
@@ -67,7 +82,7 @@ static atomic_uint started[NPAGES], completed[NPAGES];
 /* truncator phase: 0 mod 4 whole, 1 shrinking, 2 short, 3 re-extending */
 static atomic_uint phase;
 static atomic_long n_reads, n_sigbus, n_sigsegv, n_rewrites, n_truncs, n_drops;
-static atomic_long n_cows;
+static atomic_long n_cows, n_shared, n_wsigsegv;
 
 static __thread sigjmp_buf fault_jmp;
 static __thread volatile int fault_armed;
@@ -98,10 +113,10 @@ static void on_fault(int sig)
 }
 
 /*
- * Read one word, reporting the signal it raised (0 if none).
- * Context: the caller's thread; fault_jmp is per thread.
+ * Read (@write 0) or write one word, reporting the signal the access
+ * raised (0 if none). Context: the caller's thread; fault_jmp is per thread.
  */
-static int read_word(const volatile uint64_t *p, uint64_t *val)
+static int access_word(volatile uint64_t *p, uint64_t *val, int write)
 {
 	int sig = sigsetjmp(fault_jmp, 1);
 
@@ -110,9 +125,22 @@ static int read_word(const volatile uint64_t *p, uint64_t *val)
 		return sig;
 	}
 	fault_armed = 1;
-	*val = *p;
+	if (write)
+		*p = *val;
+	else
+		*val = *p;
 	fault_armed = 0;
 	return 0;
+}
+
+static int read_word(const volatile uint64_t *p, uint64_t *val)
+{
+	return access_word((volatile uint64_t *)p, val, 0);
+}
+
+static int write_word(volatile uint64_t *p, uint64_t val)
+{
+	return access_word(p, &val, 1);
 }
 
 static uint64_t word_of(unsigned int page, unsigned int v)
@@ -236,7 +264,84 @@ static void *writer(void *arg __attribute__((unused)))
 	long i;
 
 	for (i = 0; !atomic_load(&stop); i++)
-		rewrite(rand_r(&seed) % HALF, i % 8 == 0);
+		rewrite(rand_r(&seed) % QUARTER, i % 8 == 0);
+	return NULL;
+}
+
+static char *map_rw(int dfd, size_t pages)
+{
+	char *m = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       dfd, 0);
+
+	if (m == MAP_FAILED)
+		die("mmap");
+	return m;
+}
+
+/* pread() of word @word of @page */
+static uint64_t pread_word(unsigned int page, unsigned int word)
+{
+	uint64_t val;
+
+	if (pread(fd, &val, 8, (off_t)page * psz + word * 8) != 8)
+		die("pread");
+	return val;
+}
+
+/* After munmap(): every page the shared writer wrote holds its last store. */
+static void check_shared_reached(void)
+{
+	unsigned int p, v;
+
+	for (p = QUARTER; p < HALF; p++) {
+		v = atomic_load(&completed[p]);
+		if (pread_word(p, 0) != word_of(p, v) ||
+		    pread_word(p, psz / 8 - 1) != word_of(p, v))
+			violation("page %u: pread after munmap reads %#llx/%#llx, not version %u stored through the shared mapping",
+				  p, (unsigned long long)pread_word(p, 0),
+				  (unsigned long long)pread_word(p, psz / 8 - 1), v);
+	}
+}
+
+/*
+ * Rewrite pages of the second quarter through a shared writable mapping,
+ * each store a fault on a missing PTE (the page's PTE is dropped first),
+ * now and then on a punched hole or on a fallocated (not yet uptodate)
+ * page. The pages are its own, so after munmap() each must read back
+ * exactly as last stored.
+ */
+static void *shared_writer(void *arg __attribute__((unused)))
+{
+	unsigned int seed = 31337, page, v;
+	char *map = map_rw(fd, HALF);
+	volatile uint64_t *w;
+	long i;
+
+	for (i = 0; !atomic_load(&stop); i++) {
+		page = QUARTER + rand_r(&seed) % QUARTER;
+		w = (volatile uint64_t *)(map + (size_t)page * psz);
+		v = atomic_fetch_add(&started[page], 1) + 1;
+		madvise((void *)w, psz, MADV_DONTNEED);
+		if (i % 4 == 0 &&
+		    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)page * psz, psz) && errno != EOPNOTSUPP)
+			die("fallocate(PUNCH_HOLE)");
+		if (i % 8 == 0 &&
+		    fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)page * psz, psz) &&
+		    errno != EOPNOTSUPP)
+			die("fallocate");
+		w[0] = word_of(page, v);
+		w[psz / 8 - 1] = word_of(page, v);
+		atomic_store(&completed[page], v);
+		atomic_fetch_add(&n_shared, 1);
+		if (i % 1000 == 999) {
+			munmap(map, (size_t)HALF * psz);
+			check_shared_reached();
+			map = map_rw(fd, HALF);
+		}
+	}
+	munmap(map, (size_t)HALF * psz);
+	check_shared_reached();
 	return NULL;
 }
 
@@ -356,6 +461,117 @@ static void *protector(void *arg __attribute__((unused)))
 	return NULL;
 }
 
+static char *volatile wprot_map;
+static atomic_uint wprobe_page;
+
+/*
+ * Write to the write protector's mapping all the time (see prober()),
+ * telling it which page the write in flight is on.
+ */
+static void *wprober(void *arg __attribute__((unused)))
+{
+	unsigned int seed = 2424, page;
+	long i;
+
+	for (i = 0; !atomic_load(&stop); i++) {
+		page = rand_r(&seed) % HALF;
+		atomic_store(&wprobe_page, page);
+		write_word((uint64_t *)(wprot_map + (size_t)page * psz), i);
+	}
+	return NULL;
+}
+
+/*
+ * mprotect(PROT_READ) must win over any write fault that races with it:
+ * once it has returned (and a little after), a write must SIGSEGV, and
+ * after mprotect(PROT_READ | PROT_WRITE) it must succeed. The write is to
+ * the page the prober was writing to when mprotect() returned: the page
+ * whose fault raced with it, if one did (no fault-around for writes).
+ */
+static void *wprotector(void *arg __attribute__((unused)))
+{
+	struct timespec nap = { 0, 30 * 1000 * 1000 };
+	char *map = wprot_map;
+	unsigned int page;
+	int sig;
+
+	while (!atomic_load(&stop)) {
+		madvise(map, (size_t)HALF * psz, MADV_DONTNEED);
+		if (mprotect(map, (size_t)HALF * psz, PROT_READ))
+			die("mprotect");
+		page = atomic_load(&wprobe_page);
+		nanosleep(&nap, NULL);
+		sig = write_word((uint64_t *)(map + (size_t)page * psz), 1);
+		if (sig != SIGSEGV)
+			violation("write to page %u after mprotect(PROT_READ) returned gave signal %d",
+				  page, sig);
+		atomic_fetch_add(&n_wsigsegv, 1);
+		if (mprotect(map, (size_t)HALF * psz, PROT_READ | PROT_WRITE))
+			die("mprotect");
+		sig = write_word((uint64_t *)(map + (size_t)page * psz), 2);
+		if (sig)
+			violation("write to page %u of a writable shared mapping gave signal %d",
+				  page, sig);
+	}
+	return NULL;
+}
+
+/* The write protector's file: FILE.wp, HALF pages, unlinked at once. */
+static char *wprot_setup(const char *path)
+{
+	char name[4096];
+	int wfd;
+	char *m;
+
+	snprintf(name, sizeof(name), "%s.wp", path);
+	wfd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (wfd < 0)
+		die(name);
+	if (ftruncate(wfd, (off_t)HALF * psz) || unlink(name))
+		die("ftruncate/unlink");
+	m = map_rw(wfd, HALF);
+	close(wfd);
+	return m;
+}
+
+/*
+ * --holes: every fault of the two loops fills a hole (a read maps the new
+ * zeroed page, a write to the shared mapping dirties it): one minor fault
+ * each, and the writes reach the file.
+ */
+static int holes(const char *path, int pages)
+{
+	struct rusage r0, r1;
+	unsigned int p, half = pages / 2;
+	char *map;
+	int bad = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die(path);
+	if (ftruncate(fd, (off_t)pages * psz))
+		die("ftruncate");
+	map = map_rw(fd, pages);
+	if (madvise(map, (size_t)pages * psz, MADV_RANDOM))
+		die("madvise");
+	getrusage(RUSAGE_SELF, &r0);
+	for (p = 0; p < half; p++)
+		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != 0;
+	for (p = half; p < (unsigned int)pages; p++)
+		*(volatile uint64_t *)(map + (size_t)p * psz) = word_of(p, 7);
+	getrusage(RUSAGE_SELF, &r1);
+	printf("majflt %ld minflt %ld\n", r1.ru_majflt - r0.ru_majflt,
+	       r1.ru_minflt - r0.ru_minflt);
+	munmap(map, (size_t)pages * psz);
+	for (p = half; p < (unsigned int)pages; p++)
+		bad += pread_word(p, 0) != word_of(p, 7);
+	close(fd);
+	unlink(path);
+	if (bad)
+		fprintf(stderr, "filetorture: %d pages read wrong\n", bad);
+	return bad ? 1 : 0;
+}
+
 /* --account: every fault of the loop needs exactly one read */
 static int account(const char *path, int pages)
 {
@@ -390,20 +606,24 @@ static int account(const char *path, int pages)
 
 int main(int argc, char **argv)
 {
-	int seconds, readers, t, nthreads = 0;
-	pthread_t th[MAX_READERS + 5];
+	int seconds, readers, t, nthreads = 0, wonly = 0;
+	pthread_t th[MAX_READERS + 8];
 	struct sigaction sa = { .sa_handler = on_fault };
 	unsigned int p;
 
 	psz = sysconf(_SC_PAGESIZE);
 	if (argc == 4 && !strcmp(argv[1], "--account") && atoi(argv[3]) > 0)
 		return account(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "--holes") && atoi(argv[3]) > 1)
+		return holes(argv[2], atoi(argv[3]));
 	if (argc < 3 || (seconds = atoi(argv[2])) < 1) {
-		fprintf(stderr, "usage: filetorture FILE SECONDS [READERS]\n"
-			"       filetorture --account FILE PAGES\n");
+		fprintf(stderr, "usage: filetorture FILE SECONDS [READERS|wprotect]\n"
+			"       filetorture --account FILE PAGES\n"
+			"       filetorture --holes FILE PAGES\n");
 		return 2;
 	}
-	readers = argc > 3 ? atoi(argv[3]) : 3;
+	wonly = argc > 3 && !strcmp(argv[3], "wprotect");
+	readers = argc > 3 && !wonly ? atoi(argv[3]) : 3;
 	if (readers < 0 || readers > MAX_READERS)
 		readers = 3;
 	sigemptyset(&sa.sa_mask);
@@ -418,25 +638,33 @@ int main(int argc, char **argv)
 		rewrite(p, 0);
 	if (fsync(fd))
 		die("fsync");
-	for (t = 0; t < readers; t++)
+	wprot_map = wprot_setup(argv[1]);
+	if ((readers || wonly) &&
+	    (pthread_create(&th[nthreads++], NULL, wprotector, NULL) ||
+	     pthread_create(&th[nthreads++], NULL, wprober, NULL)))
+		die("pthread_create");
+	for (t = 0; t < readers && !wonly; t++)
 		if (pthread_create(&th[nthreads++], NULL, reader, (void *)(long)t))
 			die("pthread_create");
 	prot_map = map_file(MAP_SHARED);
-	if (readers && (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
-			pthread_create(&th[nthreads++], NULL, truncator, NULL) ||
-			pthread_create(&th[nthreads++], NULL, cow_writer, NULL)))
+	if (readers && !wonly &&
+	    (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
+	     pthread_create(&th[nthreads++], NULL, truncator, NULL) ||
+	     pthread_create(&th[nthreads++], NULL, cow_writer, NULL) ||
+	     pthread_create(&th[nthreads++], NULL, shared_writer, NULL)))
 		die("pthread_create");
-	if (pthread_create(&th[nthreads++], NULL, protector, NULL) ||
-	    pthread_create(&th[nthreads++], NULL, prober, NULL))
+	if (!wonly &&
+	    (pthread_create(&th[nthreads++], NULL, protector, NULL) ||
+	     pthread_create(&th[nthreads++], NULL, prober, NULL)))
 		die("pthread_create");
 	sleep(seconds);
 	atomic_store(&stop, 1);
 	for (t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
-	printf("reads %ld sigbus %ld sigsegv %ld rewrites %ld truncates %ld io_drops %ld cow_writes %ld\n",
+	printf("reads %ld sigbus %ld sigsegv %ld rewrites %ld truncates %ld io_drops %ld cow_writes %ld shared_writes %ld wsigsegv %ld\n",
 	       atomic_load(&n_reads), atomic_load(&n_sigbus), atomic_load(&n_sigsegv),
 	       atomic_load(&n_rewrites), atomic_load(&n_truncs), atomic_load(&n_drops),
-	       atomic_load(&n_cows));
+	       atomic_load(&n_cows), atomic_load(&n_shared), atomic_load(&n_wsigsegv));
 	close(fd);
 	unlink(argv[1]);
 	return 0;
