@@ -6,7 +6,8 @@
  * this very access needs no work (the access is retried); a missing PTE in
  * an existing PTE table of a VMA whose shadow record is current is filled
  * by rcuf_fault_anon() (private anonymous) or rcuf_fault_file() (read of a
- * page-cache file; its I/O is done holding a file reference only, then the
+ * page-cache file, private copy, or write to shared shmem; its I/O, or a
+ * shmem miss's fill, is done holding a file reference only, then the
  * attempt is retried); a write to a read-only PTE of an anonymous VMA is
  * reused or copied by rcuf_fault_wp(). Anything else falls back to the
  * stock path, counted by reason.
@@ -242,34 +243,43 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file, &shared);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
-	if (file && shared && (error_code & X86_PF_WRITE))
-		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite, dirtying */
-	if (wp)		/* write-protect: reuse or copy; files' still fall back */
-		return file ? RCUF_STAT_FB_PTE_COW :
-			      rcuf_fault_wp(m, vma, addr, error_code, seq);
-	if (file)
-		return rcuf_fault_file(m, vma, addr, error_code, seq);
+	if (wp && file)	/* write-protect of a file page: still the stock path */
+		return shared ? RCUF_STAT_FB_FILE_WRITE : RCUF_STAT_FB_PTE_COW;
+	if (wp)		/* write-protect: reuse or copy */
+		return rcuf_fault_wp(m, vma, addr, error_code, seq);
+	if (file)	/* shared writes: shmem only (rcuf_file_check()) */
+		return rcuf_fault_file(m, vma, addr, error_code, seq, shared);
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);
+}
+
+/* Did the attempt bring the page in with no lock held, for a retry? */
+static bool rcuf_fault_filled(enum rcuf_stat res)
+{
+	return res == RCUF_STAT_FILE_IO_UNLOCKED ||
+	       res == RCUF_STAT_SHMEM_FILL_UNLOCKED;
 }
 
 /*
  * The attempt, and once more after I/O done with no lock held (the I/O
- * makes it a major fault, reported through the major sentinel).
+ * makes it a major fault, reported through the major sentinel) or after a
+ * shmem miss was filled (a minor fault, as shmem_fault()'s allocation is).
  */
 static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code, bool *major)
 {
 	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code);
 
-	if (res != RCUF_STAT_FILE_IO_UNLOCKED)
+	if (!rcuf_fault_filled(res))
 		return res;
-	rcuf_stat_inc(RCUF_STAT_FILE_IO_UNLOCKED);
-	*major = true;
-	if (unlikely(rcuf_test_io_fallback()))
-		return RCUF_STAT_FB_FILE_IO_FAILED;
+	rcuf_stat_inc(res);
+	if (res == RCUF_STAT_FILE_IO_UNLOCKED) {
+		*major = true;
+		if (unlikely(rcuf_test_io_fallback()))
+			return RCUF_STAT_FB_FILE_IO_FAILED;
+	}
 	res = rcuf_fault_try_mm(m, addr, error_code);
-	/* Still missing (reclaimed, or a new readahead mark): give up. */
-	return res == RCUF_STAT_FILE_IO_UNLOCKED ? RCUF_STAT_FB_FILE_IO_FAILED : res;
+	/* Still missing (reclaimed, punched, a new readahead mark): give up. */
+	return rcuf_fault_filled(res) ? RCUF_STAT_FB_FILE_IO_FAILED : res;
 }
 
 /*

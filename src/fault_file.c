@@ -26,7 +26,13 @@
  * reference and let the caller retry from the shadow lookup. Only mappings
  * whose ->fault is filemap_fault(), or ext4's wrapper of it (which adds
  * the invalidate lock that readahead takes anyway), get this; other misses
- * fall back to the stock path.
+ * fall back to the stock path, except tmpfs/shmem's: see fault_shmem.c.
+ *
+ * Shared write. A write to a shared VMA falls back (->page_mkwrite, dirty
+ * accounting), except on shmem, which has neither: there the page-cache
+ * folio is mapped writable and dirty and marked dirty under its lock, as
+ * do_shared_fault() does, with no fault-around (stock's is for reads
+ * only); fault_shmem.c has the rest.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -43,6 +49,7 @@
 #include "rcufault/fault.h"
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_file.h"
+#include "rcufault/fault_shmem.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_lock.h"
 #include "rcufault/symbols.h"
@@ -71,6 +78,8 @@ MODULE_PARM_DESC(fault_around_pages,
  * @cow: for a write fault on a private VMA, the new anonymous page the
  *	file page is copied to (consumed when mapped); else NULL
  * @io_ok: a miss may be served by readahead with no lock held
+ * @shmem: the VMA is shmem's (a miss is filled by rcuf_shmem_fill())
+ * @shared_write: a write to a shared (shmem) VMA: map the folio writable
  * @anon: for a write fault (a private copy), what its anonymous commit
  *	needs (rcuf_anon_fault_fill())
  */
@@ -86,6 +95,8 @@ struct rcuf_file_fault {
 	unsigned long vm_flags;
 	struct folio *cow;
 	bool io_ok;
+	bool shmem;
+	bool shared_write;
 	struct rcuf_anon_fault anon;
 };
 
@@ -152,9 +163,11 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_KIND;
 	if (flags & VM_LOCKED)
 		return RCUF_STAT_FB_VMA_MLOCKED;
-	if ((error_code & X86_PF_WRITE) && (flags & VM_SHARED))
+	ff->shmem = rcuf_shmem_ops(ops);
+	ff->shared_write = (error_code & X86_PF_WRITE) && (flags & VM_SHARED);
+	if (ff->shared_write && !ff->shmem)
 		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite and dirtying */
-	if ((error_code & X86_PF_WRITE) &&
+	if ((error_code & X86_PF_WRITE) && !ff->shared_write &&
 	    (!READ_ONCE(vma->anon_vma) || vma_policy(vma)))
 		return RCUF_STAT_FB_VMA_SETUP;	/* as for anonymous faults */
 	ff->vma = vma;
@@ -165,7 +178,7 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 	ff->prot = READ_ONCE(vma->vm_page_prot);
 	ff->vm_flags = flags;
 	ff->io_ok = rcuf_file_io_ok(ops, file);
-	if (error_code & X86_PF_WRITE)
+	if ((error_code & X86_PF_WRITE) && !ff->shared_write)
 		rcuf_anon_fault_fill(&ff->anon, vma, flags, addr, true);
 	rcuf_file_window(ff, start, end);
 	return RCUF_STAT_LOCKLESS_SUCCESS;
@@ -204,16 +217,22 @@ put:
 	return NULL;
 }
 
-/* Map @folio, locked, at @addr; its reference becomes the mapping's. */
+/*
+ * Map @folio, locked, at @addr; its reference becomes the mapping's. As
+ * do_set_pte(): young, and for a shared write (the faulting page only)
+ * dirty and writable, which rcuf_file_check() found VM_WRITE.
+ */
 static void rcuf_file_map(struct rcuf_file_fault *ff, struct folio *folio,
 			  unsigned long addr, pte_t *ptep)
 {
 	struct page *page = &folio->page;
+	pte_t entry = pte_sw_mkyoung(mk_pte(page, ff->prot));
 
+	if (ff->shared_write && addr == ff->addr)
+		entry = pte_mkwrite(pte_mkdirty(entry));
 	current->rss_stat.count[mm_counter_file(page)]++; /* inc_mm_counter_fast */
 	rcuf_sym.page_add_file_rmap(page, ff->vma, false);
-	set_pte_at(ff->vma->vm_mm, addr, ptep,
-		   pte_sw_mkyoung(mk_pte(page, ff->prot)));
+	set_pte_at(ff->vma->vm_mm, addr, ptep, entry);
 	update_mmu_cache(ff->vma, addr, ptep);
 }
 
@@ -255,7 +274,8 @@ static enum rcuf_stat rcuf_file_install(struct rcuf_mm *m, unsigned int seq,
 		return res;
 	if (pte_none(ptep_get(pl.ptep))) {
 		rcuf_file_map(ff, folio, ff->addr, pl.ptep);
-		rcuf_file_map_around(ff, pl.ptep);
+		if (!ff->shared_write)
+			rcuf_file_map_around(ff, pl.ptep);
 	} else {
 		res = RCUF_STAT_FB_RACED;
 	}
@@ -375,6 +395,31 @@ static struct file *rcuf_file_pin(struct rcuf_mm *m, unsigned int seq,
 	return file;
 }
 
+/*
+ * A write to a shared shmem VMA, @folio locked: pin the file for the time
+ * update (rcuf_shmem_written(), after RCU), map the folio writable and
+ * dirty, then mark it dirty under its lock, as do_shared_fault() does
+ * (after the PTE lock: fault_dirty_shared_page()). Context: RCU read side.
+ */
+static enum rcuf_stat rcuf_file_try_shared_write(struct rcuf_mm *m,
+						 unsigned int seq,
+						 struct rcuf_file_fault *ff,
+						 struct folio *folio,
+						 struct file **pinned)
+{
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+
+	*pinned = rcuf_file_pin(m, seq, ff);
+	if (*pinned)
+		res = rcuf_file_install(m, seq, ff, folio);
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+		folio_mark_dirty(folio);
+	folio_unlock(folio);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		folio_put(folio);
+	return res;
+}
+
 /* Steps under RCU: checks, lookup, map; or pin the file for I/O. */
 static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 				    struct vm_area_struct *vma,
@@ -399,13 +444,21 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 	if (!folio) {
 		if (!io)
 			return RCUF_STAT_FB_FILE_PAGE;
-		if (!ff->io_ok)
+		if (!ff->io_ok && !ff->shmem)
 			return RCUF_STAT_FB_FILE_NO_IO;
+		res = ff->shmem ? RCUF_STAT_SHMEM_FILL_UNLOCKED :
+				  RCUF_STAT_FILE_IO_UNLOCKED;
 		*pinned = rcuf_file_pin(m, seq, ff);
-		return *pinned ? RCUF_STAT_FILE_IO_UNLOCKED :
-				 RCUF_STAT_FB_EPOCH_CHANGED;
+		return *pinned ? res : RCUF_STAT_FB_EPOCH_CHANGED;
 	}
-	if (ff->cow) {
+	if (ff->shared_write)
+		return rcuf_file_try_shared_write(m, seq, ff, folio, pinned);
+	if (error_code & X86_PF_WRITE) {
+		if (!ff->cow) {		/* the caller saw a shared VMA */
+			folio_unlock(folio);
+			folio_put(folio);
+			return RCUF_STAT_FB_RACED;
+		}
 		res = rcuf_file_install_cow(m, seq, ff, folio);
 		folio_unlock(folio);
 		folio_put(folio);	/* the page cache's page is not mapped */
@@ -456,28 +509,32 @@ static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
  * @addr: the faulting address
  * @error_code: the hardware error code
  * @seq: the even write epoch at which @vma was current
+ * @shared: @vma looked shared when the caller found it (a write then
+ *	needs no copy)
  *
  * @vma is only dereferenced under RCU while the epoch is still @seq.
  *
  * A read maps the page-cache page (and its cached neighbours); a write to a
- * private VMA maps a new anonymous copy of it; a write to a shared VMA falls
- * back (page_mkwrite, dirty accounting): the caller already sent those
- * whose VMA looked shared to the stock path, this re-checks it.
+ * private VMA maps a new anonymous copy of it; a write to a shared shmem
+ * VMA maps the page writable and dirty; a write to any other shared VMA
+ * falls back (page_mkwrite, dirty accounting). The VMA's flags are checked
+ * again under RCU; @shared only decides whether a copy is allocated first.
  *
  * Context: process, no locks held, not under RCU; may sleep for I/O.
  * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped;
- * RCUF_STAT_FILE_IO_UNLOCKED if I/O was done (nothing mapped: retry the
- * fault from the top); else the reason to fall back, nothing changed.
+ * RCUF_STAT_FILE_IO_UNLOCKED if I/O was done, RCUF_STAT_SHMEM_FILL_UNLOCKED
+ * if a shmem miss was filled (nothing mapped: retry the fault from the
+ * top); else the reason to fall back, nothing changed.
  */
 enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
-			       unsigned int seq)
+			       unsigned int seq, bool shared)
 {
 	struct rcuf_file_fault ff = { .cow = NULL };
 	struct file *pinned = NULL;
 	enum rcuf_stat res;
 
-	if (error_code & X86_PF_WRITE) {	/* the copy, before any lock */
+	if ((error_code & X86_PF_WRITE) && !shared) {	/* the copy, first */
 		ff.cow = rcuf_anon_folio_new(current->mm, false);
 		if (!ff.cow)
 			return rcuf_file_no_memory(m, vma, addr, error_code, seq);
@@ -492,8 +549,15 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE);
 	if (!pinned)
 		return res;
-	if (!rcuf_file_io(pinned, ff.index, ff.vm_flags))
+	if (res == RCUF_STAT_SHMEM_FILL_UNLOCKED)
+		res = rcuf_shmem_fill(pinned, ff.index);
+	else if (res == RCUF_STAT_FILE_IO_UNLOCKED &&
+		 !rcuf_file_io(pinned, ff.index, ff.vm_flags))
 		res = RCUF_STAT_FB_FILE_IO_FAILED;
+	else if (res == RCUF_STAT_LOCKLESS_SUCCESS && ff.shared_write) {
+		rcuf_stat_inc(RCUF_STAT_LOCKLESS_SHMEM_WRITE);
+		rcuf_shmem_written(pinned);
+	}
 	fput(pinned);
 	return res;
 }

@@ -37,6 +37,10 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(mem_cgroup_oom_synchronize),
 	RCUF_SYM(flush_tlb_mm_range),
 	RCUF_SYM(page_remove_rmap),
+	RCUF_SYM(shmem_vm_ops),
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	RCUF_SYM(shmem_huge),
+#endif
 #if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
 	RCUF_SYM(page_cpupid_xchg_last),
 #endif

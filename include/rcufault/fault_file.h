@@ -12,6 +12,6 @@ struct vm_area_struct;
 
 enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
-			       unsigned int seq);
+			       unsigned int seq, bool shared);
 
 #endif /* _RCUFAULT_FAULT_FILE_H */

@@ -7,6 +7,7 @@
 
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
+#include <linux/mm_types.h>
 #include <linux/vm_event_item.h>
 #include "rcufault/ptlock_defer.h"
 
@@ -44,6 +45,8 @@ struct vm_area_struct;
  *	fault's charge recorded (cgroup v1 oom_kill_disable)
  * @flush_tlb_mm_range: flush a range of an mm's TLB entries on every CPU
  * @page_remove_rmap: drop a mapping's rmap of a page (wp_page_copy())
+ * @shmem_vm_ops: shmem's VMA operations (a variable, mm/shmem.c)
+ * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
  * @page_cpupid_xchg_last: reset a page's NUMA-balancing last cpupid
  *	(a function where it is kept in page->flags, NUMA balancing kernels)
  * @ptlock_free: frees a PTE table's lock object (RCUF_PTLOCK_DEFER kernels);
@@ -82,6 +85,10 @@ struct rcuf_symbols {
 				   bool freed_tables);
 	void (*page_remove_rmap)(struct page *page, struct vm_area_struct *vma,
 				 bool compound);
+	const struct vm_operations_struct *shmem_vm_ops;
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	int *shmem_huge;
+#endif
 #if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
 	int (*page_cpupid_xchg_last)(struct page *page, int cpupid);
 #endif

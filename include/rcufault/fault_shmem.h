@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tmpfs/shmem faults: misses filled through shmem's own getter with no lock
+ * held, and the stock side effects of a write to a shared shmem mapping.
+ */
+#ifndef _RCUFAULT_FAULT_SHMEM_H
+#define _RCUFAULT_FAULT_SHMEM_H
+
+#include <linux/mm_types.h>
+#include <linux/types.h>
+#include "rcufault/stats.h"
+
+struct file;
+
+bool rcuf_shmem_ops(const struct vm_operations_struct *ops);
+enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index);
+void rcuf_shmem_written(struct file *file);
+
+#endif /* _RCUFAULT_FAULT_SHMEM_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tmpfs/shmem faults without mmap_lock: what differs from other page-cache
+ * files (fault_file.c serves both).
+ *
+ * A miss. shmem's ->fault, shmem_fault(), reads nothing from a disk: it
+ * calls shmem_get_folio_gfp(SGP_CACHE) to find the folio, swap it in, or
+ * allocate, zero and charge one for a hole (or a fallocated, not yet
+ * uptodate folio), under no lock but the folio's. The VMA it passes only
+ * chooses three things (mm/shmem.c, 6.1): the memcg charged (charge_mm =
+ * vma->vm_mm), whether a huge folio is tried (shmem_is_huge()), and
+ * userfaultfd's minor/missing handling. shmem_read_mapping_page_gfp() is
+ * the same getter with no VMA, so rcufault calls it holding only a
+ * reference on the file (taken while the write epoch vouched for the VMA),
+ * with no lock, then retries the fault, which finds the folio cached. It
+ * does so only where the missing VMA makes no difference:
+ * - memcg: with no mm, get_mem_cgroup_from_mm(NULL) charges the active
+ *   memcg if one is set, else current->mm's; the fault is on current->mm
+ *   (rcuf_fault_try()), so a task with an active memcg falls back;
+ * - huge: with no VMA, shmem_is_huge() still answers false when the
+ *   global shmem_huge is "deny", or when it is not "force" and the mount's
+ *   huge= is "never"; any other setting falls back (VM_NOHUGEPAGE,
+ *   MMF_DISABLE_THP and VM_HUGEPAGE would count);
+ * - userfaultfd VMAs never get here (fault_file.c's VMA checks);
+ * - a swapped-out page falls back: shmem_swapin_folio() counts the major
+ *   fault (PGMAJFAULT, VM_FAULT_MAJOR) only when given a fault_type, which
+ *   the VMA-less getter does not pass; the stock path then swaps it in;
+ * - a hole being punched falls back (shmem_fault() waits there, with
+ *   mmap_lock dropped, so that faults do not refill the hole forever).
+ * Errors: -ENOMEM is what stock's vmf_error() turns into VM_FAULT_OOM,
+ * after the charge or the allocator already reclaimed and OOM-killed:
+ * reported as no_memory (see rcuf_fault_fallback_mark()); any other error
+ * (EOF, ENOSPC, EIO) falls back and the stock path meets it again.
+ *
+ * A write to a shared mapping. shmem has no ->page_mkwrite and its
+ * mappings no dirty accounting (noop_dirty_folio(), a bdi without
+ * writeback), so stock's do_shared_fault() is: map the page writable and
+ * dirty (do_set_pte(): maybe_mkwrite(pte_mkdirty())), mark the folio
+ * dirty under its lock, then fault_dirty_shared_page()'s
+ * balance_dirty_pages_ratelimited(), which returns at once for a bdi
+ * without writeback, and file_update_time(). fault_file.c commits the PTE
+ * and the dirty bit; rcuf_shmem_written() does the time update, with the
+ * file pinned, as the stock fault does it after the PTE lock.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/xarray.h>
+#include "rcufault/fault_shmem.h"
+#include "rcufault/symbols.h"
+
+/* mm/shmem.c's SHMEM_HUGE_NEVER, _DENY and _FORCE (6.1) */
+#define RCUF_SHMEM_HUGE_NEVER	0
+#define RCUF_SHMEM_HUGE_DENY	(-1)
+#define RCUF_SHMEM_HUGE_FORCE	(-2)
+
+/**
+ * rcuf_shmem_ops() - are these a tmpfs/shmem VMA's operations?
+ * @ops: the VMA's vm_ops, as read once by the caller
+ *
+ * Return: true for shmem's own VMAs (tmpfs files, memfd, shared anonymous
+ * memory), whose ->fault is shmem_fault(); false for wrappers such as
+ * SysV shm's.
+ */
+bool rcuf_shmem_ops(const struct vm_operations_struct *ops)
+{
+	return ops && ops == rcuf_sym.shmem_vm_ops;
+}
+
+/* Would shmem_is_huge() answer false without the VMA, as with it? */
+static bool rcuf_shmem_small_only(struct inode *inode)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct shmem_sb_info *sbinfo = inode->i_sb->s_fs_info;	/* SHMEM_SB() */
+	int huge = READ_ONCE(*rcuf_sym.shmem_huge);
+
+	if (huge == RCUF_SHMEM_HUGE_DENY)
+		return true;
+	return huge != RCUF_SHMEM_HUGE_FORCE &&
+	       READ_ONCE(sbinfo->huge) == RCUF_SHMEM_HUGE_NEVER;
+#else
+	return true;
+#endif
+}
+
+/* Would a charge with no mm go to another memcg than current->mm's? */
+static bool rcuf_shmem_remote_memcg(void)
+{
+#ifdef CONFIG_MEMCG
+	return READ_ONCE(current->active_memcg);	/* task context */
+#else
+	return false;
+#endif
+}
+
+/* Why the VMA-less getter would not do what shmem_fault() does here. */
+static enum rcuf_stat rcuf_shmem_fill_reason(struct inode *inode,
+					     pgoff_t index)
+{
+	void *entry;
+
+	if (READ_ONCE(inode->i_private))
+		return RCUF_STAT_FB_SHMEM_PUNCH;	/* shmem_fallocate() */
+	if (!rcuf_shmem_small_only(inode) || rcuf_shmem_remote_memcg())
+		return RCUF_STAT_FB_SHMEM_KIND;
+	entry = xa_load(&inode->i_mapping->i_pages, index);
+	if (xa_is_value(entry))
+		return RCUF_STAT_FB_SHMEM_SWAPPED;
+	return RCUF_STAT_SHMEM_FILL_UNLOCKED;
+}
+
+/**
+ * rcuf_shmem_fill() - fill a shmem miss with no lock held
+ * @file: the VMA's file, pinned by the caller
+ * @index: the missing page's index in it
+ *
+ * Context: process, no locks held, not under RCU; may sleep (allocation,
+ * reclaim). Inside the fault's mem_cgroup_enter_user_fault().
+ * Return: RCUF_STAT_SHMEM_FILL_UNLOCKED if the folio is now cached and
+ * uptodate (retry the fault); else the reason to fall back.
+ */
+enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
+{
+	struct address_space *mapping = file->f_mapping;
+	enum rcuf_stat res;
+	struct page *page;
+
+	res = rcuf_shmem_fill_reason(file_inode(file), index);
+	if (res != RCUF_STAT_SHMEM_FILL_UNLOCKED)
+		return res;
+	page = shmem_read_mapping_page_gfp(mapping, index,
+					   mapping_gfp_mask(mapping));
+	if (IS_ERR(page))
+		return PTR_ERR(page) == -ENOMEM ? RCUF_STAT_FB_NO_MEMORY :
+						  RCUF_STAT_FB_FILE_IO_FAILED;
+	put_page(page);
+	return res;
+}
+
+/**
+ * rcuf_shmem_written() - what do_shared_fault() does after a shmem write
+ * @file: the VMA's file, pinned by the caller
+ *
+ * file_update_time(), as fault_dirty_shared_page() calls it for a mapping
+ * without ->page_mkwrite; its balance_dirty_pages_ratelimited() has
+ * nothing to do on shmem's bdi (no BDI_CAP_WRITEBACK).
+ *
+ * Context: process, no locks held; may sleep.
+ */
+void rcuf_shmem_written(struct file *file)
+{
+	file_update_time(file);
+}
