@@ -256,13 +256,15 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 static bool rcuf_fault_filled(enum rcuf_stat res)
 {
 	return res == RCUF_STAT_FILE_IO_UNLOCKED ||
-	       res == RCUF_STAT_SHMEM_FILL_UNLOCKED;
+	       res == RCUF_STAT_SHMEM_FILL_UNLOCKED ||
+	       res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
 }
 
 /*
- * The attempt, and once more after I/O done with no lock held (the I/O
- * makes it a major fault, reported through the major sentinel) or after a
- * shmem miss was filled (a minor fault, as shmem_fault()'s allocation is).
+ * The attempt, and once more after I/O done with no lock held (the I/O,
+ * a file's read or shmem's swap-in, makes it a major fault, reported
+ * through the major sentinel) or after a shmem miss was filled from memory
+ * (a minor fault, as shmem_fault()'s allocation or swap-cache hit is).
  */
 static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code, bool *major)
@@ -272,7 +274,7 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 	if (!rcuf_fault_filled(res))
 		return res;
 	rcuf_stat_inc(res);
-	if (res == RCUF_STAT_FILE_IO_UNLOCKED) {
+	if (res != RCUF_STAT_SHMEM_FILL_UNLOCKED) {
 		*major = true;
 		if (unlikely(rcuf_test_io_fallback()))
 			return RCUF_STAT_FB_FILE_IO_FAILED;

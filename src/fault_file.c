@@ -523,8 +523,9 @@ static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
  * Context: process, no locks held, not under RCU; may sleep for I/O.
  * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped;
  * RCUF_STAT_FILE_IO_UNLOCKED if I/O was done, RCUF_STAT_SHMEM_FILL_UNLOCKED
- * if a shmem miss was filled (nothing mapped: retry the fault from the
- * top); else the reason to fall back, nothing changed.
+ * or RCUF_STAT_SHMEM_SWAPIN_UNLOCKED if a shmem miss was filled (nothing
+ * mapped: retry the fault from the top); else the reason to fall back,
+ * nothing changed.
  */
 enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
@@ -549,12 +550,14 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE);
 	if (!pinned)
 		return res;
+	rcuf_fault_lru_enter(ff.vm_flags);
 	if (res == RCUF_STAT_SHMEM_FILL_UNLOCKED)
-		res = rcuf_shmem_fill(pinned, ff.index);
+		res = rcuf_shmem_fill(pinned, ff.index);	/* or _SWAPIN_ */
 	else if (res == RCUF_STAT_FILE_IO_UNLOCKED &&
 		 !rcuf_file_io(pinned, ff.index, ff.vm_flags))
 		res = RCUF_STAT_FB_FILE_IO_FAILED;
-	else if (res == RCUF_STAT_LOCKLESS_SUCCESS && ff.shared_write) {
+	rcuf_fault_lru_exit();
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS && ff.shared_write) {
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_SHMEM_WRITE);
 		rcuf_shmem_written(pinned);
 	}

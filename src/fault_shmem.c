@@ -9,7 +9,10 @@
  * uptodate folio), under no lock but the folio's. The VMA it passes only
  * chooses three things (mm/shmem.c, 6.1): the memcg charged (charge_mm =
  * vma->vm_mm), whether a huge folio is tried (shmem_is_huge()), and
- * userfaultfd's minor/missing handling. shmem_read_mapping_page_gfp() is
+ * userfaultfd's minor/missing handling; handle_mm_fault() adds a fourth
+ * around it, the multi-gen LRU's in_lru_fault hint, which fault_file.c
+ * sets around the fill as it does around readahead
+ * (rcuf_fault_lru_enter()). shmem_read_mapping_page_gfp() is
  * the same getter with no VMA, so rcufault calls it holding only a
  * reference on the file (taken while the write epoch vouched for the VMA),
  * with no lock, then retries the fault, which finds the folio cached. It
@@ -22,11 +25,28 @@
  *   huge= is "never"; any other setting falls back (VM_NOHUGEPAGE,
  *   MMF_DISABLE_THP and VM_HUGEPAGE would count);
  * - userfaultfd VMAs never get here (fault_file.c's VMA checks);
- * - a swapped-out page falls back: shmem_swapin_folio() counts the major
- *   fault (PGMAJFAULT, VM_FAULT_MAJOR) only when given a fault_type, which
- *   the VMA-less getter does not pass; the stock path then swaps it in;
+ * - swap-in: shmem_swapin_folio() uses the VMA only to count the major
+ *   fault (PGMAJFAULT, VM_FAULT_MAJOR, when the entry is not in the swap
+ *   cache: the I/O it starts), which the VMA-less getter skips; the swap
+ *   cache charge (__read_swap_cache_async()) never uses the mm, and the
+ *   readahead uses shmem's own pseudo-VMA. So the entry is looked up in
+ *   the swap cache first, without swap_cache_get_folio()'s readahead-hit
+ *   side effects, under get_swap_device() (swapoff frees the swap cache's
+ *   address spaces); if absent, the major fault is counted here and the
+ *   retry reported major. A swap-in racing with ours can make the two
+ *   lookups disagree, as it can for two stock faults; the count is then
+ *   the one the other order would have given. So can a swap-out racing
+ *   with the first lookup (a folio locked by reclaim is a miss here, then
+ *   a swap entry for the getter): that swap-in is then counted minor;
  * - a hole being punched falls back (shmem_fault() waits there, with
- *   mmap_lock dropped, so that faults do not refill the hole forever).
+ *   mmap_lock dropped, so that faults do not refill the hole forever);
+ *   the flag it reads, inode->i_private, is set by any fallocate(), which
+ *   falls back too (shmem_falloc), the waiting range being private to
+ *   mm/shmem.c;
+ * - the global and per-mount huge settings are read once, before the
+ *   getter reads them again: an administrator's change in between can
+ *   make the getter try a huge folio where the VMA's VM_NOHUGEPAGE would
+ *   have refused it (a placement difference only).
  * Errors: -ENOMEM is what stock's vmf_error() turns into VM_FAULT_OOM,
  * after the charge or the allocator already reclaimed and OOM-killed:
  * reported as no_memory (see rcuf_fault_fallback_mark()); any other error
@@ -49,9 +69,15 @@
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
 #include <linux/xarray.h>
+#include "rcufault/fault.h"
 #include "rcufault/fault_shmem.h"
 #include "rcufault/symbols.h"
+
+/* mm/swap.h's SWAP_ADDRESS_SPACE_SHIFT (6.1): 64 MiB of swap per space */
+#define RCUF_SWAP_ADDRESS_SPACE_SHIFT	14
 
 /* mm/shmem.c's SHMEM_HUGE_NEVER, _DENY and _FORCE (6.1) */
 #define RCUF_SHMEM_HUGE_NEVER	0
@@ -97,6 +123,33 @@ static bool rcuf_shmem_remote_memcg(void)
 #endif
 }
 
+/*
+ * A swapped-out page: RCUF_STAT_SHMEM_SWAPIN_UNLOCKED if the getter will
+ * read it (counted major here, as shmem_swapin_folio() counts it),
+ * RCUF_STAT_SHMEM_FILL_UNLOCKED if the swap cache has it, or a fallback if
+ * the swap device is going away.
+ */
+static enum rcuf_stat rcuf_shmem_swapin_kind(swp_entry_t swap)
+{
+	struct swap_info_struct *si;
+	struct address_space *space;
+	void *cached;
+
+	if (is_swapin_error_entry(swap))
+		return RCUF_STAT_FB_SHMEM_SWAPPED;	/* -EIO: SIGBUS */
+	si = rcuf_sym.get_swap_device(swap);
+	if (!si)
+		return RCUF_STAT_FB_SHMEM_SWAPPED;
+	space = &rcuf_sym.swapper_spaces[swp_type(swap)]
+			[swp_offset(swap) >> RCUF_SWAP_ADDRESS_SPACE_SHIFT];
+	cached = xa_load(&space->i_pages, swp_offset(swap));
+	put_swap_device(si);
+	if (cached && !xa_is_value(cached))
+		return RCUF_STAT_SHMEM_FILL_UNLOCKED;
+	rcuf_fault_count_event(PGMAJFAULT);
+	return RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
+}
+
 /* Why the VMA-less getter would not do what shmem_fault() does here. */
 static enum rcuf_stat rcuf_shmem_fill_reason(struct inode *inode,
 					     pgoff_t index)
@@ -104,12 +157,12 @@ static enum rcuf_stat rcuf_shmem_fill_reason(struct inode *inode,
 	void *entry;
 
 	if (READ_ONCE(inode->i_private))
-		return RCUF_STAT_FB_SHMEM_PUNCH;	/* shmem_fallocate() */
+		return RCUF_STAT_FB_SHMEM_FALLOC;	/* shmem_fallocate() runs */
 	if (!rcuf_shmem_small_only(inode) || rcuf_shmem_remote_memcg())
 		return RCUF_STAT_FB_SHMEM_KIND;
 	entry = xa_load(&inode->i_mapping->i_pages, index);
 	if (xa_is_value(entry))
-		return RCUF_STAT_FB_SHMEM_SWAPPED;
+		return rcuf_shmem_swapin_kind(radix_to_swp_entry(entry));
 	return RCUF_STAT_SHMEM_FILL_UNLOCKED;
 }
 
@@ -121,7 +174,9 @@ static enum rcuf_stat rcuf_shmem_fill_reason(struct inode *inode,
  * Context: process, no locks held, not under RCU; may sleep (allocation,
  * reclaim). Inside the fault's mem_cgroup_enter_user_fault().
  * Return: RCUF_STAT_SHMEM_FILL_UNLOCKED if the folio is now cached and
- * uptodate (retry the fault); else the reason to fall back.
+ * uptodate (retry the fault), RCUF_STAT_SHMEM_SWAPIN_UNLOCKED if that took
+ * a read from swap (a major fault, PGMAJFAULT counted); else the reason to
+ * fall back.
  */
 enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
 {

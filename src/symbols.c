@@ -38,6 +38,8 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(flush_tlb_mm_range),
 	RCUF_SYM(page_remove_rmap),
 	RCUF_SYM(shmem_vm_ops),
+	RCUF_SYM(get_swap_device),
+	RCUF_SYM(swapper_spaces),
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	RCUF_SYM(shmem_huge),
 #endif

@@ -5,7 +5,8 @@
 #ifndef _RCUFAULT_FAULT_H
 #define _RCUFAULT_FAULT_H
 
-#include <linux/mm_types.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/vm_event_item.h>
 
 struct pt_regs;
@@ -23,6 +24,30 @@ extern struct vm_area_struct rcuf_sentinel_vma, rcuf_sentinel_major_vma;
 static inline bool rcuf_is_sentinel(const struct vm_area_struct *vma)
 {
 	return vma == &rcuf_sentinel_vma || vma == &rcuf_sentinel_major_vma;
+}
+
+/**
+ * rcuf_fault_lru_enter() - what handle_mm_fault()'s lru_gen_enter_fault() does
+ * @vm_flags: the faulting VMA's flags
+ *
+ * Around work that adds folios to the LRU for a fault (readahead, a shmem
+ * fill): with multi-gen LRU enabled, folio_add_lru() makes them active
+ * unless the VMA is marked sequential or random. Undo with
+ * rcuf_fault_lru_exit().
+ */
+static inline void rcuf_fault_lru_enter(unsigned long vm_flags)
+{
+#ifdef CONFIG_LRU_GEN
+	current->in_lru_fault = !(vm_flags & (VM_SEQ_READ | VM_RAND_READ));
+#endif
+}
+
+/** rcuf_fault_lru_exit() - undo rcuf_fault_lru_enter() */
+static inline void rcuf_fault_lru_exit(void)
+{
+#ifdef CONFIG_LRU_GEN
+	current->in_lru_fault = false;
+#endif
 }
 
 void rcuf_fault_init(void);

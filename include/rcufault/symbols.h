@@ -20,6 +20,8 @@ struct mem_cgroup;
 struct page;
 struct tracepoint;
 struct mm_struct;
+struct swap_info_struct;
+struct address_space;
 struct pt_regs;
 struct vm_area_struct;
 
@@ -47,6 +49,8 @@ struct vm_area_struct;
  * @page_remove_rmap: drop a mapping's rmap of a page (wp_page_copy())
  * @shmem_vm_ops: shmem's VMA operations (a variable, mm/shmem.c)
  * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
+ * @get_swap_device: pin a swap device against swapoff (put_swap_device())
+ * @swapper_spaces: the swap cache's address spaces, per swap type (an array)
  * @page_cpupid_xchg_last: reset a page's NUMA-balancing last cpupid
  *	(a function where it is kept in page->flags, NUMA balancing kernels)
  * @ptlock_free: frees a PTE table's lock object (RCUF_PTLOCK_DEFER kernels);
@@ -86,6 +90,8 @@ struct rcuf_symbols {
 	void (*page_remove_rmap)(struct page *page, struct vm_area_struct *vma,
 				 bool compound);
 	const struct vm_operations_struct *shmem_vm_ops;
+	struct swap_info_struct *(*get_swap_device)(swp_entry_t entry);
+	struct address_space **swapper_spaces;
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	int *shmem_huge;
 #endif

@@ -15,6 +15,10 @@
 # file through a shared mapping counts exactly HOLES minor and no major
 # faults, with enable=0 and with enable=1, and with enable=1 nearly all of
 # the reads were filled and all the writes were mapped without the lock.
+# Then accounting: SWAPPED pages of a tmpfs file paged out to zram swap
+# (page-cluster 0: no swap readahead), then read one word each: every
+# swapped page is exactly one major fault, with enable=0 and enable=1, and
+# with enable=1 nearly all were swapped in with no lock held.
 # Then accounting: reading ACCOUNT pages of a file dropped from the page
 # cache through a MADV_RANDOM mapping (one read per fault) counts exactly
 # ACCOUNT major and no minor faults, with enable=0 and with enable=1, and
@@ -94,14 +98,34 @@ at_least "$cow" $((5 * S)) "lockless copy-on-write faults of private file pages 
 at_least "$io" 10 "faults whose I/O was done with no lock held, on ext4"
 at_least "$major" 5 "major faults completed locklessly after their I/O, on ext4"
 
-# account ENABLE: majflt and minflt of one accounting run; sets maj, min
+# acct_run WHAT ENABLE ARGS...: one accounting run of filetorture ARGS
+# with enable=ENABLE; sets out, maj, min
+acct_run() {
+	local what=$1 enable=$2
+	shift 2
+	echo "$enable" > $D/enable
+	out=$("$T" "$@" 2>&1) || fail "$what enable=$enable: $out"
+	note "$what, enable=$enable: $out"
+	maj=$(echo "$out" | awk '{ print $2 }') min=$(echo "$out" | awk '{ print $4 }')
+}
+
+# off_on FN: FN 0, then FN 1 (a run with lockless faults off, then on);
+# afterwards delta NAME is counter NAME's change over the FN 1 run
+off_on() {
+	"$1" 0
+	snap
+	cp $SNAP $SNAP.off
+	"$1" 1
+	snap
+}
+delta() {
+	echo $(($(stat "$1") - $(SNAP=$SNAP.off stat "$1")))
+}
+
+# account ENABLE: reads of a cold ext4 file, one major fault each
 ACCOUNT=200
 account() {
-	local out
-	echo "$1" > $D/enable
-	out=$("$T" --account $MNT/ext4/acct $ACCOUNT) || fail "account enable=$1: $out"
-	maj=$(echo "$out" | awk '{ print $2 }') min=$(echo "$out" | awk '{ print $4 }')
-	note "accounting, enable=$1: $out"
+	acct_run accounting "$1" --account $MNT/ext4/acct $ACCOUNT
 	[ "$maj" = $ACCOUNT ] && [ "$min" = 0 ] ||
 		fail "enable=$1: $ACCOUNT faults that each read a page counted majflt $maj minflt $min"
 }
@@ -109,26 +133,32 @@ account() {
 # holes ENABLE: the holes accounting run on tmpfs
 HOLES=200
 holes() {
-	local out
-	echo "$1" > $D/enable
-	out=$("$T" --holes $MNT/shm/holes $HOLES 2>&1) || fail "holes enable=$1: $out"
-	note "holes, enable=$1: $out"
+	acct_run holes "$1" --holes $MNT/shm/holes $HOLES
 	[ "$out" = "majflt 0 minflt $HOLES" ] ||
 		fail "enable=$1: $HOLES faults that each filled a tmpfs hole counted $out"
 }
-holes 0
-snap
-fi0=$(stat shmem_fills_unlocked) sw0=$(stat lockless_shmem_write)
-holes 1
-snap
-at_least $(($(stat shmem_fills_unlocked) - fi0)) $((HOLES * 9 / 10)) "tmpfs holes filled with no lock held"
-at_least $(($(stat lockless_shmem_write) - sw0)) $((HOLES / 2 * 9 / 10)) "shared tmpfs writes served locklessly"
-account 0
-snap
-mj0=$(stat lockless_major)
-account 1
-snap
-at_least $(($(stat lockless_major) - mj0)) $((ACCOUNT * 9 / 10)) "major faults served locklessly in the accounting run"
+off_on holes
+at_least "$(delta shmem_fills_unlocked)" $((HOLES * 9 / 10)) "tmpfs holes filled with no lock held"
+at_least "$(delta lockless_shmem_write)" $((HOLES / 2 * 9 / 10)) "shared tmpfs writes served locklessly"
+
+# swapped ENABLE: the swap-in accounting run on tmpfs; sets sw
+SWAPPED=200
+swapped() {
+	acct_run swapped "$1" --swapped $MNT/shm/swapped $SWAPPED
+	sw=$(echo "$out" | awk '{ print $6 }')
+	at_least "$sw" $((SWAPPED * 9 / 10)) "enable=$1: tmpfs pages paged out to swap"
+	[ "$maj" = "$sw" ] ||
+		fail "enable=$1: $sw swapped-out tmpfs pages read back counted majflt $maj"
+}
+modprobe zram && echo 64M > /sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
+	fail "zram swap set-up"
+echo 0 > /proc/sys/vm/page-cluster
+off_on swapped
+at_least "$(delta shmem_swapins_unlocked)" $((sw * 9 / 10)) "swapped-out tmpfs pages swapped in with no lock held"
+swapoff /dev/zram0 || fail "swapoff"
+off_on account
+at_least "$(delta lockless_major)" $((ACCOUNT * 9 / 10)) "major faults served locklessly in the accounting run"
 echo 0 > $D/enable
 snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||

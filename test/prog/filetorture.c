@@ -21,6 +21,12 @@
  *	counted over the two loops, "majflt N minflt N"; exits 1 if a read is
  *	not zero or a written word does not reach the file (pread after
  *	munmap)
+ *   filetorture --swapped FILE PAGES
+ *	accounting check on swap-in (tmpfs with swap): write PAGES pages,
+ *	page them out (MADV_PAGEOUT), count those no longer resident
+ *	(mincore), then read one word of each through a MADV_RANDOM mapping
+ *	and print "majflt N minflt N swapped N" for the loop; exits 1 if a
+ *	word reads wrong
  *
  * FILE is created (NPAGES pages). Word 0 and the last word of page p hold
  * (p << 32 | v), v being the page's version: a writer thread rewrites
@@ -572,6 +578,55 @@ static int holes(const char *path, int pages)
 	return bad ? 1 : 0;
 }
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+/*
+ * --swapped: each fault of the loop on a swapped-out page reads it from
+ * swap (page-cluster 0: no readahead), a major fault; the others are minor.
+ */
+static int swapped(const char *path, int pages)
+{
+	size_t len = (size_t)pages * psz;
+	unsigned char *vec = malloc(pages);
+	struct rusage r0, r1;
+	int p, out = 0, bad = 0;
+	char *map;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || !vec)
+		die(path);
+	for (p = 0; p < pages; p++)
+		write_page(p, 3);
+	map = map_rw(fd, pages);
+	for (p = 0; p < pages; p++)	/* MADV_PAGEOUT walks mapped pages */
+		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != word_of(p, 3);
+	if (madvise(map, len, MADV_PAGEOUT))
+		die("madvise(MADV_PAGEOUT)");
+	if (mincore(map, len, vec))
+		die("mincore");
+	for (p = 0; p < pages; p++)
+		out += !(vec[p] & 1);
+	munmap(map, len);
+	map = map_file(MAP_SHARED);
+	if (madvise(map, len, MADV_RANDOM))
+		die("madvise");
+	getrusage(RUSAGE_SELF, &r0);
+	for (p = 0; p < pages; p++)
+		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != word_of(p, 3);
+	getrusage(RUSAGE_SELF, &r1);
+	printf("majflt %ld minflt %ld swapped %d\n", r1.ru_majflt - r0.ru_majflt,
+	       r1.ru_minflt - r0.ru_minflt, out);
+	munmap(map, (size_t)NPAGES * psz);
+	close(fd);
+	unlink(path);
+	free(vec);
+	if (bad)
+		fprintf(stderr, "filetorture: %d pages read wrong\n", bad);
+	return bad ? 1 : 0;
+}
+
 /* --account: every fault of the loop needs exactly one read */
 static int account(const char *path, int pages)
 {
@@ -616,10 +671,14 @@ int main(int argc, char **argv)
 		return account(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "--holes") && atoi(argv[3]) > 1)
 		return holes(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "--swapped") && atoi(argv[3]) > 0 &&
+	    atoi(argv[3]) <= NPAGES)
+		return swapped(argv[2], atoi(argv[3]));
 	if (argc < 3 || (seconds = atoi(argv[2])) < 1) {
 		fprintf(stderr, "usage: filetorture FILE SECONDS [READERS|wprotect]\n"
 			"       filetorture --account FILE PAGES\n"
-			"       filetorture --holes FILE PAGES\n");
+			"       filetorture --holes FILE PAGES\n"
+			"       filetorture --swapped FILE PAGES\n");
 		return 2;
 	}
 	wonly = argc > 3 && !strcmp(argv[3], "wprotect");
