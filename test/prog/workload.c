@@ -29,6 +29,16 @@
  *	fault phases only)
  *   workload mkfile -f FILE -p PAGES
  *	write FILE: PAGES pages of file_pattern() words
+ *   workload filewrite -f FILE [-s] [-t THREADS] [-p PAGES] [-i ITERS]
+ *	fault, but the threads' mapping is of FILE (made here: THREADS *
+ *	PAGES pages, of file_pattern() words, or holes with -s) and private
+ *	(each write fault copies a file page), or with -s shared (each write
+ *	fault dirties a file page; the first pass fills holes); afterwards
+ *	each page's first word is read back with pread(): the file's own
+ *	(private) or the last pattern written (shared); the timed part is
+ *	the faults only
+ *   workload fileprocs -f FILE [-s] [-t PROCS] [-p PAGES] [-i ITERS]
+ *	filewrite in PROCS processes, each mapping its own part of FILE
  *
  * Prints "pages_touched N errors N minflt N elapsed_ns N majflt N" and,
  * when the churn thread ran, "writer_ops N writer_p50_ns N writer_p99_ns N"
@@ -59,6 +69,8 @@ static atomic_int churn_stop;
 static char *shared_area;
 static const char *file_name;
 static int file_fd = -1;
+static int map_shared;	/* filewrite -s */
+static long area_first;	/* the first file page this process maps */
 static long fault_ns;	/* when set, the measured time (filefault) */
 
 #define MAX_LAT 200000
@@ -223,13 +235,23 @@ static void run_race(void)
 	munmap(p, nr_pages * page_size);
 }
 
+/* the fault threads' mapping: anonymous, or FILE's pages from area_first */
+static char *map_area(long len)
+{
+	if (file_fd < 0)
+		return mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    map_shared ? MAP_SHARED : MAP_PRIVATE, file_fd,
+		    area_first * page_size);
+}
+
 static void run_faults(int with_churn)
 {
 	pthread_t th[256], churn;
 	int t;
 
-	shared_area = mmap(NULL, (long)nr_threads * nr_pages * page_size,
-			   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	shared_area = map_area((long)nr_threads * nr_pages * page_size);
 	if (shared_area == MAP_FAILED)
 		die("mmap");
 	/* one fault per page, so that counts are exact */
@@ -264,6 +286,7 @@ static void run_procs(void)
 		if (pid < 0)
 			die("fork");
 		if (!pid) {
+			area_first = (long)t * nr_pages;
 			nr_threads = 1;
 			run_faults(0);
 			snprintf(buf, sizeof(buf), "%ld %ld\n", atomic_load(&pages_touched),
@@ -287,8 +310,8 @@ static void run_procs(void)
 		fclose(f);
 }
 
-/* mkfile: @nr_pages pages of file_pattern() words into @file_name */
-static void make_file(void)
+/* mkfile: @pages pages of file_pattern() words into @file_name */
+static void make_file(long pages)
 {
 	uint64_t *buf = malloc(page_size);
 	long i, j, words = page_size / sizeof(uint64_t);
@@ -296,7 +319,7 @@ static void make_file(void)
 
 	if (fd < 0 || !buf)
 		die(file_name);
-	for (i = 0; i < nr_pages; i++) {
+	for (i = 0; i < pages; i++) {
 		for (j = 0; j < words; j++)
 			buf[j] = file_pattern(i) + j;
 		if (write(fd, buf, page_size) != page_size)
@@ -398,10 +421,56 @@ static void run_filefault(void)
 	atomic_store(&pages_touched, atomic_load(&file_pages));	/* not the writer's */
 }
 
+/* filewrite, fileprocs: make FILE (contents, or holes with -s), open it */
+static void open_area_file(void)
+{
+	long pages = (long)nr_threads * nr_pages;
+
+	if (map_shared) {
+		file_fd = open(file_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (file_fd < 0 || ftruncate(file_fd, pages * page_size))
+			die(file_name);
+		return;
+	}
+	make_file(pages);
+	file_fd = open(file_name, O_RDONLY);
+	if (file_fd < 0)
+		die(file_name);
+}
+
+/*
+ * After filewrite or fileprocs: each page's first word, read with pread(),
+ * is the last pattern its thread (process) wrote through the shared
+ * mapping, or the file's own word for a private one. Then FILE goes.
+ */
+static void verify_area_file(int procs)
+{
+	long t, i, first;
+	uint64_t word, want;
+
+	for (t = 0; t < nr_threads; t++) {
+		for (i = 0; i < nr_pages; i++) {
+			first = t * nr_pages;
+			if (pread(file_fd, &word, sizeof(word),
+				  (first + i) * page_size) != sizeof(word))
+				die("pread");
+			/* a process writes as thread 0 of its own part */
+			want = map_shared ?
+			       pattern(procs ? 0 : (int)t, nr_iters - 1, i) :
+			       file_pattern(first + i);
+			if (word != want)
+				atomic_fetch_add(&errors, 1);
+		}
+	}
+	close(file_fd);
+	unlink(file_name);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed|reclaim [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload filefault -f FILE [-t THREADS] [-p PAGES] [-i ITERS]\n"
+		"       workload filewrite|fileprocs -f FILE [-s] [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload mkfile -f FILE -p PAGES\n");
 	exit(2);
 }
@@ -411,15 +480,16 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	const char *mode;
 	long t0, elapsed;
-	int c;
+	int c, filewrite;
 
 	if (argc < 2)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "t:p:i:f:")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:i:f:s")) != -1) {
 		switch (c) {
 		case 'f': file_name = optarg; break;
+		case 's': map_shared = 1; break;
 		case 't': nr_threads = atoi(optarg); break;
 		case 'p': nr_pages = atoi(optarg); break;
 		case 'i': nr_iters = atoi(optarg); break;
@@ -429,16 +499,20 @@ int main(int argc, char **argv)
 	if (nr_threads < 1 || nr_threads > 256 || nr_pages < 1 || nr_iters < 1)
 		usage();
 	page_size = sysconf(_SC_PAGESIZE);
-	if (!file_name && (!strcmp(mode, "filefault") || !strcmp(mode, "mkfile")))
+	filewrite = !strcmp(mode, "filewrite") || !strcmp(mode, "fileprocs");
+	if (!file_name && (filewrite || !strcmp(mode, "filefault") ||
+			   !strcmp(mode, "mkfile")))
 		usage();
 	if (!strcmp(mode, "mkfile")) {
-		make_file();
+		make_file(nr_pages);
 		return 0;
 	}
+	if (filewrite)
+		open_area_file();
 	t0 = now_ns();
-	if (!strcmp(mode, "fault"))
+	if (!strcmp(mode, "fault") || !strcmp(mode, "filewrite"))
 		run_faults(0);
-	else if (!strcmp(mode, "procs"))
+	else if (!strcmp(mode, "procs") || !strcmp(mode, "fileprocs"))
 		run_procs();
 	else if (!strcmp(mode, "mixed") || !strcmp(mode, "reclaim"))
 		run_faults(1);
@@ -451,6 +525,8 @@ int main(int argc, char **argv)
 	else
 		usage();
 	elapsed = fault_ns ? fault_ns : now_ns() - t0;
+	if (filewrite)
+		verify_area_file(!strcmp(mode, "fileprocs"));
 	getrusage(RUSAGE_SELF, &ru);
 	printf("pages_touched %ld errors %ld minflt %ld elapsed_ns %ld majflt %ld\n",
 	       atomic_load(&pages_touched), atomic_load(&errors), ru.ru_minflt, elapsed,
