@@ -32,8 +32,9 @@
 # fault: reading 256 cached pages of a file (`torture account -f -c`, 64 kB
 # aligned) takes 256 minor faults with 4096 (and maps no neighbour:
 # file_around_pages +0) and 16 with 65536, stock and lockless alike.
-# A single-threaded child that touches 16 MiB in a cgroup with memory.max
-# 8 MiB and no swap (`torture oomacct`) is OOM-killed the same way: per
+# A single-threaded child that touches 16 MiB (private anonymous, and
+# shared anonymous: shmem) in a cgroup with memory.max
+# 8 MiB and no swap (`torture oomacct [-S]`) is OOM-killed the same way: per
 # run, memory.events oom_kill exactly as in the off runs and per mode the
 # median of oom (1: a charge that failed in the lockless path must not
 # charge, reclaim and OOM again in the stock path; a lone run may count a
@@ -140,11 +141,13 @@ sample_file() {
 	fallback) at_least $ff $((FPAGES * 9 / 10)) "faults that fell back after unlocked I/O" ;;
 	esac
 }
-# sample_oom MODE: an OOM-killed child in a fresh cgroup; appends
-# "MODE oom oom_kill max majflt other" to $OOMRES
+# sample_oom MODE KIND: an OOM-killed child in a fresh cgroup, touching
+# private anonymous (anon) or shared anonymous memory (shmem); appends
+# "MODE oom oom_kill max majflt other" to $OOMRES.KIND
 CG=/sys/fs/cgroup
 OOMRES=/tmp/account.oom
-: > $OOMRES
+: > $OOMRES.anon
+: > $OOMRES.shmem
 grep -qw memory $CG/cgroup.subtree_control ||
 	echo +memory > $CG/cgroup.subtree_control || fail "cannot enable the memory controller in $CG"
 sample_oom() {
@@ -153,19 +156,20 @@ sample_oom() {
 	mkdir $cg || fail "mkdir $cg"
 	echo $((8 << 20)) > $cg/memory.max || fail "set $cg/memory.max"
 	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max || fail "set $cg/memory.swap.max"
-	out=$(sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" oomacct -t 16' sh $cg "$T" 2>&1) ||
-		fail "oomacct ($1): $out"
+	out=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh $cg \
+		"$T" oomacct -t 16 $([ "$2" = shmem ] && echo -S) 2>&1) ||
+		fail "oomacct ($1, $2): $out"
 	ev=$(awk '{ printf "%s %s ", $1, $2 }' $cg/memory.events)
 	rmdir $cg || fail "rmdir $cg"
-	note "$1: oom: $out; memory.events: $ev"
-	[ "$(field signal)" = 9 ] || fail "$1: the child over memory.max was not killed: $out"
+	note "$1: oom ($2): $out; memory.events: $ev"
+	[ "$(field signal)" = 9 ] || fail "$1: the child over memory.max ($2) was not killed: $out"
 	out="$ev $out"
 	echo "$1 $(field oom) $(field oom_kill) $(field max) $(field majflt)" \
-		"$(($(field minflt) - $(field touched)))" >> $OOMRES
+		"$(($(field minflt) - $(field touched)))" >> $OOMRES.$2
 }
-# check_oom: the oom runs against the off runs
+# check_oom KIND: the oom runs of KIND against the off runs
 check_oom() {
-	RES=$OOMRES
+	RES=$OOMRES.$1
 	ref_oom=$(median off 2) ref_kill=$(median off 3) tol=$(spread 6)
 	# The OOM-killed child's last faults race its kill and the reclaim
 	# before it: one boot measured 18 to 21 faults besides the touches, in
@@ -174,22 +178,24 @@ check_oom() {
 	[ "$tol" -ge 4 ] || tol=4
 	for mode in stock lockless; do
 		[ "$(median $mode 2)" = "$ref_oom" ] ||
-			fail "$mode: median memory.events oom $(median $mode 2), the off runs' $ref_oom"
+			fail "$mode ($1): median memory.events oom $(median $mode 2), the off runs' $ref_oom"
 	done
 	while read -r mode oom kill max majflt other; do
 		[ "$kill" = "$ref_kill" ] ||
-			fail "$mode: memory.events oom_kill $kill, the off runs' $ref_kill"
-		at_least "$max" 1 "$mode: memory.events max"
-		[ "$majflt" = 0 ] || fail "$mode: OOM-killed child majflt $majflt, want 0"
-		within "$mode: OOM-killed child's faults besides its touches" $other 6 $tol
-	done < $OOMRES
+			fail "$mode ($1): memory.events oom_kill $kill, the off runs' $ref_kill"
+		at_least "$max" 1 "$mode ($1): memory.events max"
+		[ "$majflt" = 0 ] || fail "$mode ($1): OOM-killed child majflt $majflt, want 0"
+		within "$mode ($1): OOM-killed child's faults besides its touches" $other 6 $tol
+	done < $RES
 }
 
 ext4_mount $FMNT
 sample_file off
-sample_oom off
-sample_oom off
-sample_oom off
+for kind in anon shmem; do
+	sample_oom off $kind
+	sample_oom off $kind
+	sample_oom off $kind
+done
 
 i=0
 while [ $i -lt "$RUNS" ]; do
@@ -232,10 +238,12 @@ echo $fab0 > $FAB
 snap
 nm0=$(stat fallback_no_memory) so0=$(stat stock_oom)
 for i in 1 2 3; do
-	echo 0 > $D/enable
-	sample_oom stock
-	echo 1 > $D/enable
-	sample_oom lockless
+	for kind in anon shmem; do
+		echo 0 > $D/enable
+		sample_oom stock $kind
+		echo 1 > $D/enable
+		sample_oom lockless $kind
+	done
 done
 snap
 nm=$(($(stat fallback_no_memory) - nm0)) so=$(($(stat stock_oom) - so0))
@@ -309,5 +317,6 @@ for mode in stock lockless; do
 	near "$mode median: ${counter%%/*}" $(median $mode 7) $ref_pf $tol_pf
 	[ $use_perf = 0 ] || near "$mode median: perf minor-faults" $(median $mode 8) $ref_mf $tol_mf
 done
-check_oom
+check_oom anon
+check_oom shmem
 echo "PASS accounting ($counter, $PAGES pages, $RUNS runs per mode)"

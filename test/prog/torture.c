@@ -53,10 +53,11 @@
  *	Run inside a cgroup v2 with memory.max = -m MiB: 4 threads touch -t
  *	MiB of fresh anonymous memory. t > m: finishing is a violation (the
  *	kernel must OOM-kill it); t <= m: memory.current must cover t.
- *   torture oomacct -t MiB
+ *   torture oomacct -t MiB [-S]
  *	In a cgroup with a lower memory.max: a child touches -t MiB in one
  *	thread until OOM-killed; prints its end, pages touched, min_flt and
  *	majflt, to compare memcg events and fault counts with the stock path.
+ *	-S: the memory is shared anonymous (shmem: each touch fills a hole).
  *   torture account -p PAGES
  *	One thread touches PAGES fresh pages; prints min_flt, majflt, the
  *	process's own perf minor/all fault counts over that loop, and
@@ -2228,7 +2229,7 @@ static int cmd_memcg(long max_mib, long touch_mib)
  * its min_flt and majflt (wait4), for test/guest/accounting.sh to compare
  * with the stock path.
  */
-static int cmd_oomacct(long touch_mib)
+static int cmd_oomacct(long touch_mib, int shmem)
 {
 	volatile long *touched = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	long len = touch_mib << 20, i;
@@ -2244,7 +2245,8 @@ static int cmd_oomacct(long touch_mib)
 	if (pid < 0)
 		fatal("fork: %s", strerror(errno));
 	if (!pid) {
-		p = mmap(NULL, len, RW, ANON, -1, 0);
+		p = mmap(NULL, len, RW,
+			 shmem ? MAP_SHARED | MAP_ANONYMOUS : ANON, -1, 0);
 		if (p == MAP_FAILED)
 			_exit(2);
 		if (madvise(p, len, MADV_NOHUGEPAGE))
@@ -2707,7 +2709,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
-		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB |\n"
+		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB [-S] |\n"
 		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS | dgnest -s SECONDS\n");
 	exit(2);
 }
@@ -2716,19 +2718,19 @@ int main(int argc, char **argv)
 {
 	long s = -1, m = -1, t = -1, p = -1;
 	char *end, *f = NULL;
-	int c, cached = 0;
+	int c, cached = 0, shmem = 0;
 
 	if (argc < 2)
 		usage();
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "s:m:t:p:f:c")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:t:p:f:cS")) != -1) {
 		long v;
 
 		if (c == '?')
 			usage();
-		if (c == 'c') {
-			cached = 1;
+		if (c == 'c' || c == 'S') {
+			*(c == 'c' ? &cached : &shmem) = 1;
 			continue;
 		}
 		if (c == 'f') {
@@ -2762,7 +2764,7 @@ int main(int argc, char **argv)
 	if (!strcmp(sub, "memcg") && m > 0 && t > 0)
 		return cmd_memcg(m, t);
 	if (!strcmp(sub, "oomacct") && t > 0)
-		return cmd_oomacct(t);
+		return cmd_oomacct(t, shmem);
 	if (!strcmp(sub, "account") && p > 0)
 		return f ? cmd_account_file(p, f, cached) : cmd_account(p);
 	if (!strcmp(sub, "storm") && s > 0)
