@@ -185,7 +185,8 @@ enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
 	struct page *page;
 
 	res = rcuf_shmem_fill_reason(file_inode(file), index);
-	if (res != RCUF_STAT_SHMEM_FILL_UNLOCKED)
+	if (res != RCUF_STAT_SHMEM_FILL_UNLOCKED &&
+	    res != RCUF_STAT_SHMEM_SWAPIN_UNLOCKED)
 		return res;
 	page = shmem_read_mapping_page_gfp(mapping, index,
 					   mapping_gfp_mask(mapping));

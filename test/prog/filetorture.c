@@ -25,8 +25,9 @@
  *	accounting check on swap-in (tmpfs with swap): write PAGES pages,
  *	page them out (MADV_PAGEOUT), count those no longer resident
  *	(mincore), then read one word of each through a MADV_RANDOM mapping
- *	and print "majflt N minflt N swapped N" for the loop; exits 1 if a
- *	word reads wrong
+ *	and print "majflt N minflt N swapped N pgmajfault N" for the loop
+ *	(the last from /proc/vmstat: the whole system's); exits 1 if a word
+ *	reads wrong
  *
  * FILE is created (NPAGES pages). Word 0 and the last word of page p hold
  * (p << 32 | v), v being the page's version: a writer thread rewrites
@@ -578,6 +579,22 @@ static int holes(const char *path, int pages)
 	return bad ? 1 : 0;
 }
 
+/* pgmajfault of /proc/vmstat */
+static long vmstat_pgmajfault(void)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[64];
+	long v = -1, n;
+
+	if (!f)
+		die("/proc/vmstat");
+	while (fscanf(f, "%63s %ld", name, &n) == 2)
+		if (!strcmp(name, "pgmajfault"))
+			v = n;
+	fclose(f);
+	return v;
+}
+
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
@@ -592,6 +609,7 @@ static int swapped(const char *path, int pages)
 	unsigned char *vec = malloc(pages);
 	struct rusage r0, r1;
 	int p, out = 0, bad = 0;
+	long pg0, pg1;
 	char *map;
 
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -612,12 +630,15 @@ static int swapped(const char *path, int pages)
 	map = map_file(MAP_SHARED);
 	if (madvise(map, len, MADV_RANDOM))
 		die("madvise");
+	pg0 = vmstat_pgmajfault();
 	getrusage(RUSAGE_SELF, &r0);
 	for (p = 0; p < pages; p++)
 		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != word_of(p, 3);
 	getrusage(RUSAGE_SELF, &r1);
-	printf("majflt %ld minflt %ld swapped %d\n", r1.ru_majflt - r0.ru_majflt,
-	       r1.ru_minflt - r0.ru_minflt, out);
+	pg1 = vmstat_pgmajfault();
+	printf("majflt %ld minflt %ld swapped %d pgmajfault %ld\n",
+	       r1.ru_majflt - r0.ru_majflt, r1.ru_minflt - r0.ru_minflt, out,
+	       pg1 - pg0);
 	munmap(map, (size_t)NPAGES * psz);
 	close(fd);
 	unlink(path);
