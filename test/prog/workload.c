@@ -228,6 +228,9 @@ static void run_race(void)
 
 	if (p == MAP_FAILED)
 		die("mmap");
+	/* one fault per page: a huge page would map the rest at the first */
+	if (madvise(p, nr_pages * page_size, MADV_NOHUGEPAGE))
+		die("madvise(MADV_NOHUGEPAGE)");
 	if (pthread_create(&b, NULL, race_second, p) || pthread_create(&a, NULL, race_first, p))
 		die("pthread_create");
 	pthread_join(a, NULL);
