@@ -77,6 +77,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel_compat.h"
+
 #define NPAGES 512
 #define HALF (NPAGES / 2)
 #define QUARTER (NPAGES / 4)
@@ -92,7 +94,7 @@ static atomic_long n_reads, n_sigbus, n_sigsegv, n_rewrites, n_truncs, n_drops;
 static atomic_long n_cows, n_shared, n_wsigsegv;
 
 static __thread sigjmp_buf fault_jmp;
-static __thread volatile int fault_armed;
+static __thread int fault_armed;
 
 static void die(const char *what)
 {
@@ -100,7 +102,7 @@ static void die(const char *what)
 	exit(2);
 }
 
-static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...)
+static void __printf(1, 2) violation(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -114,7 +116,7 @@ static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...
 
 static void on_fault(int sig)
 {
-	if (!fault_armed)
+	if (!READ_ONCE(fault_armed))
 		_exit(3);
 	siglongjmp(fault_jmp, sig);
 }
@@ -123,29 +125,31 @@ static void on_fault(int sig)
  * Read (@write 0) or write one word, reporting the signal the access
  * raised (0 if none). Context: the caller's thread; fault_jmp is per thread.
  */
-static int access_word(volatile uint64_t *p, uint64_t *val, int write)
+static int access_word(uint64_t *p, uint64_t *val, int write)
 {
 	int sig = sigsetjmp(fault_jmp, 1);
 
 	if (sig) {
-		fault_armed = 0;
+		WRITE_ONCE(fault_armed, 0);
 		return sig;
 	}
-	fault_armed = 1;
+	WRITE_ONCE(fault_armed, 1);
+	barrier();
 	if (write)
-		*p = *val;
+		WRITE_ONCE(*p, *val);
 	else
-		*val = *p;
-	fault_armed = 0;
+		*val = READ_ONCE(*p);
+	barrier();
+	WRITE_ONCE(fault_armed, 0);
 	return 0;
 }
 
-static int read_word(const volatile uint64_t *p, uint64_t *val)
+static int read_word(const uint64_t *p, uint64_t *val)
 {
-	return access_word((volatile uint64_t *)p, val, 0);
+	return access_word((uint64_t *)p, val, 0);
 }
 
-static int write_word(volatile uint64_t *p, uint64_t val)
+static int write_word(uint64_t *p, uint64_t val)
 {
 	return access_word(p, &val, 1);
 }
@@ -196,7 +200,7 @@ static int version_ok(unsigned int page, uint64_t val, unsigned int lo)
 /* Check one word of @page in @map; torn reads are re-read. */
 static void check_word(const char *map, unsigned int page, unsigned int word)
 {
-	const volatile uint64_t *p = (const uint64_t *)(map + (size_t)page * psz) + word;
+	const uint64_t *p = (const uint64_t *)(map + (size_t)page * psz) + word;
 	unsigned int ph0, lo, tries;
 	uint64_t val = 0;
 	int sig;
@@ -265,7 +269,7 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void *writer(void *arg __attribute__((unused)))
+static void *writer(void *arg __maybe_unused)
 {
 	unsigned int seed = 12345;
 	long i;
@@ -317,18 +321,18 @@ static void check_shared_reached(void)
  * page. The pages are its own, so after munmap() each must read back
  * exactly as last stored.
  */
-static void *shared_writer(void *arg __attribute__((unused)))
+static void *shared_writer(void *arg __maybe_unused)
 {
 	unsigned int seed = 31337, page, v;
 	char *map = map_rw(fd, HALF);
-	volatile uint64_t *w;
+	uint64_t *w;
 	long i;
 
 	for (i = 0; !atomic_load(&stop); i++) {
 		page = QUARTER + rand_r(&seed) % QUARTER;
-		w = (volatile uint64_t *)(map + (size_t)page * psz);
+		w = (uint64_t *)(map + (size_t)page * psz);
 		v = atomic_fetch_add(&started[page], 1) + 1;
-		madvise((void *)w, psz, MADV_DONTNEED);
+		madvise(w, psz, MADV_DONTNEED);
 		if (i % 4 == 0 &&
 		    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      (off_t)page * psz, psz) && errno != EOPNOTSUPP)
@@ -337,8 +341,8 @@ static void *shared_writer(void *arg __attribute__((unused)))
 		    fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)page * psz, psz) &&
 		    errno != EOPNOTSUPP)
 			die("fallocate");
-		w[0] = word_of(page, v);
-		w[psz / 8 - 1] = word_of(page, v);
+		WRITE_ONCE(w[0], word_of(page, v));
+		WRITE_ONCE(w[psz / 8 - 1], word_of(page, v));
 		atomic_store(&completed[page], v);
 		atomic_fetch_add(&n_shared, 1);
 		if (i % 1000 == 999) {
@@ -352,7 +356,7 @@ static void *shared_writer(void *arg __attribute__((unused)))
 	return NULL;
 }
 
-static void *truncator(void *arg __attribute__((unused)))
+static void *truncator(void *arg __maybe_unused)
 {
 	struct timespec nap = { 0, 20 * 1000 * 1000 };
 	unsigned int p;
@@ -389,12 +393,12 @@ static uint64_t cow_word(unsigned int page, long i)
  * holds), and the file itself must never see it (the readers would report
  * a word that is no version).
  */
-static void *cow_writer(void *arg __attribute__((unused)))
+static void *cow_writer(void *arg __maybe_unused)
 {
 	char *map = mmap(NULL, (size_t)NPAGES * psz, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE, fd, 0);
 	unsigned int seed = 99, page, lo;
-	volatile uint64_t *w;
+	uint64_t *w;
 	uint64_t last;
 	long i;
 
@@ -402,14 +406,14 @@ static void *cow_writer(void *arg __attribute__((unused)))
 		die("mmap");
 	for (i = 0; !atomic_load(&stop); i++) {
 		page = rand_r(&seed) % HALF;
-		w = (volatile uint64_t *)(map + (size_t)page * psz);
-		madvise((void *)w, psz, MADV_DONTNEED);	/* drop the copy */
+		w = (uint64_t *)(map + (size_t)page * psz);
+		madvise(w, psz, MADV_DONTNEED);	/* drop the copy */
 		lo = atomic_load(&completed[page]);
-		w[0] = cow_word(page, i);
-		last = w[psz / 8 - 1];
-		if (w[0] != cow_word(page, i))
+		WRITE_ONCE(w[0], cow_word(page, i));
+		last = READ_ONCE(w[psz / 8 - 1]);
+		if (READ_ONCE(w[0]) != cow_word(page, i))
 			violation("private write to page %u reads back %#llx",
-				  page, (unsigned long long)w[0]);
+				  page, (unsigned long long)READ_ONCE(w[0]));
 		if (!version_ok(page, last, lo))
 			violation("private copy of page %u holds %#llx in its last word, not a version >= %u",
 				  page, (unsigned long long)last, lo);
@@ -419,21 +423,21 @@ static void *cow_writer(void *arg __attribute__((unused)))
 	return NULL;
 }
 
-static char *volatile prot_map;
+static char *prot_map;
 
 /*
  * Fault on the protector's mapping all the time, so that some fault is
  * always in flight when it calls mprotect(PROT_NONE); the signals these
  * reads get are the protector's business.
  */
-static void *prober(void *arg __attribute__((unused)))
+static void *prober(void *arg __maybe_unused)
 {
 	unsigned int seed = 4242;
 	uint64_t val;
 
 	while (!atomic_load(&stop))
-		read_word((const uint64_t *)(prot_map + (size_t)(rand_r(&seed) % HALF) * psz),
-			  &val);
+		read_word((const uint64_t *)(READ_ONCE(prot_map) +
+					     (size_t)(rand_r(&seed) % HALF) * psz), &val);
 	return NULL;
 }
 
@@ -442,11 +446,11 @@ static void *prober(void *arg __attribute__((unused)))
  * has returned (and a little after, so that a fault that checked the VMA
  * before it and is slow to commit has committed), a read must SIGSEGV.
  */
-static void *protector(void *arg __attribute__((unused)))
+static void *protector(void *arg __maybe_unused)
 {
 	struct timespec nap = { 0, 30 * 1000 * 1000 };
 	unsigned int seed = 777, page;
-	char *map = prot_map;
+	char *map = READ_ONCE(prot_map);
 	uint64_t val;
 	int sig;
 
@@ -468,14 +472,14 @@ static void *protector(void *arg __attribute__((unused)))
 	return NULL;
 }
 
-static char *volatile wprot_map;
+static char *wprot_map;
 static atomic_uint wprobe_page;
 
 /*
  * Write to the write protector's mapping all the time (see prober()),
  * telling it which page the write in flight is on.
  */
-static void *wprober(void *arg __attribute__((unused)))
+static void *wprober(void *arg __maybe_unused)
 {
 	unsigned int seed = 2424, page;
 	long i;
@@ -483,7 +487,7 @@ static void *wprober(void *arg __attribute__((unused)))
 	for (i = 0; !atomic_load(&stop); i++) {
 		page = rand_r(&seed) % HALF;
 		atomic_store(&wprobe_page, page);
-		write_word((uint64_t *)(wprot_map + (size_t)page * psz), i);
+		write_word((uint64_t *)(READ_ONCE(wprot_map) + (size_t)page * psz), i);
 	}
 	return NULL;
 }
@@ -495,10 +499,10 @@ static void *wprober(void *arg __attribute__((unused)))
  * the page the prober was writing to when mprotect() returned: the page
  * whose fault raced with it, if one did (no fault-around for writes).
  */
-static void *wprotector(void *arg __attribute__((unused)))
+static void *wprotector(void *arg __maybe_unused)
 {
 	struct timespec nap = { 0, 30 * 1000 * 1000 };
-	char *map = wprot_map;
+	char *map = READ_ONCE(wprot_map);
 	unsigned int page;
 	int sig;
 
@@ -563,9 +567,9 @@ static int holes(const char *path, int pages)
 		die("madvise");
 	getrusage(RUSAGE_SELF, &r0);
 	for (p = 0; p < half; p++)
-		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != 0;
+		bad += READ_ONCE(*(uint64_t *)(map + (size_t)p * psz)) != 0;
 	for (p = half; p < (unsigned int)pages; p++)
-		*(volatile uint64_t *)(map + (size_t)p * psz) = word_of(p, 7);
+		WRITE_ONCE(*(uint64_t *)(map + (size_t)p * psz), word_of(p, 7));
 	getrusage(RUSAGE_SELF, &r1);
 	printf("majflt %ld minflt %ld\n", r1.ru_majflt - r0.ru_majflt,
 	       r1.ru_minflt - r0.ru_minflt);
@@ -603,7 +607,7 @@ static long vmstat_pgmajfault(void)
  * --swapped: each fault of the loop on a swapped-out page reads it from
  * swap (page-cluster 0: no readahead), a major fault; the others are minor.
  */
-static int swapped(const char *path, int pages)
+static int swapin(const char *path, int pages)
 {
 	size_t len = (size_t)pages * psz;
 	unsigned char *vec = malloc(pages);
@@ -619,7 +623,7 @@ static int swapped(const char *path, int pages)
 		write_page(p, 3);
 	map = map_rw(fd, pages);
 	for (p = 0; p < pages; p++)	/* MADV_PAGEOUT walks mapped pages */
-		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != word_of(p, 3);
+		bad += READ_ONCE(*(uint64_t *)(map + (size_t)p * psz)) != word_of(p, 3);
 	if (madvise(map, len, MADV_PAGEOUT))
 		die("madvise(MADV_PAGEOUT)");
 	if (mincore(map, len, vec))
@@ -633,7 +637,7 @@ static int swapped(const char *path, int pages)
 	pg0 = vmstat_pgmajfault();
 	getrusage(RUSAGE_SELF, &r0);
 	for (p = 0; p < pages; p++)
-		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != word_of(p, 3);
+		bad += READ_ONCE(*(uint64_t *)(map + (size_t)p * psz)) != word_of(p, 3);
 	getrusage(RUSAGE_SELF, &r1);
 	pg1 = vmstat_pgmajfault();
 	printf("majflt %ld minflt %ld swapped %d pgmajfault %ld\n",
@@ -668,7 +672,7 @@ static int account(const char *path, int pages)
 		die("mmap/madvise");
 	getrusage(RUSAGE_SELF, &r0);
 	for (p = 0; p < (unsigned int)pages; p++)
-		bad += *(volatile uint64_t *)(map + (size_t)p * psz) != word_of(p, 1);
+		bad += READ_ONCE(*(uint64_t *)(map + (size_t)p * psz)) != word_of(p, 1);
 	getrusage(RUSAGE_SELF, &r1);
 	printf("majflt %ld minflt %ld\n", r1.ru_majflt - r0.ru_majflt,
 	       r1.ru_minflt - r0.ru_minflt);
@@ -694,8 +698,9 @@ int main(int argc, char **argv)
 		return holes(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "--swapped") && atoi(argv[3]) > 0 &&
 	    atoi(argv[3]) <= NPAGES)
-		return swapped(argv[2], atoi(argv[3]));
-	if (argc < 3 || (seconds = atoi(argv[2])) < 1) {
+		return swapin(argv[2], atoi(argv[3]));
+	seconds = argc < 3 ? 0 : atoi(argv[2]);
+	if (seconds < 1) {
 		fprintf(stderr, "usage: filetorture FILE SECONDS [READERS|wprotect]\n"
 			"       filetorture --account FILE PAGES\n"
 			"       filetorture --holes FILE PAGES\n"
@@ -718,7 +723,7 @@ int main(int argc, char **argv)
 		rewrite(p, 0);
 	if (fsync(fd))
 		die("fsync");
-	wprot_map = wprot_setup(argv[1]);
+	WRITE_ONCE(wprot_map, wprot_setup(argv[1]));
 	if ((readers || wonly) &&
 	    (pthread_create(&th[nthreads++], NULL, wprotector, NULL) ||
 	     pthread_create(&th[nthreads++], NULL, wprober, NULL)))
@@ -726,7 +731,7 @@ int main(int argc, char **argv)
 	for (t = 0; t < readers && !wonly; t++)
 		if (pthread_create(&th[nthreads++], NULL, reader, (void *)(long)t))
 			die("pthread_create");
-	prot_map = map_file(MAP_SHARED);
+	WRITE_ONCE(prot_map, map_file(MAP_SHARED));
 	if (readers && !wonly &&
 	    (pthread_create(&th[nthreads++], NULL, writer, NULL) ||
 	     pthread_create(&th[nthreads++], NULL, truncator, NULL) ||

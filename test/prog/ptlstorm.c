@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel_compat.h"
+
 #define PMD_SIZE	(2UL << 20)
 #define MAX_FAULTERS	16
 
@@ -74,14 +76,15 @@ static void on_segv(int sig)
 
 /*
  * Write @v to *@p and read it back into *@r; -1 if that faulted (SIGSEGV).
- * volatile: the access must happen here, between sigsetjmp() and return.
+ * WRITE_ONCE(), READ_ONCE(): the accesses must happen here, between
+ * sigsetjmp() and return.
  */
-static int touch(volatile uint64_t *p, uint64_t v, uint64_t *r)
+static int touch(uint64_t *p, uint64_t v, uint64_t *r)
 {
 	if (sigsetjmp(fault_jmp, 0))
 		return -1;
-	*p = v;
-	*r = *p;
+	WRITE_ONCE(*p, v);
+	*r = READ_ONCE(*p);
 	return 0;
 }
 
@@ -109,7 +112,7 @@ static void *faulter(void *arg)
 
 	while (!atomic_load(&stop)) {
 		unsigned int g = atomic_load(&gen), g2;
-		volatile uint64_t *p;
+		uint64_t *p;
 		uint64_t v, r;
 
 		if (g != last) {	/* a new mapping: start over */
@@ -120,7 +123,7 @@ static void *faulter(void *arg)
 			sched_yield();
 			continue;
 		}
-		p = (volatile uint64_t *)(base + idx * page);
+		p = (uint64_t *)(base + idx * page);
 		idx += nr_faulters;
 		v = (uint64_t)id << 48 | ++seq;
 		if (touch(p, v, &r)) {

@@ -119,6 +119,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel_compat.h"
+
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
 #endif
@@ -129,15 +131,11 @@
 #define MPOL_BIND 2
 
 #define PAGE_SZ 4096UL
-#define WORDS ((unsigned)(PAGE_SZ / sizeof(uint64_t)))
+#define WORDS ((unsigned int)(PAGE_SZ / sizeof(uint64_t)))
 #define CELL_SZ (2UL << 20)		/* one PMD: one PTE table */
-#define CELL_PAGES ((unsigned)(CELL_SZ / PAGE_SZ))
+#define CELL_PAGES ((unsigned int)(CELL_SZ / PAGE_SZ))
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-
-#define barrier() __asm__ __volatile__("" ::: "memory")
-
-typedef volatile uint64_t vu64;
 
 /* ---------------------------------------------------------------- basics */
 
@@ -159,8 +157,7 @@ static void put(int fd, const char *s)
 	}
 }
 
-static void __attribute__((noreturn)) report_exit(int status, const char *kind,
-						  const char *fmt, va_list ap)
+static void __noreturn report_exit(int status, const char *kind, const char *fmt, va_list ap)
 {
 	char buf[1536];
 	int n;
@@ -179,7 +176,7 @@ static void __attribute__((noreturn)) report_exit(int status, const char *kind,
 }
 
 /* The kernel did something a correct fault path never does. */
-static void __attribute__((noreturn, format(printf, 1, 2))) violation(const char *fmt, ...)
+static void __noreturn __printf(1, 2) violation(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -188,7 +185,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) violation(const char
 }
 
 /* The test itself could not run. */
-static void __attribute__((noreturn, format(printf, 1, 2))) fatal(const char *fmt, ...)
+static void __noreturn __printf(1, 2) fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -221,9 +218,9 @@ static uint64_t rnd_next(uint64_t *s)
 	return *s = x;
 }
 
-static unsigned rnd(uint64_t *s, unsigned n)
+static unsigned int rnd(uint64_t *s, unsigned int n)
 {
-	return (unsigned)(rnd_next(s) >> 11) % n;
+	return (unsigned int)(rnd_next(s) >> 11) % n;
 }
 
 static uint64_t seed_for(int id)
@@ -232,15 +229,14 @@ static uint64_t seed_for(int id)
 	       (uint64_t)(now_s() * 1e6);
 }
 
-static void nap_us(unsigned us)
+static void nap_us(unsigned int us)
 {
 	if (us)
 		usleep(us);
 }
 
-static void *map_at(volatile void *vaddr, size_t len, int prot)
+static void *map_at(void *addr, size_t len, int prot)
 {
-	void *addr = (void *)vaddr;
 	void *p = mmap(addr, len, prot, ANON | MAP_FIXED | (prot ? 0 : MAP_NORESERVE), -1, 0);
 
 	if (p != addr)
@@ -248,20 +244,20 @@ static void *map_at(volatile void *vaddr, size_t len, int prot)
 	return p;
 }
 
-static void xmadvise(volatile void *addr, size_t len, int advice, const char *name)
+static void xmadvise(void *addr, size_t len, int advice, const char *name)
 {
-	if (madvise((void *)addr, len, advice))
-		fatal("madvise(%p, %zu, %s): %s", (void *)addr, len, name, strerror(errno));
+	if (madvise(addr, len, advice))
+		fatal("madvise(%p, %zu, %s): %s", addr, len, name, strerror(errno));
 }
 
-static void xmprotect(volatile void *addr, size_t len, int prot)
+static void xmprotect(void *addr, size_t len, int prot)
 {
-	if (mprotect((void *)addr, len, prot))
-		fatal("mprotect(%p, %zu, %d): %s", (void *)addr, len, prot, strerror(errno));
+	if (mprotect(addr, len, prot))
+		fatal("mprotect(%p, %zu, %d): %s", addr, len, prot, strerror(errno));
 }
 
 /* A PROT_NONE reservation of @cells 2 MiB cells, 2 MiB aligned. */
-static char *reserve_cells(unsigned cells)
+static char *reserve_cells(unsigned int cells)
 {
 	size_t len = (cells + 1) * CELL_SZ;
 	char *p = mmap(NULL, len, PROT_NONE, ANON | MAP_NORESERVE, -1, 0);
@@ -284,7 +280,7 @@ static pthread_t spawn(void *(*fn)(void *), void *arg)
 }
 
 /* Is the page at @p mapped (a PTE present)? */
-static int resident(const volatile void *p)
+static int resident(const void *p)
 {
 	unsigned char v = 0;
 
@@ -329,20 +325,20 @@ static const char *mbind_state(void)
  * without the mask: no system call per access.
  */
 static __thread sigjmp_buf seg_jb;
-static __thread volatile sig_atomic_t seg_armed;
-static __thread volatile int seg_code, seg_pkey;
-static __thread void *volatile seg_addr;
+static __thread sig_atomic_t seg_armed;
+static __thread int seg_code, seg_pkey;
+static __thread void *seg_addr;
 
 static void on_segv(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
-	if (sig != SIGSEGV || !seg_armed)
+	if (sig != SIGSEGV || !READ_ONCE(seg_armed))
 		violation("unexpected signal %d (si_code %d) at %p outside a guarded access",
 			  sig, si->si_code, si->si_addr);
-	seg_armed = 0;
-	seg_code = si->si_code;
-	seg_addr = si->si_addr;
-	seg_pkey = si->si_code == SEGV_PKUERR ? (int)si->si_pkey : -1;
+	WRITE_ONCE(seg_armed, 0);
+	WRITE_ONCE(seg_code, si->si_code);
+	WRITE_ONCE(seg_addr, si->si_addr);
+	WRITE_ONCE(seg_pkey, si->si_code == SEGV_PKUERR ? (int)si->si_pkey : -1);
 	siglongjmp(seg_jb, 1);
 }
 
@@ -359,41 +355,41 @@ static void setup_signals(void)
 }
 
 /* Store @v at @p: 0 if it happened, -1 if it raised SIGSEGV. */
-static __attribute__((noinline)) int try_store(vu64 *p, uint64_t v)
+static noinline int try_store(uint64_t *p, uint64_t v)
 {
 	if (sigsetjmp(seg_jb, 0))
 		return -1;
-	seg_armed = 1;
+	WRITE_ONCE(seg_armed, 1);
 	barrier();
-	*p = v;
+	WRITE_ONCE(*p, v);
 	barrier();
-	seg_armed = 0;
+	WRITE_ONCE(seg_armed, 0);
 	return 0;
 }
 
 /* Load from @p into *@v: 0 if it happened, -1 if it raised SIGSEGV. */
-static __attribute__((noinline)) int try_load(vu64 *p, uint64_t *v)
+static noinline int try_load(uint64_t *p, uint64_t *v)
 {
 	if (sigsetjmp(seg_jb, 0))
 		return -1;
-	seg_armed = 1;
+	WRITE_ONCE(seg_armed, 1);
 	barrier();
-	*v = *p;
+	*v = READ_ONCE(*p);
 	barrier();
-	seg_armed = 0;
+	WRITE_ONCE(seg_armed, 0);
 	return 0;
 }
 
 /* Run @fn(@arg) with SIGSEGV tolerated: 0 if it completed, -1 if not. */
-static __attribute__((noinline)) int guarded(void (*fn)(void *), void *arg)
+static noinline int guarded(void (*fn)(void *), void *arg)
 {
 	if (sigsetjmp(seg_jb, 0))
 		return -1;
-	seg_armed = 1;
+	WRITE_ONCE(seg_armed, 1);
 	barrier();
 	fn(arg);
 	barrier();
-	seg_armed = 0;
+	WRITE_ONCE(seg_armed, 0);
 	return 0;
 }
 
@@ -414,7 +410,7 @@ static uint64_t mix64(uint64_t x)
  * its page (16 bits) and, through a 16-bit check, its word in the page. Never
  * zero; random or misplaced data is not a valid pattern (2^-16 per word).
  */
-static uint64_t pat(unsigned who, unsigned seq, unsigned page, unsigned word)
+static uint64_t pat(unsigned int who, unsigned int seq, unsigned int page, unsigned int word)
 {
 	uint64_t body = (uint64_t)(who & 0xff) << 40 | (uint64_t)(seq & 0xffffff) << 16 |
 			(page & 0xffff);
@@ -422,31 +418,31 @@ static uint64_t pat(unsigned who, unsigned seq, unsigned page, unsigned word)
 	return (mix64(body ^ (uint64_t)word << 56 ^ 0x7f4a7c15ULL) & 0xffff) << 48 | body;
 }
 
-static unsigned pat_who(uint64_t v)
+static unsigned int pat_who(uint64_t v)
 {
 	return (v >> 40) & 0xff;
 }
 
-static unsigned pat_seq(uint64_t v)
+static unsigned int pat_seq(uint64_t v)
 {
 	return (v >> 16) & 0xffffff;
 }
 
-static unsigned pat_page(uint64_t v)
+static unsigned int pat_page(uint64_t v)
 {
 	return v & 0xffff;
 }
 
-static int pat_ok(uint64_t v, unsigned page, unsigned word)
+static int pat_ok(uint64_t v, unsigned int page, unsigned int word)
 {
 	return v && pat_who(v) && pat_page(v) == (page & 0xffff) &&
 	       pat(pat_who(v), pat_seq(v), page, word) == v;
 }
 
 /* What @v is, for messages. */
-static const char *describe(uint64_t v, unsigned page, unsigned word, char *buf, size_t n)
+static const char *describe(uint64_t v, unsigned int page, unsigned int word, char *buf, size_t n)
 {
-	unsigned w;
+	unsigned int w;
 
 	if (!v) {
 		snprintf(buf, n, "zero");
@@ -471,32 +467,33 @@ static const char *describe(uint64_t v, unsigned page, unsigned word, char *buf,
  * depends on the page, last) and zero everywhere else; seq 0 means the
  * whole page is zero.
  */
-static unsigned pword(unsigned page, int k)
+static unsigned int pword(unsigned int page, int k)
 {
 	return k == 0 ? 0 : k == 1 ? 1 + (page * 37) % (WORDS - 2) : WORDS - 1;
 }
 
-static int is_pword(unsigned page, unsigned w)
+static int is_pword(unsigned int page, unsigned int w)
 {
 	return w == 0 || w == WORDS - 1 || w == pword(page, 1);
 }
 
-static void page_fill(vu64 *p, unsigned page, unsigned who, unsigned seq)
+static void page_fill(uint64_t *p, unsigned int page, unsigned int who, unsigned int seq)
 {
 	int k;
 
 	for (k = 0; k < 3; k++)
-		p[pword(page, k)] = pat(who, seq, page, pword(page, k));
+		WRITE_ONCE(p[pword(page, k)], pat(who, seq, page, pword(page, k)));
 }
 
 /* First word of @p that differs from (@who, @seq), or -1. */
-static int page_diff(vu64 *p, unsigned page, unsigned who, unsigned seq,
+static int page_diff(uint64_t *p, unsigned int page, unsigned int who, unsigned int seq,
 		     uint64_t *got, uint64_t *want)
 {
-	unsigned w;
+	unsigned int w;
 
 	for (w = 0; w < WORDS; w++) {
-		uint64_t v = p[w], e = seq && is_pword(page, w) ? pat(who, seq, page, w) : 0;
+		uint64_t v = READ_ONCE(p[w]);
+		uint64_t e = seq && is_pword(page, w) ? pat(who, seq, page, w) : 0;
 
 		if (v != e) {
 			*got = v;
@@ -510,11 +507,11 @@ static int page_diff(vu64 *p, unsigned page, unsigned who, unsigned seq,
 enum { PG_ZERO, PG_KNOWN, PG_MAYBE };	/* MAYBE: known value or zero (MADV_FREE) */
 
 struct pstate {
-	unsigned seq;
+	unsigned int seq;
 	unsigned char st;
 };
 
-static unsigned next_seq(unsigned *ctr)
+static unsigned int next_seq(unsigned int *ctr)
 {
 	*ctr = (*ctr + 1) & 0xffffff;
 	if (!*ctr)
@@ -523,7 +520,7 @@ static unsigned next_seq(unsigned *ctr)
 }
 
 /* Check a page its owner knows everything about; the owner is @who. */
-static void page_verify(const char *area, vu64 *p, unsigned page, unsigned who,
+static void page_verify(const char *area, uint64_t *p, unsigned int page, unsigned int who,
 			struct pstate *ps)
 {
 	uint64_t got, want;
@@ -552,22 +549,23 @@ static void page_verify(const char *area, vu64 *p, unsigned page, unsigned who,
 		  ps->st == PG_MAYBE ? ", or zero after MADV_FREE" : "");
 }
 
-static void page_write(vu64 *p, unsigned page, unsigned who, struct pstate *ps, unsigned *ctr)
+static void page_write(uint64_t *p, unsigned int page, unsigned int who, struct pstate *ps,
+		       unsigned int *ctr)
 {
-	unsigned s = next_seq(ctr);
+	unsigned int s = next_seq(ctr);
 
 	page_fill(p, page, who, s);
 	ps->seq = s;
 	ps->st = PG_KNOWN;
 }
 
-static vu64 *page_at(void *base, unsigned page)
+static uint64_t *page_at(void *base, unsigned int page)
 {
-	return (vu64 *)((char *)base + (size_t)page * PAGE_SZ);
+	return (uint64_t *)((char *)base + (size_t)page * PAGE_SZ);
 }
 
 /* The access must fail: @p is unmapped or inaccessible. */
-static void expect_inaccessible(const char *what, vu64 *p)
+static void expect_inaccessible(const char *what, uint64_t *p)
 {
 	uint64_t v;
 
@@ -593,18 +591,18 @@ static char *in_base;
 static atomic_long in_pages_checked, in_fresh, in_chaos_reads, in_chaos_writes,
 	in_chaos_segv, in_worker_ops, in_churn_ops, in_misc_ops, in_chaos_ops,
 	in_brk_ops, in_brk_fail, in_mremap_ops, in_mlock_ops, in_unmapped_checks;
-static unsigned in_nap_us = 400;
+static unsigned int in_nap_us = 400;
 static atomic_long in_passes[IN_WORKERS];	/* chaos touches each worker finished */
 static atomic_long in_chaos_checks, in_onfault_pages, in_onfault_unchecked;
 
-static char *cell(unsigned i)
+static char *cell(unsigned int i)
 {
 	return in_base + (size_t)i * CELL_SZ;
 }
 
-static vu64 *wrange(unsigned w)
+static uint64_t *wrange(unsigned int w)
 {
-	return (vu64 *)(cell(w) + IN_SLOT * PAGE_SZ);
+	return (uint64_t *)(cell(w) + IN_SLOT * PAGE_SZ);
 }
 
 static void in_summary(const char *verdict)
@@ -612,10 +610,7 @@ static void in_summary(const char *verdict)
 	char buf[1024];
 
 	snprintf(buf, sizeof(buf),
-		 "torture integrity: %s %.1f s: pages_checked %ld fresh_pages %ld worker_ops %ld "
-		 "chaos_reads %ld chaos_writes %ld chaos_segv %ld churn_ops %ld mremaps %ld mlocks %ld "
-		 "misc_ops %ld brk_ops %ld brk_failed %ld chaos_ops %ld chaos_refusal_checks %ld "
-		 "unmapped_checks %ld onfault_mlocked_pages %ld (unchecked %ld) mbind %s\n",
+		 "torture integrity: %s %.1f s: pages_checked %ld fresh_pages %ld worker_ops %ld chaos_reads %ld chaos_writes %ld chaos_segv %ld churn_ops %ld mremaps %ld mlocks %ld misc_ops %ld brk_ops %ld brk_failed %ld chaos_ops %ld chaos_refusal_checks %ld unmapped_checks %ld onfault_mlocked_pages %ld (unchecked %ld) mbind %s\n",
 		 verdict, now_s() - t_start, atomic_load(&in_pages_checked), atomic_load(&in_fresh),
 		 atomic_load(&in_worker_ops), atomic_load(&in_chaos_reads),
 		 atomic_load(&in_chaos_writes), atomic_load(&in_chaos_segv),
@@ -631,19 +626,19 @@ static void in_summary(const char *verdict)
 struct owned {
 	const char *name;
 	char *addr;
-	unsigned pages, who, seq;
+	unsigned int pages, who, seq;
 	uint64_t *rng;
 	struct pstate *ps;
 };
 
-static void owned_verify(struct owned *o, unsigned page)
+static void owned_verify(struct owned *o, unsigned int page)
 {
 	page_verify(o->name, page_at(o->addr, page), page, o->who, &o->ps[page]);
 	atomic_fetch_add(&in_pages_checked, 1);
 }
 
 /* Overwrite a page after checking what it held. */
-static void owned_write(struct owned *o, unsigned page)
+static void owned_write(struct owned *o, unsigned int page)
 {
 	owned_verify(o, page);
 	page_write(page_at(o->addr, page), page, o->who, &o->ps[page], &o->seq);
@@ -651,7 +646,7 @@ static void owned_write(struct owned *o, unsigned page)
 }
 
 /* First touch of a fresh page: read first (zero page) or write first. */
-static void owned_fresh(struct owned *o, unsigned page)
+static void owned_fresh(struct owned *o, unsigned int page)
 {
 	if (o->ps[page].st != PG_ZERO) {
 		owned_write(o, page);
@@ -664,9 +659,9 @@ static void owned_fresh(struct owned *o, unsigned page)
 	atomic_fetch_add(&in_fresh, 1);
 }
 
-static void owned_set(struct owned *o, unsigned from, unsigned n, int st)
+static void owned_set(struct owned *o, unsigned int from, unsigned int n, int st)
 {
-	unsigned i;
+	unsigned int i;
 
 	for (i = from; i < from + n; i++) {
 		if (st == PG_MAYBE && o->ps[i].st == PG_ZERO)
@@ -676,7 +671,7 @@ static void owned_set(struct owned *o, unsigned from, unsigned n, int st)
 }
 
 /* MADV_DONTNEED or MADV_FREE of a part of an owned range. */
-static void owned_discard(struct owned *o, unsigned from, unsigned n, int dontneed)
+static void owned_discard(struct owned *o, unsigned int from, unsigned int n, int dontneed)
 {
 	xmadvise(o->addr + (size_t)from * PAGE_SZ, n * PAGE_SZ,
 		 dontneed ? MADV_DONTNEED : MADV_FREE, dontneed ? "MADV_DONTNEED" : "MADV_FREE");
@@ -684,8 +679,8 @@ static void owned_discard(struct owned *o, unsigned from, unsigned n, int dontne
 }
 
 struct chaos_scan {
-	vu64 *p;
-	unsigned page;
+	uint64_t *p;
+	unsigned int page;
 };
 
 /* Every word of a chaos page is zero or a valid pattern of that word. */
@@ -693,10 +688,10 @@ static void chaos_scan_page(void *arg)
 {
 	struct chaos_scan *c = arg;
 	char d[160];
-	unsigned w;
+	unsigned int w;
 
 	for (w = 0; w < WORDS; w++) {
-		uint64_t v = c->p[w];
+		uint64_t v = READ_ONCE(c->p[w]);
 
 		if (!v || ((w & 63) == 5 && pat_ok(v, c->page, w)))
 			continue;
@@ -706,10 +701,10 @@ static void chaos_scan_page(void *arg)
 	}
 }
 
-static void chaos_touch(uint64_t *rng, unsigned who, unsigned *seq, int n)
+static void chaos_touch(uint64_t *rng, unsigned int who, unsigned int *seq, int n)
 {
 	while (n--) {
-		unsigned page = rnd(rng, CELL_PAGES), w = IN_CHAOS_WORD(rnd(rng, 8));
+		unsigned int page = rnd(rng, CELL_PAGES), w = IN_CHAOS_WORD(rnd(rng, 8));
 		struct chaos_scan c = { page_at(cell(IN_CHAOS), page), page };
 
 		if (guarded(chaos_scan_page, &c))
@@ -726,9 +721,9 @@ static void chaos_touch(uint64_t *rng, unsigned who, unsigned *seq, int n)
 }
 
 struct in_worker {
-	unsigned id;
+	unsigned int id;
 	uint64_t rng;
-	unsigned cseq;
+	unsigned int cseq;
 	struct pstate ps[IN_WPAGES];
 };
 
@@ -739,12 +734,12 @@ static void *in_worker_fn(void *arg)
 	char name[32];
 	struct owned o = { name, (char *)wrange(wk->id), IN_WPAGES, wk->id + 1, 0,
 			   &wk->rng, wk->ps };
-	unsigned i;
+	unsigned int i;
 
 	snprintf(name, sizeof(name), "worker %u", wk->id);
 	while (!time_up()) {
-		unsigned op = rnd(&wk->rng, 100), from = rnd(&wk->rng, IN_WPAGES);
-		unsigned n = 1 + rnd(&wk->rng, 32);
+		unsigned int op = rnd(&wk->rng, 100), from = rnd(&wk->rng, IN_WPAGES);
+		unsigned int n = 1 + rnd(&wk->rng, 32);
 
 		if (from + n > IN_WPAGES)
 			n = IN_WPAGES - from;
@@ -781,7 +776,7 @@ struct slot {
 	struct pstate ps[IN_SLOT];
 };
 
-static void slot_touch_some(struct slot *s, uint64_t *rng, unsigned n)
+static void slot_touch_some(struct slot *s, uint64_t *rng, unsigned int n)
 {
 	while (n--)
 		owned_fresh(&s->o, rnd(rng, IN_SLOT));
@@ -789,7 +784,7 @@ static void slot_touch_some(struct slot *s, uint64_t *rng, unsigned n)
 
 static void slot_verify_all(struct slot *s)
 {
-	unsigned i;
+	unsigned int i;
 
 	for (i = 0; i < IN_SLOT; i++)
 		owned_verify(&s->o, i);
@@ -807,7 +802,7 @@ static void slot_map(struct slot *s, uint64_t *rng)
 
 static void slot_unmap(struct slot *s, uint64_t *rng)
 {
-	unsigned i;
+	unsigned int i;
 
 	if (rnd(rng, 2)) {
 		if (munmap(s->o.addr, IN_SLOT * PAGE_SZ))
@@ -829,7 +824,7 @@ static void slot_mremap(struct slot *s, uint64_t *rng)
 	size_t len = IN_SLOT * PAGE_SZ;
 	int dontunmap = rnd(rng, 2);
 	struct owned at_spare = s->o;
-	unsigned i;
+	unsigned int i;
 	void *r;
 
 	r = mremap(s->o.addr, len, len,
@@ -847,7 +842,7 @@ static void slot_mremap(struct slot *s, uint64_t *rng)
 		/* the source stays mapped, empty */
 		for (i = 0; i < 4; i++) {
 			struct pstate z = { 0, PG_ZERO };
-			unsigned pg = rnd(rng, IN_SLOT);
+			unsigned int pg = rnd(rng, IN_SLOT);
 
 			page_verify(s->name, page_at(s->o.addr, pg), pg, s->o.who, &z);
 		}
@@ -868,7 +863,7 @@ static void *in_churn_fn(void *arg)
 {
 	static struct slot slots[IN_NSLOTS];
 	uint64_t rng = seed_for(100);
-	unsigned i;
+	unsigned int i;
 
 	(void)arg;
 	for (i = 0; i < IN_NSLOTS; i++) {
@@ -882,7 +877,7 @@ static void *in_churn_fn(void *arg)
 	}
 	while (!time_up()) {
 		struct slot *s = &slots[rnd(&rng, IN_NSLOTS)];
-		unsigned op = rnd(&rng, 100), from, n;
+		unsigned int op = rnd(&rng, 100), from, n;
 		char *wr;
 
 		atomic_fetch_add(&in_churn_ops, 1);
@@ -941,7 +936,7 @@ static void *in_churn_fn(void *arg)
  * PG_mlocked (kpageflags bit 33) of the page mapped at @p: 1, 0, or -1 if
  * it cannot be read (not root). 6.1 sets it when the fault adds the page.
  */
-static int page_mlocked(const volatile void *p)
+static int page_mlocked(const void *p)
 {
 	static int pagemap = -2, kpageflags = -2;
 	uint64_t ent, flags;
@@ -967,7 +962,7 @@ static int page_mlocked(const volatile void *p)
  */
 static void onfault_cycle(struct owned *o, uint64_t *rng)
 {
-	unsigned i, n = 64;
+	unsigned int i, n = 64;
 
 	o->name = "mlock-onfault";
 	o->addr = cell(IN_FREE_CELL);
@@ -1005,7 +1000,7 @@ static void *in_misc_fn(void *arg)
 	static struct pstate ps[CELL_PAGES];
 	uint64_t rng = seed_for(200);
 	struct owned o = { "brk", NULL, 0, 200, 0, &rng, ps };
-	unsigned i;
+	unsigned int i;
 
 	(void)arg;
 	while (!time_up()) {
@@ -1015,7 +1010,7 @@ static void *in_misc_fn(void *arg)
 		} else if (rnd(&rng, 2)) {
 			char *cur = (char *)syscall(SYS_brk, 0);
 			char *first = (char *)(((uintptr_t)cur + PAGE_SZ - 1) & ~(PAGE_SZ - 1));
-			unsigned n = 1 + rnd(&rng, 64);
+			unsigned int n = 1 + rnd(&rng, 64);
 			char *want = first + (size_t)n * PAGE_SZ;
 
 			if ((char *)syscall(SYS_brk, want) != want) {
@@ -1068,7 +1063,7 @@ static void *in_misc_fn(void *arg)
 static int chaos_quiesce(void)
 {
 	long c0[IN_WORKERS];
-	unsigned w;
+	unsigned int w;
 
 	for (w = 0; w < IN_WORKERS; w++)
 		c0[w] = atomic_load(&in_passes[w]);
@@ -1086,13 +1081,13 @@ static int chaos_quiesce(void)
  * in-flight accesses ended: no page of the range may take the access the
  * change forbids (a PTE committed by a fault that checked the old VMA).
  */
-static void chaos_check_refused(unsigned from, unsigned n, int prot, const char *op)
+static void chaos_check_refused(unsigned int from, unsigned int n, int prot, const char *op)
 {
-	unsigned p;
+	unsigned int p;
 	uint64_t v;
 
 	for (p = from; p < from + n; p++) {
-		vu64 *a = page_at(cell(IN_CHAOS), p);
+		uint64_t *a = page_at(cell(IN_CHAOS), p);
 
 		if (!try_store(a, pat(250, 1, p, IN_CHAOS_WORD(0))))
 			violation("chaos page %u at %p accepted a write after %s of pages %u..%u returned",
@@ -1109,7 +1104,7 @@ static void *in_chaos_fn(void *arg)
 {
 	uint64_t rng = seed_for(300);
 	char *c = cell(IN_CHAOS), *sp = cell(IN_CHAOS_SPARE);
-	unsigned op, from, n, i, seq = 0;
+	unsigned int op, from, n, i, seq = 0;
 	void *r;
 
 	(void)arg;
@@ -1177,13 +1172,13 @@ static void *in_chaos_fn(void *arg)
 	return NULL;
 }
 
-static void usage(void);
+static void usage_exit(void);
 
 static int cmd_integrity(long seconds)
 {
 	static struct in_worker wk[IN_WORKERS];
 	pthread_t th[IN_WORKERS + 3];
-	unsigned i, nt = 0;
+	unsigned int i, nt = 0;
 
 	in_base = reserve_cells(IN_CELLS);
 	for (i = 0; i < IN_WORKERS; i++) {
@@ -1213,7 +1208,7 @@ static int cmd_integrity(long seconds)
 #define MP_PAGES 64			/* one PTE table; page 0 keeps it and the anon_vma */
 #define MP_WRITERS 2
 
-static vu64 *mp_base;
+static uint64_t *mp_base;
 static atomic_int mp_gen, mp_flipping, mp_flipped, mp_progress, mp_acks, mp_stop;
 static int mp_gen_start;		/* mp_gen when the writers were spawned */
 static atomic_uint mp_from, mp_to;
@@ -1226,8 +1221,7 @@ static void mp_summary(const char *verdict)
 	char buf[512];
 
 	snprintf(buf, sizeof(buf),
-		 "torture mprotect: %s %.1f s: rounds %ld (PROT_NONE %ld) writer_stores %ld "
-		 "writer_refused %ld refused_probes %ld\n",
+		 "torture mprotect: %s %.1f s: rounds %ld (PROT_NONE %ld) writer_stores %ld writer_refused %ld refused_probes %ld\n",
 		 verdict, now_s() - t_start, atomic_load(&mp_rounds), atomic_load(&mp_rounds_none),
 		 atomic_load(&mp_wok), atomic_load(&mp_wrefused), atomic_load(&mp_probes));
 	put(1, buf);
@@ -1235,7 +1229,7 @@ static void mp_summary(const char *verdict)
 
 static void *mp_writer(void *arg)
 {
-	unsigned id = (unsigned)(long)arg, pages[MP_PAGES], n, i, p, t;
+	unsigned int id = (unsigned int)(long)arg, pages[MP_PAGES], n, i, p, t;
 	uint64_t rng = seed_for(10 + id);
 	int gen = mp_gen_start;
 
@@ -1249,14 +1243,14 @@ static void *mp_writer(void *arg)
 		for (p = 1 + id; p < MP_PAGES; p += MP_WRITERS)
 			pages[n++] = p;
 		for (i = n - 1; i > 0; i--) {
-			unsigned j = rnd(&rng, i + 1);
+			unsigned int j = rnd(&rng, i + 1);
 
 			t = pages[i];
 			pages[i] = pages[j];
 			pages[j] = t;
 		}
 		for (i = 0; i < n && !atomic_load(&mp_flipped); i++) {
-			vu64 *a = page_at((void *)mp_base, pages[i]);
+			uint64_t *a = page_at((void *)mp_base, pages[i]);
 			uint64_t v = pat(id + 1, gen, pages[i], 0);
 
 			p = pages[i];
@@ -1267,13 +1261,14 @@ static void *mp_writer(void *arg)
 			} else {
 				if (!atomic_load(&mp_flipping))
 					violation("write to page %u at %p refused (si_code %d) before mprotect was called",
-						  p, (void *)a, seg_code);
+						  p, (void *)a, READ_ONCE(seg_code));
 				if (p < atomic_load(&mp_from) || p >= atomic_load(&mp_to))
 					violation("write to page %u at %p refused (si_code %d), outside the mprotect()ed pages %u..%u",
-						  p, (void *)a, seg_code, atomic_load(&mp_from),
-						  atomic_load(&mp_to) - 1);
-				if (seg_addr != (void *)a)
-					violation("SIGSEGV for a write to %p reported address %p", (void *)a, seg_addr);
+						  p, (void *)a, READ_ONCE(seg_code),
+						  atomic_load(&mp_from), atomic_load(&mp_to) - 1);
+				if (READ_ONCE(seg_addr) != (void *)a)
+					violation("SIGSEGV for a write to %p reported address %p",
+						  (void *)a, READ_ONCE(seg_addr));
 				atomic_fetch_add(&mp_wrefused, 1);
 			}
 			atomic_fetch_add(&mp_progress, 1);
@@ -1289,39 +1284,39 @@ static const char *prot_name(int prot)
 	return prot == PROT_NONE ? "PROT_NONE" : "PROT_READ";
 }
 
-static void mp_probe(unsigned p, int prot, int round)
+static void mp_probe(unsigned int p, int prot, int round)
 {
-	vu64 *a = page_at((void *)mp_base, p);
+	uint64_t *a = page_at((void *)mp_base, p);
 	uint64_t v;
 
 	if (!try_store(a, pat(0x7f, round, p, 0)))
-		violation("page %u at %p accepted a write after mprotect(%s) returned "
-			  "(a writer %s it%s)", p, (void *)a, prot_name(prot),
+		violation("page %u at %p accepted a write after mprotect(%s) returned (a writer %s it%s)",
+			  p, (void *)a, prot_name(prot),
 			  atomic_load(&mp_att[p]) ? "had tried to write" : "had never touched",
 			  atomic_load(&mp_rec[p]) ? ", successfully, before or during the flip" : "");
-	if (seg_code != SEGV_ACCERR || seg_addr != (void *)a)
+	if (READ_ONCE(seg_code) != SEGV_ACCERR || READ_ONCE(seg_addr) != (void *)a)
 		violation("refused write to %p: si_code %d (want SEGV_ACCERR) at %p",
-			  (void *)a, seg_code, seg_addr);
+			  (void *)a, READ_ONCE(seg_code), READ_ONCE(seg_addr));
 	atomic_fetch_add(&mp_probes, 1);
 	if (prot != PROT_NONE)
 		return;
 	if (!try_load(a, &v))
 		violation("page %u at %p is readable (holds %#llx) after mprotect(PROT_NONE) returned",
 			  p, (void *)a, (unsigned long long)v);
-	if (seg_code != SEGV_ACCERR || seg_addr != (void *)a)
+	if (READ_ONCE(seg_code) != SEGV_ACCERR || READ_ONCE(seg_addr) != (void *)a)
 		violation("refused read of %p: si_code %d (want SEGV_ACCERR) at %p",
-			  (void *)a, seg_code, seg_addr);
+			  (void *)a, READ_ONCE(seg_code), READ_ONCE(seg_addr));
 	atomic_fetch_add(&mp_probes, 1);
 }
 
 /* After the round: every page holds zero or what a successful store wrote. */
 static void mp_check_contents(void)
 {
-	unsigned p, w;
+	unsigned int p, w;
 
 	for (p = 1; p < MP_PAGES; p++) {
-		vu64 *a = page_at((void *)mp_base, p);
-		uint64_t rec = atomic_load(&mp_rec[p]), v = a[0];
+		uint64_t *a = page_at((void *)mp_base, p);
+		uint64_t rec = atomic_load(&mp_rec[p]), v = READ_ONCE(a[0]);
 		char d[160];
 
 		if (v != rec)
@@ -1329,10 +1324,10 @@ static void mp_check_contents(void)
 				  p, (void *)a, (unsigned long long)v, describe(v, p, 0, d, sizeof(d)),
 				  (unsigned long long)rec);
 		for (w = 1; w < WORDS; w++)
-			if (a[w])
+			if (READ_ONCE(a[w]))
 				violation("page %u at %p: word %u holds %#llx, nothing wrote it (%s)",
-					  p, (void *)a, w, (unsigned long long)a[w],
-					  describe(a[w], p, w, d, sizeof(d)));
+					  p, (void *)a, w, (unsigned long long)READ_ONCE(a[w]),
+					  describe(READ_ONCE(a[w]), p, w, d, sizeof(d)));
 	}
 }
 
@@ -1345,15 +1340,15 @@ static void mp_race(long seconds)
 {
 	uint64_t rng = seed_for(1);
 	pthread_t th[MP_WRITERS];
-	unsigned i, p, from, to, target, total = MP_PAGES - 1;
+	unsigned int i, p, from, to, target, total = MP_PAGES - 1;
 	int round = 0, prot;
 	double t0;
 
 	if (!mp_base)
-		mp_base = (vu64 *)reserve_cells(1);
+		mp_base = (uint64_t *)reserve_cells(1);
 	map_at((void *)mp_base, MP_PAGES * PAGE_SZ, RW);
 	xmadvise((void *)mp_base, MP_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
-	mp_base[0] = 1;		/* anon_vma and the PTE table */
+	WRITE_ONCE(mp_base[0], 1);	/* anon_vma and the PTE table */
 	atomic_store(&mp_stop, 0);
 	atomic_store(&mp_rounds, 0);
 	atomic_store(&mp_rounds_none, 0);
@@ -1412,14 +1407,14 @@ static void mp_race(long seconds)
 					  p, (void *)page_at((void *)mp_base, p));
 		/* the pages outside the range still take writes */
 		for (p = 0; p < MP_PAGES; p++) {
-			vu64 *a = page_at((void *)mp_base, p);
+			uint64_t *a = page_at((void *)mp_base, p);
 			uint64_t v;
 
 			if (p >= from && p < to)
 				continue;
 			if (try_load(a, &v) || try_store(a, v))
 				violation("page %u at %p, outside the mprotect()ed pages %u..%u, refused an access (si_code %d)",
-					  p, (void *)a, from, to - 1, seg_code);
+					  p, (void *)a, from, to - 1, READ_ONCE(seg_code));
 		}
 		if (prot == PROT_NONE)
 			xmprotect((void *)mp_base, MP_PAGES * PAGE_SZ, PROT_READ);
@@ -1461,8 +1456,7 @@ static void fk_summary(const char *verdict)
 	char buf[512];
 
 	snprintf(buf, sizeof(buf),
-		 "torture fork: %s %.1f s: forks %ld child_pages_checked %ld parent_pages_checked %ld "
-		 "parent_fresh_pages %ld soft_dirty_clears %ld%s\n",
+		 "torture fork: %s %.1f s: forks %ld child_pages_checked %ld parent_pages_checked %ld parent_fresh_pages %ld soft_dirty_clears %ld%s\n",
 		 verdict, now_s() - t_start, atomic_load(&fk_forks), atomic_load(fk_child_pages),
 		 atomic_load(&fk_parent_checks), atomic_load(&fk_parent_fresh),
 		 atomic_load(&fk_sd_clears), fk_sd_ok ? "" : " (soft-dirty: not in this kernel)");
@@ -1470,7 +1464,7 @@ static void fk_summary(const char *verdict)
 }
 
 struct fk_thread {
-	unsigned id;
+	unsigned int id;
 	uint64_t rng;
 	struct pstate ps[FK_PAGES];	/* only its own FK_TPAGES are used */
 };
@@ -1481,11 +1475,11 @@ static void *fk_parent_fn(void *arg)
 	struct fk_thread *t = arg;
 	char name[32];
 	struct owned o = { name, fk_base, FK_PAGES, t->id + 1, 0, &t->rng, t->ps };
-	unsigned i, from, n, first = t->id * FK_TPAGES;
+	unsigned int i, from, n, first = t->id * FK_TPAGES;
 
 	snprintf(name, sizeof(name), "parent thread %u", t->id);
 	while (!time_up()) {
-		unsigned op = rnd(&t->rng, 100);
+		unsigned int op = rnd(&t->rng, 100);
 
 		from = rnd(&t->rng, FK_TPAGES);
 		n = 1 + rnd(&t->rng, 16);
@@ -1512,26 +1506,25 @@ static void *fk_parent_fn(void *arg)
 /* The child: a snapshot of the parent, then its own memory, never shared. */
 static void fk_child_check_snapshot(const char *when)
 {
-	unsigned p, k;
+	unsigned int p, k;
 
 	for (p = 0; p < FK_PAGES; p++) {
-		vu64 *a = page_at(fk_base, p);
+		uint64_t *a = page_at(fk_base, p);
 
 		for (k = 0; k < 3; k++)
-			if (a[pword(p, k)] != fk_snap[p][k])
-				violation("child %d: page %u at %p word %u changed from %#llx to %#llx %s: "
-					  "the parent's later write is visible in the child",
+			if (READ_ONCE(a[pword(p, k)]) != fk_snap[p][k])
+				violation("child %d: page %u at %p word %u changed from %#llx to %#llx %s: the parent's later write is visible in the child",
 					  getpid(), p, (void *)a, pword(p, k),
 					  (unsigned long long)fk_snap[p][k],
-					  (unsigned long long)a[pword(p, k)], when);
+					  (unsigned long long)READ_ONCE(a[pword(p, k)]), when);
 	}
 }
 
 static void fk_child_verify_own(int pass)
 {
-	struct pstate ps = { (unsigned)getpid() & 0xffffff, PG_KNOWN };
+	struct pstate ps = { (unsigned int)getpid() & 0xffffff, PG_KNOWN };
 	char name[64];
-	unsigned p;
+	unsigned int p;
 
 	snprintf(name, sizeof(name), "child %d (pass %d)", getpid(), pass);
 	for (p = 0; p < FK_PAGES; p++)
@@ -1539,10 +1532,10 @@ static void fk_child_verify_own(int pass)
 	atomic_fetch_add(fk_child_pages, FK_PAGES);
 }
 
-static void __attribute__((noreturn)) fk_child(void)
+static void __noreturn fk_child(void)
 {
 	struct timespec ms = { 0, 1000000 };
-	unsigned p, k, w, seq = (unsigned)getpid() & 0xffffff;
+	unsigned int p, k, w, seq = (unsigned int)getpid() & 0xffffff;
 	struct pstate z = { 0, PG_ZERO };
 	uint64_t v;
 	char d[160];
@@ -1555,10 +1548,10 @@ static void __attribute__((noreturn)) fk_child(void)
 		seq = 1;
 	/* 1. what the parent had: zero or the parent's patterns, nothing else */
 	for (p = 0; p < FK_PAGES; p++) {
-		vu64 *a = page_at(fk_base, p);
+		uint64_t *a = page_at(fk_base, p);
 
 		for (w = 0; w < WORDS; w++) {
-			v = a[w];
+			v = READ_ONCE(a[w]);
 			if (!v || (is_pword(p, w) && pat_ok(v, p, w) && pat_who(v) <= FK_THREADS))
 				continue;
 			violation("child %d: page %u at %p word %u holds %#llx right after fork (%s)",
@@ -1566,7 +1559,7 @@ static void __attribute__((noreturn)) fk_child(void)
 				  describe(v, p, w, d, sizeof(d)));
 		}
 		for (k = 0; k < 3; k++)
-			fk_snap[p][k] = a[pword(p, k)];
+			fk_snap[p][k] = READ_ONCE(a[pword(p, k)]);
 	}
 	for (p = 0; p < FK_STABLE; p++) {
 		struct pstate st = { 1, PG_KNOWN };
@@ -1628,7 +1621,7 @@ static int fk_sd_dirty(const void *p)
  */
 static void fk_sd_round(struct pstate *ps, unsigned int *seq)
 {
-	vu64 *a = page_at(fk_sd, 0);
+	uint64_t *a = page_at(fk_sd, 0);
 
 	if (!fk_sd_ok)
 		return;
@@ -1679,7 +1672,7 @@ static int cmd_fork(long seconds)
 	for (p = 0; p < FK_WIPE; p++)
 		page_write(page_at(fk_wipe, p), p, 0x78, &wipe_ps[p], &wipe_seq);
 	for (p = 0; p < FK_NOFORK; p++)
-		*page_at(fk_nofork, p) = 1;
+		WRITE_ONCE(*page_at(fk_nofork, p), 1);
 	summary_fn = fk_summary;
 	t_start = now_s();
 	t_end = t_start + seconds;
@@ -1724,7 +1717,7 @@ static int cmd_fork(long seconds)
 			}
 		}
 		for (p = 0; p < FK_NOFORK; p++)
-			if (*page_at(fk_nofork, p) != 1)
+			if (READ_ONCE(*page_at(fk_nofork, p)) != 1)
 				violation("parent: MADV_DONTFORK page %u lost its data", p);
 	}
 	for (i = 0; i < FK_THREADS; i++)
@@ -1759,8 +1752,7 @@ static void uf_summary(const char *verdict)
 	char buf[512];
 
 	snprintf(buf, sizeof(buf),
-		 "torture uffd: %s %.1f s: rounds %d pages %d handler_faults %ld handler_eexist %ld "
-		 "reads %ld writes %ld accesses_racing_register %ld\n",
+		 "torture uffd: %s %.1f s: rounds %d pages %d handler_faults %ld handler_eexist %ld reads %ld writes %ld accesses_racing_register %ld\n",
 		 verdict, now_s() - t_start, atomic_load(&uf_round), UF_PAGES,
 		 atomic_load(&uf_faults), atomic_load(&uf_eexist), atomic_load(&uf_reads),
 		 atomic_load(&uf_writes), atomic_load(&uf_race_accesses));
@@ -1769,12 +1761,12 @@ static void uf_summary(const char *verdict)
 
 static void *uf_handler(void *arg)
 {
-	static uint64_t src[WORDS] __attribute__((aligned(4096)));
+	static uint64_t src[WORDS] __aligned(4096);
 	struct pollfd pfd = { uf_fd, POLLIN, 0 };
 	struct uffdio_copy cp;
 	struct uffd_msg msg;
 	unsigned long addr;
-	unsigned page, w;
+	unsigned int page, w;
 	int round;
 
 	(void)arg;
@@ -1807,43 +1799,43 @@ static void *uf_handler(void *arg)
 	return NULL;
 }
 
-static void uf_check_page(unsigned page, int round)
+static void uf_check_page(unsigned int page, int round)
 {
-	vu64 *a = page_at(uf_base, page);
-	unsigned w, zeros = 0;
+	uint64_t *a = page_at(uf_base, page);
+	unsigned int w, zeros = 0;
 	int bad = -1;
 
 	for (w = 0; w < WORDS; w++)
-		if (a[w] != pat(UF_WHO, round, page, w)) {
+		if (READ_ONCE(a[w]) != pat(UF_WHO, round, page, w)) {
 			if (bad < 0)
 				bad = (int)w;
-			zeros += !a[w];
+			zeros += !READ_ONCE(a[w]);
 		}
 	if (bad < 0)
 		return;
 	if (zeros)
-		violation("userfaultfd page %u at %p has %u zero words (round %d): it was filled by "
-			  "something other than the userfaultfd handler", page, (void *)a, zeros, round);
+		violation("userfaultfd page %u at %p has %u zero words (round %d): it was filled by something other than the userfaultfd handler",
+			  page, (void *)a, zeros, round);
 	violation("userfaultfd page %u at %p word %d holds %#llx, the handler copied %#llx (round %d)",
-		  page, (void *)a, bad, (unsigned long long)a[bad],
+		  page, (void *)a, bad, (unsigned long long)READ_ONCE(a[bad]),
 		  (unsigned long long)pat(UF_WHO, round, page, bad), round);
 }
 
 /* Read, or write the value the handler copies there anyway. */
-static void uf_access(uint64_t *rng, unsigned p, int round)
+static void uf_access(uint64_t *rng, unsigned int p, int round)
 {
 	if (rnd(rng, 2)) {
-		*page_at(uf_base, p) = pat(UF_WHO, round, p, 0);
+		WRITE_ONCE(*page_at(uf_base, p), pat(UF_WHO, round, p, 0));
 		atomic_fetch_add(&uf_writes, 1);
 	} else {
-		(void)*page_at(uf_base, p);
+		(void)READ_ONCE(*page_at(uf_base, p));
 		atomic_fetch_add(&uf_reads, 1);
 	}
 }
 
 static void *uf_toucher(void *arg)
 {
-	unsigned id = (unsigned)(long)arg, order[UF_PAGES], i, t;
+	unsigned int id = (unsigned int)(long)arg, order[UF_PAGES], i, t;
 	uint64_t rng = seed_for(30 + id);
 	int go = 0, round;
 
@@ -1857,7 +1849,7 @@ static void *uf_toucher(void *arg)
 		for (i = 0; i < UF_PAGES; i++)
 			order[i] = i;
 		for (i = UF_PAGES - 1; i > 0; i--) {
-			unsigned j = rnd(&rng, i + 1);
+			unsigned int j = rnd(&rng, i + 1);
 
 			t = order[i];
 			order[i] = order[j];
@@ -1913,7 +1905,7 @@ static int cmd_uffd(long seconds)
 	struct uffdio_range range;
 	pthread_t th[UF_THREADS], handler;
 	uint64_t rng = seed_for(3);
-	unsigned i, p;
+	unsigned int i, p;
 	int round;
 
 	uf_base = reserve_cells(1);
@@ -1921,7 +1913,7 @@ static int cmd_uffd(long seconds)
 	xmadvise(uf_base, UF_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 	/* anon_vma and PTE table in place: a lockless path would be tempted */
 	for (p = 0; p < UF_PAGES; p++)
-		*page_at(uf_base, p) = 1;
+		WRITE_ONCE(*page_at(uf_base, p), 1);
 	uf_fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uf_fd < 0)
 		fatal("userfaultfd: %s (needs root or vm.unprivileged_userfaultfd=1)", strerror(errno));
@@ -1945,9 +1937,8 @@ static int cmd_uffd(long seconds)
 		uf_phase_run(2, 0);
 		for (p = 0; p < UF_PAGES; p++)
 			if (atomic_load(&uf_seen[p]) != round)
-				violation("round %d: page %u at %p was read or written but the userfaultfd "
-					  "handler never saw a fault for it", round, p,
-					  (void *)page_at(uf_base, p));
+				violation("round %d: page %u at %p was read or written but the userfaultfd handler never saw a fault for it",
+					  round, p, (void *)page_at(uf_base, p));
 	}
 	atomic_store(&uf_stop, 1);
 	for (i = 0; i < UF_THREADS; i++)
@@ -1971,29 +1962,28 @@ static void pk_summary(const char *verdict)
 	char buf[512];
 
 	snprintf(buf, sizeof(buf),
-		 "torture pkeys: %s %.1f s: key %d refused_accesses %ld zero_reads %ld writes %ld "
-		 "threaded_rounds %ld\n",
+		 "torture pkeys: %s %.1f s: key %d refused_accesses %ld zero_reads %ld writes %ld threaded_rounds %ld\n",
 		 verdict, now_s() - t_start, pk_key, atomic_load(&pk_refused),
 		 atomic_load(&pk_reads), atomic_load(&pk_writes), atomic_load(&pk_rounds));
 	put(1, buf);
 }
 
-static void pk_set(unsigned rights)
+static void pk_set(unsigned int rights)
 {
 	if (pkey_set(pk_key, rights))
 		fatal("pkey_set(%d, %u): %s", pk_key, rights, strerror(errno));
 }
 
-static const char *pk_rights(unsigned rights)
+static const char *pk_rights(unsigned int rights)
 {
 	return rights == PKEY_DISABLE_WRITE ? "PKEY_DISABLE_WRITE" :
 	       rights == PKEY_DISABLE_ACCESS ? "PKEY_DISABLE_ACCESS" : "no restriction";
 }
 
 /* The access must raise SIGSEGV with SEGV_PKUERR for our key, and map nothing new. */
-static void pk_expect_refused(unsigned page, int write, unsigned rights, int was_mapped)
+static void pk_expect_refused(unsigned int page, int write, unsigned int rights, int was_mapped)
 {
-	vu64 *a = page_at(pk_base, page);
+	uint64_t *a = page_at(pk_base, page);
 	uint64_t v;
 	int r;
 
@@ -2003,17 +1993,19 @@ static void pk_expect_refused(unsigned page, int write, unsigned rights, int was
 	if (!r)
 		violation("%s of %s page %u at %p with %s succeeded", write ? "write" : "read",
 			  was_mapped ? "a mapped" : "a fresh", page, (void *)a, pk_rights(rights));
-	if (seg_code != SEGV_PKUERR || seg_addr != (void *)a || seg_pkey != pk_key)
-		violation("refused %s of page %u at %p with %s: si_code %d (want SEGV_PKUERR=%d), "
-			  "address %p, pkey %d (want %d)", write ? "write" : "read", page, (void *)a,
-			  pk_rights(rights), seg_code, SEGV_PKUERR, seg_addr, seg_pkey, pk_key);
+	if (READ_ONCE(seg_code) != SEGV_PKUERR || READ_ONCE(seg_addr) != (void *)a ||
+	    READ_ONCE(seg_pkey) != pk_key)
+		violation("refused %s of page %u at %p with %s: si_code %d (want SEGV_PKUERR=%d), address %p, pkey %d (want %d)",
+			  write ? "write" : "read", page, (void *)a, pk_rights(rights),
+			  READ_ONCE(seg_code), SEGV_PKUERR, READ_ONCE(seg_addr),
+			  READ_ONCE(seg_pkey), pk_key);
 	if (!was_mapped && resident((void *)a))
 		violation("refused %s of fresh page %u at %p with %s mapped a page anyway",
 			  write ? "write" : "read", page, (void *)a, pk_rights(rights));
 	atomic_fetch_add(&pk_refused, 1);
 }
 
-static void pk_expect_zero_read(unsigned page, unsigned rights)
+static void pk_expect_zero_read(unsigned int page, unsigned int rights)
 {
 	struct pstate z = { 0, PG_ZERO };
 
@@ -2026,7 +2018,7 @@ static void pk_expect_zero_read(unsigned page, unsigned rights)
 /* A thread whose PKRU allows everything writes fresh pages 32..63. */
 static void *pk_thread(void *arg)
 {
-	unsigned p, seq = 0;
+	unsigned int p, seq = 0;
 	int go = 0;
 
 	(void)arg;
@@ -2050,7 +2042,7 @@ static void *pk_thread(void *arg)
 static int cmd_pkeys(void)
 {
 	pthread_t th;
-	unsigned p, seq = 0;
+	unsigned int p, seq = 0;
 	int round;
 
 	t_start = now_s();
@@ -2063,7 +2055,7 @@ static int cmd_pkeys(void)
 	map_at(pk_base, PK_PAGES * PAGE_SZ, RW);
 	xmadvise(pk_base, PK_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 	for (p = 0; p < PK_PAGES; p++)
-		*page_at(pk_base, p) = 1;	/* anon_vma and the PTE table */
+		WRITE_ONCE(*page_at(pk_base, p), 1);	/* anon_vma and the PTE table */
 	xmadvise(pk_base, PK_PAGES * PAGE_SZ, MADV_DONTNEED, "MADV_DONTNEED");
 	if (pkey_mprotect(pk_base, PK_PAGES * PAGE_SZ, RW, pk_key))
 		fatal("pkey_mprotect: %s", strerror(errno));
@@ -2166,11 +2158,11 @@ static void *mc_thread(void *arg)
 		fatal("mmap %ld bytes: %s", len, strerror(errno));
 	xmadvise(p, len, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 	for (i = 0; i < len; i += PAGE_SZ) {
-		*(vu64 *)(p + i) = pat(9, 1, (unsigned)(i / PAGE_SZ), 0);
+		WRITE_ONCE(*(uint64_t *)(p + i), pat(9, 1, (unsigned int)(i / PAGE_SZ), 0));
 		atomic_fetch_add(&mc_touched, 1);
 	}
 	for (i = 0; i < len; i += PAGE_SZ)
-		if (*(vu64 *)(p + i) != pat(9, 1, (unsigned)(i / PAGE_SZ), 0))
+		if (READ_ONCE(*(uint64_t *)(p + i)) != pat(9, 1, (unsigned int)(i / PAGE_SZ), 0))
 			violation("page at %p lost its data", (void *)(p + i));
 	return NULL;
 }
@@ -2211,8 +2203,7 @@ static int cmd_memcg(long max_mib, long touch_mib)
 	for (i = 0; i < MC_THREADS; i++)
 		pthread_join(th[i], NULL);
 	if (touch_mib > max_mib)
-		violation("touched all %ld MiB in a cgroup limited to %ld MiB without an OOM kill: "
-			  "anonymous faults are not charged (memory.current %ld)",
+		violation("touched all %ld MiB in a cgroup limited to %ld MiB without an OOM kill: anonymous faults are not charged (memory.current %ld)",
 			  touch_mib, max_mib, read_long_file(mc_dir, "memory.current"));
 	cur = read_long_file(mc_dir, "memory.current");
 	if (cur < need)
@@ -2231,7 +2222,7 @@ static int cmd_memcg(long max_mib, long touch_mib)
  */
 static int cmd_oomacct(long touch_mib, int shmem)
 {
-	volatile long *touched = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long *touched = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	long len = touch_mib << 20, i;
 	struct rusage ru;
 	int status;
@@ -2240,7 +2231,7 @@ static int cmd_oomacct(long touch_mib, int shmem)
 
 	if (touched == MAP_FAILED)
 		fatal("mmap: %s", strerror(errno));
-	*touched = 0;
+	WRITE_ONCE(*touched, 0);
 	pid = fork();
 	if (pid < 0)
 		fatal("fork: %s", strerror(errno));
@@ -2252,8 +2243,8 @@ static int cmd_oomacct(long touch_mib, int shmem)
 		if (madvise(p, len, MADV_NOHUGEPAGE))
 			_exit(2);
 		for (i = 0; i < len; i += PAGE_SZ) {
-			*(vu64 *)(p + i) = 1;
-			*touched += 1;
+			WRITE_ONCE(*(uint64_t *)(p + i), 1);
+			WRITE_ONCE(*touched, READ_ONCE(*touched) + 1);
 		}
 		_exit(0);
 	}
@@ -2261,7 +2252,7 @@ static int cmd_oomacct(long touch_mib, int shmem)
 		fatal("wait4: %s", strerror(errno));
 	printf("torture oomacct: signal %d exit %d touched %ld minflt %ld majflt %ld\n",
 	       WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, *touched,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, READ_ONCE(*touched),
 	       ru.ru_minflt, ru.ru_majflt);
 	return 0;
 }
@@ -2351,24 +2342,23 @@ static int cmd_account(long pages)
 		fatal("mmap: %s", strerror(errno));
 	xmadvise(acc_helper, PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 	xmadvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
-	*(vu64 *)acc_helper = 1;	/* its page table */
+	WRITE_ONCE(*(uint64_t *)acc_helper, 1);	/* its page table */
 	sync_rss();
 	rss0 = rss_anon_kb();
 	getrusage(RUSAGE_SELF, &r0);
 	min0 = sw_read(fd_min);
 	all0 = sw_read(fd_all);
 	for (i = 0; i < pages; i++)
-		*(vu64 *)(p + i * PAGE_SZ) = (uint64_t)i + 1;
+		WRITE_ONCE(*(uint64_t *)(p + i * PAGE_SZ), (uint64_t)i + 1);
 	min1 = sw_read(fd_min);
 	all1 = sw_read(fd_all);
 	getrusage(RUSAGE_SELF, &r1);
 	sync_rss();
 	rss1 = rss_anon_kb();
 	for (i = 0; i < pages; i++)
-		if (*(vu64 *)(p + i * PAGE_SZ) != (uint64_t)i + 1)
+		if (READ_ONCE(*(uint64_t *)(p + i * PAGE_SZ)) != (uint64_t)i + 1)
 			violation("page %ld at %p lost its data", i, (void *)(p + i * PAGE_SZ));
-	printf("torture account: pages %ld minflt %ld majflt %ld rss_anon_before_kb %ld "
-	       "rss_anon_after_kb %ld rss_anon_delta_kb %ld perf_minor_faults %lld perf_page_faults %lld\n",
+	printf("torture account: pages %ld minflt %ld majflt %ld rss_anon_before_kb %ld rss_anon_after_kb %ld rss_anon_delta_kb %ld perf_minor_faults %lld perf_page_faults %lld\n",
 	       pages, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt, rss0, rss1,
 	       rss1 - rss0, fd_min < 0 ? -1 : min1 - min0, fd_all < 0 ? -1 : all1 - all0);
 	return 0;
@@ -2423,7 +2413,7 @@ static int cmd_account_file(long pages, const char *path, int cached)
 	maj0 = sw_read(fd_maj);
 	min0 = sw_read(fd_min);
 	for (i = 0; i < pages; i++)
-		if (*(vu64 *)(p + i * PAGE_SZ) != (uint64_t)i + 1)
+		if (READ_ONCE(*(uint64_t *)(p + i * PAGE_SZ)) != (uint64_t)i + 1)
 			violation("page %ld of %s read wrong", i, path);
 	maj1 = sw_read(fd_maj);
 	min1 = sw_read(fd_min);
@@ -2432,8 +2422,7 @@ static int cmd_account_file(long pages, const char *path, int cached)
 	munmap(p, pages * PAGE_SZ);
 	close(fd);
 	unlink(path);
-	printf("torture account: file pages %ld minflt %ld majflt %ld perf_minor_faults %lld "
-	       "perf_major_faults %lld pgmajfault %ld\n",
+	printf("torture account: file pages %ld minflt %ld majflt %ld perf_minor_faults %lld perf_major_faults %lld pgmajfault %ld\n",
 	       pages, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt,
 	       fd_min < 0 ? -1 : min1 - min0, fd_maj < 0 ? -1 : maj1 - maj0, pm1 - pm0);
 	return 0;
@@ -2444,16 +2433,16 @@ static int cmd_account_file(long pages, const char *path, int cached)
 #define ST_PAGES 512			/* the storm's range, in a reserved cell */
 #define ST_MAXLEN 32			/* pages per operation, at most */
 
-static volatile sig_atomic_t st_race_asked, st_stop_asked;
+static sig_atomic_t st_race_asked, st_stop_asked;
 static long st_ops, st_races;
 static double st_t0;
 
 static void st_on_signal(int sig)
 {
 	if (sig == SIGUSR1)
-		st_race_asked = 1;
+		WRITE_ONCE(st_race_asked, 1);
 	else
-		st_stop_asked = 1;
+		WRITE_ONCE(st_stop_asked, 1);
 }
 
 static void st_summary(const char *verdict)
@@ -2469,7 +2458,7 @@ static void st_summary(const char *verdict)
 static void st_op(char *base, uint64_t *rng)
 {
 	static const int prots[] = { PROT_NONE, PROT_READ, RW };
-	unsigned off = rnd(rng, ST_PAGES - ST_MAXLEN), len = 1 + rnd(rng, ST_MAXLEN), i;
+	unsigned int off = rnd(rng, ST_PAGES - ST_MAXLEN), len = 1 + rnd(rng, ST_MAXLEN), i;
 	char *a = base + (size_t)off * PAGE_SZ;
 	size_t sz = (size_t)len * PAGE_SZ;
 
@@ -2477,7 +2466,7 @@ static void st_op(char *base, uint64_t *rng)
 	case 0:
 		map_at(a, sz, RW);
 		for (i = 0; i < len; i++)
-			*page_at(a, i) = pat(1, (unsigned)st_ops, off + i, 0);
+			WRITE_ONCE(*page_at(a, i), pat(1, (unsigned int)st_ops, off + i, 0));
 		break;
 	case 1:		/* ENOMEM: part of it is unmapped */
 		if (mprotect(a, sz, prots[rnd(rng, 3)]) && errno != ENOMEM)
@@ -2509,9 +2498,9 @@ static int cmd_storm(long race_seconds)
 		fatal("sigaction: %s", strerror(errno));
 	st_t0 = now_s();
 	summary_fn = st_summary;
-	while (!st_stop_asked) {
-		if (st_race_asked) {
-			st_race_asked = 0;
+	while (!READ_ONCE(st_stop_asked)) {
+		if (READ_ONCE(st_race_asked)) {
+			WRITE_ONCE(st_race_asked, 0);
 			st_races++;
 			mp_race(race_seconds);	/* prints its own summary */
 			summary_fn = st_summary;
@@ -2552,7 +2541,7 @@ static void dg_summary(const char *verdict)
  */
 static void *dg_faulter(void *arg)
 {
-	unsigned id = (unsigned)(long)arg, order[DG_PAGES], pending, i, j, p, t;
+	unsigned int id = (unsigned int)(long)arg, order[DG_PAGES], pending, i, j, p, t;
 	unsigned char done[DG_PAGES];
 	uint64_t rng = seed_for(20 + id);
 	int gen = 0, g;
@@ -2582,7 +2571,7 @@ static void *dg_faulter(void *arg)
 				order[j] = t;
 			}
 			for (i = 0; i < DG_PAGES && atomic_load(&dg_open) == gen; i++) {
-				vu64 *a;
+				uint64_t *a;
 
 				p = order[i];
 				if (done[p])
@@ -2597,10 +2586,10 @@ static void *dg_faulter(void *arg)
 				}
 				if (!atomic_load(&dg_unmapping))
 					violation("write to page %u of R at %p refused (si_code %d) while R is mapped",
-						  p, (void *)a, seg_code);
-				if (seg_addr != (void *)a)
+						  p, (void *)a, READ_ONCE(seg_code));
+				if (READ_ONCE(seg_addr) != (void *)a)
 					violation("SIGSEGV for a write to %p reported address %p",
-						  (void *)a, seg_addr);
+						  (void *)a, READ_ONCE(seg_addr));
 				atomic_fetch_add(&dg_refused, 1);
 			}
 		}
@@ -2612,23 +2601,23 @@ static void *dg_faulter(void *arg)
 static void dg_check_fresh(int gen)
 {
 	unsigned char vec[DG_PAGES];
-	unsigned p, w;
+	unsigned int p, w;
 	char d[160];
 
 	if (mincore(dg_r, DG_PAGES * PAGE_SZ, vec))
 		fatal("mincore(R): %s", strerror(errno));
 	for (p = 0; p < DG_PAGES; p++) {
-		vu64 *a = page_at(dg_r, p);
+		uint64_t *a = page_at(dg_r, p);
 
 		for (w = 0; w < WORDS; w++) {
-			uint64_t v = a[w];
+			uint64_t v = READ_ONCE(a[w]);
 
 			if (!v)
 				continue;
 			violation("generation %d: page %u of R at %p, just mapped, reads %#llx at word %u on its first read (%s%s; %s before the read): a page was mapped into R's surviving PTE table while munmap() tore the previous R down",
 				  gen, p, (void *)a, (unsigned long long)v, w,
 				  describe(v, p, w, d, sizeof(d)),
-				  pat_ok(v, p, w) && pat_seq(v) < (unsigned)gen ?
+				  pat_ok(v, p, w) && pat_seq(v) < (unsigned int)gen ?
 				  ", an earlier generation of R" : "",
 				  vec[p] & 1 ? "resident" : "not resident");
 		}
@@ -2657,7 +2646,7 @@ static int cmd_dgnest(long seconds)
 	pthread_t th[DG_FAULTERS];
 	char *cellp = reserve_cells(1), *nb;
 	size_t len = DG_PAGES * PAGE_SZ;
-	unsigned i;
+	unsigned int i;
 	int gen = 0;
 
 	/* R and its neighbour alone in one PMD: munmap(R) keeps the table */
@@ -2665,7 +2654,7 @@ static int cmd_dgnest(long seconds)
 		fatal("munmap of the cell: %s", strerror(errno));
 	nb = map_at(cellp, DG_NEIGHBOUR * PAGE_SZ, RW);
 	for (i = 0; i < DG_NEIGHBOUR; i++)
-		*page_at(nb, i) = 1;
+		WRITE_ONCE(*page_at(nb, i), 1);
 	dg_r = cellp + (DG_NEIGHBOUR + DG_GAP) * PAGE_SZ;
 	/* the name test/kmod/rcufault_test_dgnest.c acts on */
 	if (prctl(PR_SET_NAME, "dgnest-unmap"))
@@ -2705,7 +2694,7 @@ static int cmd_dgnest(long seconds)
 
 /* ================================================================= main */
 
-static void usage(void)
+static void usage_exit(void)
 {
 	fprintf(stderr,
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
@@ -2721,14 +2710,14 @@ int main(int argc, char **argv)
 	int c, cached = 0, shmem = 0;
 
 	if (argc < 2)
-		usage();
+		usage_exit();
 	sub = argv[1];
 	optind = 2;
 	while ((c = getopt(argc, argv, "s:m:t:p:f:cS")) != -1) {
 		long v;
 
 		if (c == '?')
-			usage();
+			usage_exit();
 		if (c == 'c' || c == 'S') {
 			*(c == 'c' ? &cached : &shmem) = 1;
 			continue;
@@ -2739,16 +2728,24 @@ int main(int argc, char **argv)
 		}
 		v = strtol(optarg, &end, 10);
 		if (*end || v <= 0)
-			usage();
+			usage_exit();
 		switch (c) {
-		case 's': s = v; break;
-		case 'm': m = v; break;
-		case 't': t = v; break;
-		case 'p': p = v; break;
+		case 's':
+			s = v;
+			break;
+		case 'm':
+			m = v;
+			break;
+		case 't':
+			t = v;
+			break;
+		case 'p':
+			p = v;
+			break;
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage_exit();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_signals();
 	if (!strcmp(sub, "integrity") && s > 0)
@@ -2771,5 +2768,5 @@ int main(int argc, char **argv)
 		return cmd_storm(s);
 	if (!strcmp(sub, "dgnest") && s > 0)
 		return cmd_dgnest(s);
-	usage();
+	usage_exit();
 }

@@ -40,6 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kernel_compat.h"
+
 #define MAX_THREADS	16
 #define MAX_REGIONS	24
 #define MAX_PAGES	16
@@ -96,9 +98,9 @@ static int rand_prot(struct thread *t)
 static void touch_page(char *p, int prot)
 {
 	if (prot & PROT_WRITE)
-		*(volatile char *)p = 1;
+		WRITE_ONCE(*p, 1);
 	else if (prot & PROT_READ)
-		(void)*(volatile char *)p;
+		(void)READ_ONCE(*p);
 }
 
 static void touch_region(struct region *r)
@@ -313,12 +315,13 @@ static int audit_self(struct audit *a, char *line, size_t size)
 	if (fd < 0)
 		return -1;
 	n = snprintf(pid, sizeof(pid), "%d\n", getpid());
-	if (write(fd, pid, n) != n || lseek(fd, 0, SEEK_SET) < 0 ||
-	    (n = read(fd, line, size - 1)) <= 0) {
-		close(fd);
-		return -1;
-	}
+	if (write(fd, pid, n) != n || lseek(fd, 0, SEEK_SET) < 0)
+		n = -1;
+	else
+		n = read(fd, line, size - 1);
 	close(fd);
+	if (n <= 0)
+		return -1;
 	line[n] = 0;
 	if (sscanf(line, "records %lu current %lu mismatches %lu stale_ok %lu dead %lu unhashed %lu vmas %lu tree %7s",
 		   &a->records, &a->cur, &a->mismatches, &a->stale_ok,
@@ -508,14 +511,30 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "t:r:o:f:s:c:m:n")) != -1) {
 		switch (c) {
-		case 't': nr_threads = atoi(optarg); break;
-		case 'r': nr_rounds = atoi(optarg); break;
-		case 'o': nr_ops = atoi(optarg); break;
-		case 'f': fork_permille = atoi(optarg); break;
-		case 's': seed = strtoul(optarg, NULL, 0); break;
-		case 'c': check_file = optarg; break;
-		case 'm': maps_file = optarg; break;
-		case 'n': no_current_check = 1; break;
+		case 't':
+			nr_threads = atoi(optarg);
+			break;
+		case 'r':
+			nr_rounds = atoi(optarg);
+			break;
+		case 'o':
+			nr_ops = atoi(optarg);
+			break;
+		case 'f':
+			fork_permille = atoi(optarg);
+			break;
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			check_file = optarg;
+			break;
+		case 'm':
+			maps_file = optarg;
+			break;
+		case 'n':
+			no_current_check = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: see the top of vma_churn.c\n");
 			return 2;

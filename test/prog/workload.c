@@ -62,6 +62,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel_compat.h"
+
 static long page_size;
 static int nr_threads = 2, nr_pages = 256, nr_iters = 10;
 static atomic_long pages_touched, errors, file_pages;
@@ -113,7 +115,7 @@ static void print_writer_latency(void)
 	printf("writer_ops %ld writer_p50_ns %ld writer_p99_ns %ld\n",
 	       writer_ops, writer_pct(n, 500), writer_pct(n, 990));
 	printf("writer_pct");
-	for (i = 0; i < sizeof(pm) / sizeof(pm[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(pm); i++)
 		printf(" %s %ld", name[i], writer_pct(n, pm[i]));
 	printf("\n");
 }
@@ -141,9 +143,9 @@ static void fill_and_verify(char *p, long n, int thread, int iter)
 	long i;
 
 	for (i = 0; i < n; i++)
-		*(volatile uint64_t *)(p + i * page_size) = pattern(thread, iter, i);
+		WRITE_ONCE(*(uint64_t *)(p + i * page_size), pattern(thread, iter, i));
 	for (i = 0; i < n; i++)
-		if (*(volatile uint64_t *)(p + i * page_size) != pattern(thread, iter, i))
+		if (READ_ONCE(*(uint64_t *)(p + i * page_size)) != pattern(thread, iter, i))
 			atomic_fetch_add(&errors, 1);
 	atomic_fetch_add(&pages_touched, n);
 }
@@ -176,7 +178,7 @@ static void *churn_thread(void *arg)
 		fill_and_verify(p, n, 99, (int)it);
 		if (mprotect(p, n * page_size, PROT_READ))
 			die("mprotect");
-		if (*(volatile uint64_t *)(p + (n - 1) * page_size) != pattern(99, (int)it, n - 1))
+		if (READ_ONCE(*(uint64_t *)(p + (n - 1) * page_size)) != pattern(99, (int)it, n - 1))
 			atomic_fetch_add(&errors, 1);
 		if (munmap(p, n * page_size))
 			die("munmap");
@@ -196,7 +198,7 @@ static void *race_first(void *arg)
 
 	for (i = 0; i < nr_pages; i++) {
 		atomic_store(&race_next, i);
-		*(volatile uint64_t *)(p + i * page_size) = pattern(1, 0, i);
+		WRITE_ONCE(*(uint64_t *)(p + i * page_size), pattern(1, 0, i));
 		while (atomic_load(&race_next) != -2 - i)
 			;
 	}
@@ -212,7 +214,7 @@ static void *race_second(void *arg)
 		while (atomic_load(&race_next) != i)
 			;
 		usleep(1000);	/* fault while the first thread is in its fault */
-		while (*(volatile uint64_t *)(p + i * page_size) != pattern(1, 0, i))
+		while (READ_ONCE(*(uint64_t *)(p + i * page_size)) != pattern(1, 0, i))
 			;
 		atomic_store(&race_next, -2 - i);
 	}
@@ -383,7 +385,7 @@ static void *file_thread(void *arg)
 	if (p == MAP_FAILED)
 		die("mmap(file)");
 	for (i = 0; i < nr_pages; i++)
-		if (*(volatile uint64_t *)(p + i * page_size) != file_pattern(first + i))
+		if (READ_ONCE(*(uint64_t *)(p + i * page_size)) != file_pattern(first + i))
 			atomic_fetch_add(&errors, 1);
 	atomic_fetch_add(&file_pages, nr_pages);
 	if (munmap(p, len))
@@ -469,7 +471,7 @@ static void verify_area_file(int procs)
 	unlink(file_name);
 }
 
-static void usage(void)
+static void usage_exit(void)
 {
 	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed|reclaim [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload filefault -f FILE [-t THREADS] [-p PAGES] [-i ITERS]\n"
@@ -486,26 +488,37 @@ int main(int argc, char **argv)
 	int c, filewrite;
 
 	if (argc < 2)
-		usage();
+		usage_exit();
 	mode = argv[1];
 	optind = 2;
 	while ((c = getopt(argc, argv, "t:p:i:f:s")) != -1) {
 		switch (c) {
-		case 'f': file_name = optarg; break;
-		case 's': map_shared = 1; break;
-		case 't': nr_threads = atoi(optarg); break;
-		case 'p': nr_pages = atoi(optarg); break;
-		case 'i': nr_iters = atoi(optarg); break;
-		default: usage();
+		case 'f':
+			file_name = optarg;
+			break;
+		case 's':
+			map_shared = 1;
+			break;
+		case 't':
+			nr_threads = atoi(optarg);
+			break;
+		case 'p':
+			nr_pages = atoi(optarg);
+			break;
+		case 'i':
+			nr_iters = atoi(optarg);
+			break;
+		default:
+			usage_exit();
 		}
 	}
 	if (nr_threads < 1 || nr_threads > 256 || nr_pages < 1 || nr_iters < 1)
-		usage();
+		usage_exit();
 	page_size = sysconf(_SC_PAGESIZE);
 	filewrite = !strcmp(mode, "filewrite") || !strcmp(mode, "fileprocs");
 	if (!file_name && (filewrite || !strcmp(mode, "filefault") ||
 			   !strcmp(mode, "mkfile")))
-		usage();
+		usage_exit();
 	if (!strcmp(mode, "mkfile")) {
 		make_file(nr_pages);
 		return 0;
@@ -526,7 +539,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "churn"))
 		churn_thread((void *)(long)nr_iters);
 	else
-		usage();
+		usage_exit();
 	elapsed = fault_ns ? fault_ns : now_ns() - t0;
 	if (filewrite)
 		verify_area_file(!strcmp(mode, "fileprocs"));
