@@ -42,9 +42,37 @@
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
 #include "rcufault/test_params.h"
+#include "rcufault/trace_events.h"
 #include "rcufault/write_epoch.h"
 
 struct vm_area_struct rcuf_sentinel_vma, rcuf_sentinel_major_vma;
+
+/*
+ * What a fault served without mmap_lock needed, as the lockless_fault
+ * tracepoint names it: nothing (a racing fault had made the PTE valid
+ * already), a new anonymous page, page-cache pages mapped, a private copy
+ * of a file page, a shmem page mapped writable and dirty, or a read-only
+ * anonymous page reused in place or replaced by a copy.
+ */
+enum rcuf_fault_kind {
+	RCUF_KIND_MAPPED,
+	RCUF_KIND_ANON,
+	RCUF_KIND_FILE,
+	RCUF_KIND_FILE_COW,
+	RCUF_KIND_SHMEM_WRITE,
+	RCUF_KIND_WP_REUSE,
+	RCUF_KIND_WP_COPY,
+};
+
+static const char *const rcuf_fault_kind_names[] = {
+	[RCUF_KIND_MAPPED] = "mapped",
+	[RCUF_KIND_ANON] = "anon",
+	[RCUF_KIND_FILE] = "file",
+	[RCUF_KIND_FILE_COW] = "file_cow",
+	[RCUF_KIND_SHMEM_WRITE] = "shmem_write",
+	[RCUF_KIND_WP_REUSE] = "wp_reuse",
+	[RCUF_KIND_WP_COPY] = "wp_copy",
+};
 
 /* mm/memory.c's TASK_RSS_EVENTS_THRESH: fold cached RSS every 64 faults */
 #define RCUF_TASK_RSS_EVENTS_THRESH 64
@@ -203,18 +231,29 @@ static enum rcuf_stat rcuf_fault_epoch_reason(struct rcuf_mm *m,
 					   RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
+/* The kind of a served file fault: decided by the access and the mapping. */
+static enum rcuf_fault_kind rcuf_fault_file_kind(unsigned long error_code,
+						 bool shared)
+{
+	if (!(error_code & X86_PF_WRITE))
+		return RCUF_KIND_FILE;
+	return shared ? RCUF_KIND_SHMEM_WRITE : RCUF_KIND_FILE_COW;
+}
+
 /*
  * The lockless attempt proper, on a tracked mm. A PTE already valid for the
  * access (a racing thread's fault resolved it) needs nothing; a missing PTE
  * in an existing table of an anonymous VMA is served by rcuf_fault_anon(),
- * a write to a read-only one by rcuf_fault_wp().
+ * a write to a read-only one by rcuf_fault_wp(). @kind is set to what a
+ * served fault needed (only meaningful on success).
  */
 static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
-					unsigned long error_code)
+					unsigned long error_code,
+					enum rcuf_fault_kind *kind)
 {
 	unsigned int seq = rcuf_fault_epoch(m);
 	struct vm_area_struct *vma;
-	bool file, shared, wp;
+	bool file, shared, wp, reuse = false;
 	enum rcuf_stat res;
 	pte_t pte;
 
@@ -231,6 +270,7 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	default:
 		return RCUF_STAT_FB_PGTABLE;
 	}
+	*kind = RCUF_KIND_MAPPED;
 	if (rcuf_pte_allows(pte, error_code))
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
 						       RCUF_STAT_LOCKLESS_SUCCESS;
@@ -245,19 +285,17 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 		return res;
 	if (wp && file)	/* write-protect of a file page: still the stock path */
 		return shared ? RCUF_STAT_FB_FILE_WRITE : RCUF_STAT_FB_PTE_COW;
-	if (wp)		/* write-protect: reuse or copy */
-		return rcuf_fault_wp(m, vma, addr, error_code, seq);
-	if (file)	/* shared writes: shmem only (rcuf_file_check()) */
+	if (wp) {	/* write-protect: reuse or copy */
+		res = rcuf_fault_wp(m, vma, addr, error_code, seq, &reuse);
+		*kind = reuse ? RCUF_KIND_WP_REUSE : RCUF_KIND_WP_COPY;
+		return res;
+	}
+	if (file) {	/* shared writes: shmem only (rcuf_file_check()) */
+		*kind = rcuf_fault_file_kind(error_code, shared);
 		return rcuf_fault_file(m, vma, addr, error_code, seq, shared);
+	}
+	*kind = RCUF_KIND_ANON;
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);
-}
-
-/* Did the attempt bring the page in with no lock held, for a retry? */
-static bool rcuf_fault_filled(enum rcuf_stat res)
-{
-	return res == RCUF_STAT_FILE_IO_UNLOCKED ||
-	       res == RCUF_STAT_SHMEM_FILL_UNLOCKED ||
-	       res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
 }
 
 /*
@@ -267,9 +305,10 @@ static bool rcuf_fault_filled(enum rcuf_stat res)
  * (a minor fault, as shmem_fault()'s allocation or swap-cache hit is).
  */
 static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
-					unsigned long error_code, bool *major)
+					unsigned long error_code, bool *major,
+					enum rcuf_fault_kind *kind)
 {
-	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code);
+	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code, kind);
 
 	if (!rcuf_fault_filled(res))
 		return res;
@@ -279,7 +318,7 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 		if (unlikely(rcuf_test_io_fallback()))
 			return RCUF_STAT_FB_FILE_IO_FAILED;
 	}
-	res = rcuf_fault_try_mm(m, addr, error_code);
+	res = rcuf_fault_try_mm(m, addr, error_code, kind);
 	/* Still missing (reclaimed, punched, a new readahead mark): give up. */
 	return rcuf_fault_filled(res) ? RCUF_STAT_FB_FILE_IO_FAILED : res;
 }
@@ -351,6 +390,7 @@ static bool rcuf_fault_kernel_no_fixup(struct pt_regs *regs)
 struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 				      struct pt_regs *regs, unsigned int *mark)
 {
+	enum rcuf_fault_kind kind = RCUF_KIND_MAPPED;
 	unsigned long error_code;
 	bool major = false;
 	enum rcuf_stat res;
@@ -374,16 +414,18 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 		/* as handle_mm_fault(): memcg OOM handling for user faults */
 		if (user_mode(regs))
 			mem_cgroup_enter_user_fault();
-		res = m ? rcuf_fault_try_io(m, addr, error_code, &major) :
+		res = m ? rcuf_fault_try_io(m, addr, error_code, &major, &kind) :
 			  RCUF_STAT_FB_UNTRACKED_MM;
 		if (user_mode(regs))
 			mem_cgroup_exit_user_fault();
 	}
 	rcuf_stat_inc(res);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
+		trace_fallback(addr, rcuf_stat_name(res));
 		*mark = rcuf_fault_fallback_mark(res, major);
 		return NULL;
 	}
+	trace_lockless_fault(addr, rcuf_fault_kind_names[kind], major);
 	if (!major)
 		return &rcuf_sentinel_vma;
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_MAJOR);

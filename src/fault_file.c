@@ -44,6 +44,7 @@
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/rmap.h>
+#include <linux/timekeeping.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
 #include "rcufault/fault.h"
@@ -54,6 +55,7 @@
 #include "rcufault/pte_lock.h"
 #include "rcufault/symbols.h"
 #include "rcufault/test_params.h"
+#include "rcufault/trace_events.h"
 #include "rcufault/vma_access.h"
 
 static unsigned int fault_around_pages;
@@ -380,6 +382,50 @@ static bool rcuf_file_io(struct file *file, pgoff_t index,
 	return ok;
 }
 
+/* What the unlocked_io tracepoint calls a bring-in that returned @res. */
+static const char *rcuf_file_bring_in_name(enum rcuf_stat res, bool shmem)
+{
+	if (!shmem)
+		return "file_read";
+	return res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED ? "shmem_swapin" :
+							"shmem_fill";
+}
+
+/*
+ * Bring a miss in holding only @file's reference, as @res says: a file's
+ * read (RCUF_STAT_FILE_IO_UNLOCKED) or a shmem fill (_SHMEM_FILL_), timed
+ * for the unlocked_io tracepoint when it is on. Context: process, no locks
+ * held, not under RCU. Return: @res, or _SHMEM_SWAPIN_ if the fill read
+ * swap, if the page is now there for a retry; else the reason to fall back.
+ */
+static enum rcuf_stat rcuf_file_bring_in(struct file *file,
+					 const struct rcuf_file_fault *ff,
+					 enum rcuf_stat res)
+{
+	struct address_space *mapping = file->f_mapping;
+	bool traced = trace_unlocked_io_enabled();
+	unsigned long pages = 0;
+	u64 t0 = 0;
+
+	if (traced) {
+		pages = READ_ONCE(mapping->nrpages);
+		t0 = ktime_get_ns();
+	}
+	rcuf_fault_lru_enter(ff->vm_flags);
+	if (res == RCUF_STAT_SHMEM_FILL_UNLOCKED)
+		res = rcuf_shmem_fill(file, ff->index);	/* or _SWAPIN_ */
+	else if (!rcuf_file_io(file, ff->index, ff->vm_flags))
+		res = RCUF_STAT_FB_FILE_IO_FAILED;
+	rcuf_fault_lru_exit();
+	if (traced) {
+		pages = max_t(long, READ_ONCE(mapping->nrpages) - pages, 0);
+		trace_unlocked_io(ff->addr, rcuf_file_bring_in_name(res, ff->shmem),
+				  pages << PAGE_SHIFT, ktime_get_ns() - t0,
+				  rcuf_fault_filled(res));
+	}
+	return res;
+}
+
 /* A miss: pin the file while the epoch still vouches for the VMA. */
 static struct file *rcuf_file_pin(struct rcuf_mm *m, unsigned int seq,
 				  struct rcuf_file_fault *ff)
@@ -550,13 +596,8 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE);
 	if (!pinned)
 		return res;
-	rcuf_fault_lru_enter(ff.vm_flags);
-	if (res == RCUF_STAT_SHMEM_FILL_UNLOCKED)
-		res = rcuf_shmem_fill(pinned, ff.index);	/* or _SWAPIN_ */
-	else if (res == RCUF_STAT_FILE_IO_UNLOCKED &&
-		 !rcuf_file_io(pinned, ff.index, ff.vm_flags))
-		res = RCUF_STAT_FB_FILE_IO_FAILED;
-	rcuf_fault_lru_exit();
+	if (rcuf_fault_filled(res))
+		res = rcuf_file_bring_in(pinned, &ff, res);
 	if (res == RCUF_STAT_LOCKLESS_SUCCESS && ff.shared_write) {
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_SHMEM_WRITE);
 		rcuf_shmem_written(pinned);

@@ -385,6 +385,7 @@ static enum rcuf_stat rcuf_wp_vma(struct rcuf_mm *m, struct vm_area_struct *vma,
  * @addr: the faulting address
  * @error_code: the hardware error code (a write to a present page)
  * @seq: the even write epoch at which @vma was current
+ * @reuse: set, on success, to whether the page was reused (else copied)
  *
  * @vma is only dereferenced under RCU while the epoch is still @seq.
  *
@@ -395,7 +396,7 @@ static enum rcuf_stat rcuf_wp_vma(struct rcuf_mm *m, struct vm_area_struct *vma,
  */
 enum rcuf_stat rcuf_fault_wp(struct rcuf_mm *m, struct vm_area_struct *vma,
 			     unsigned long addr, unsigned long error_code,
-			     unsigned int seq)
+			     unsigned int seq, bool *reuse)
 {
 	struct folio *folio = NULL;
 	struct rcuf_wp_fault wf;
@@ -428,8 +429,10 @@ enum rcuf_stat rcuf_fault_wp(struct rcuf_mm *m, struct vm_area_struct *vma,
 		folio_put(folio);	/* uncharges too */
 	if (!wf.reuse && wf.page)
 		put_page(wf.page);	/* after the flush, if switched */
-	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		rcuf_stat_inc(wf.reuse ? RCUF_STAT_LOCKLESS_WP_REUSE :
 					 RCUF_STAT_LOCKLESS_WP_COPY);
+		*reuse = wf.reuse;
+	}
 	return res;
 }

@@ -4,19 +4,30 @@
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
-#include <linux/string.h>
+#include <linux/stringify.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 
 DEFINE_PER_CPU(struct rcuf_stats_cpu, rcuf_stats);
 
-/* The counters' names, NUL-separated, in enum order. */
-static const char rcuf_stat_names[] =
-#define RCUF_STAT(e, name) #name "\0"
+/* The counters' names: the same list as enum rcuf_stat, in its order. */
+static const char *const rcuf_stat_names[RCUF_NR_STATS] = {
+#define RCUF_STAT(e, name) __stringify(name),
 #include "rcufault/stats_list.h"
 #undef RCUF_STAT
-	;
+};
+
+/**
+ * rcuf_stat_name() - the name a counter is printed under in stats
+ * @s: the counter
+ *
+ * Return: a static string.
+ */
+const char *rcuf_stat_name(enum rcuf_stat s)
+{
+	return rcuf_stat_names[s];
+}
 
 /**
  * rcuf_stat_sum() - sum one counter over all possible CPUs
@@ -59,12 +70,11 @@ void rcuf_stats_reset(void)
  */
 void rcuf_stats_show(struct seq_file *m)
 {
-	const char *name = rcuf_stat_names;
 	struct rcuf_btree_stats tot;
 	int s;
 
-	for (s = 0; s < RCUF_NR_STATS; s++, name += strlen(name) + 1)
-		seq_printf(m, "%s %lu\n", name, rcuf_stat_sum(s));
+	for (s = 0; s < RCUF_NR_STATS; s++)
+		seq_printf(m, "%s %lu\n", rcuf_stat_names[s], rcuf_stat_sum(s));
 	seq_printf(m, "mm_tracked %d\n", rcuf_mm_tracked());
 	rcuf_shadow_totals(&tot);
 	seq_printf(m, "shadow_records %lu\n", tot.entries);

@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/vm_event_item.h>
+#include "rcufault/stats.h"
 
 struct pt_regs;
 
@@ -48,6 +49,20 @@ static inline void rcuf_fault_lru_exit(void)
 #ifdef CONFIG_LRU_GEN
 	current->in_lru_fault = false;
 #endif
+}
+
+/**
+ * rcuf_fault_filled() - did an attempt bring its page in, for a retry?
+ * @res: an attempt's outcome
+ *
+ * Return: true if @res says the page was read or filled with no lock held
+ * (the fault is retried from the top), false for success or a fallback.
+ */
+static inline bool rcuf_fault_filled(enum rcuf_stat res)
+{
+	return res == RCUF_STAT_FILE_IO_UNLOCKED ||
+	       res == RCUF_STAT_SHMEM_FILL_UNLOCKED ||
+	       res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
 }
 
 void rcuf_fault_init(void);

@@ -12,6 +12,6 @@ struct rcuf_mm;
 
 enum rcuf_stat rcuf_fault_wp(struct rcuf_mm *m, struct vm_area_struct *vma,
 			     unsigned long addr, unsigned long error_code,
-			     unsigned int seq);
+			     unsigned int seq, bool *reuse);
 
 #endif /* _RCUFAULT_FAULT_WP_H */

@@ -41,6 +41,7 @@ static __always_inline void rcuf_stat_inc(enum rcuf_stat s)
 }
 
 unsigned long rcuf_stat_sum(enum rcuf_stat s);
+const char *rcuf_stat_name(enum rcuf_stat s);
 void rcuf_stats_reset(void);
 void rcuf_stats_show(struct seq_file *m);
 
