@@ -44,6 +44,7 @@
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/rmap.h>
+#include <linux/shmem_fs.h>
 #include <linux/timekeeping.h>
 #include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
@@ -166,6 +167,9 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 	if (flags & VM_LOCKED)
 		return RCUF_STAT_FB_VMA_MLOCKED;
 	ff->shmem = rcuf_shmem_ops(ops);
+	/* shmem's getter BUG()s on another mapping: a driver's swapped file */
+	if (ff->shmem && !shmem_mapping(file->f_mapping))
+		return RCUF_STAT_FB_VMA_KIND;
 	ff->shared_write = (error_code & X86_PF_WRITE) && (flags & VM_SHARED);
 	if (ff->shared_write && !ff->shmem)
 		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite and dirtying */
@@ -442,10 +446,11 @@ static struct file *rcuf_file_pin(struct rcuf_mm *m, unsigned int seq,
 }
 
 /*
- * A write to a shared shmem VMA, @folio locked: pin the file for the time
- * update (rcuf_shmem_written(), after RCU), map the folio writable and
+ * A write to a shared shmem VMA, @folio locked: map the folio writable and
  * dirty, then mark it dirty under its lock, as do_shared_fault() does
- * (after the PTE lock: fault_dirty_shared_page()). Context: RCU read side.
+ * (after the PTE lock: fault_dirty_shared_page()), and pin the file if its
+ * times must change (rcuf_shmem_written(); the update runs after RCU).
+ * Context: RCU read side.
  */
 static enum rcuf_stat rcuf_file_try_shared_write(struct rcuf_mm *m,
 						 unsigned int seq,
@@ -453,13 +458,12 @@ static enum rcuf_stat rcuf_file_try_shared_write(struct rcuf_mm *m,
 						 struct folio *folio,
 						 struct file **pinned)
 {
-	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+	enum rcuf_stat res = rcuf_file_install(m, seq, ff, folio);
 
-	*pinned = rcuf_file_pin(m, seq, ff);
-	if (*pinned)
-		res = rcuf_file_install(m, seq, ff, folio);
-	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		folio_mark_dirty(folio);
+		*pinned = rcuf_shmem_written(ff->file);
+	}
 	folio_unlock(folio);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		folio_put(folio);
@@ -592,16 +596,17 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 	rcu_read_unlock();
 	if (ff.cow)
 		folio_put(ff.cow);	/* not mapped: uncharges too */
-	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_FILE);
+		if (ff.shared_write)
+			rcuf_stat_inc(RCUF_STAT_LOCKLESS_SHMEM_WRITE);
+	}
 	if (!pinned)
 		return res;
 	if (rcuf_fault_filled(res))
 		res = rcuf_file_bring_in(pinned, &ff, res);
-	if (res == RCUF_STAT_LOCKLESS_SUCCESS && ff.shared_write) {
-		rcuf_stat_inc(RCUF_STAT_LOCKLESS_SHMEM_WRITE);
-		rcuf_shmem_written(pinned);
-	}
+	else if (res == RCUF_STAT_LOCKLESS_SUCCESS)	/* a shared write */
+		rcuf_shmem_update_time(pinned);
 	fput(pinned);
 	return res;
 }

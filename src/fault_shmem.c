@@ -6,12 +6,13 @@
  * A miss. shmem's ->fault, shmem_fault(), reads nothing from a disk: it
  * calls shmem_get_folio_gfp(SGP_CACHE) to find the folio, swap it in, or
  * allocate, zero and charge one for a hole (or a fallocated, not yet
- * uptodate folio), under no lock but the folio's. The VMA it passes only
- * chooses three things (mm/shmem.c, 6.1): the memcg charged (charge_mm =
- * vma->vm_mm), whether a huge folio is tried (shmem_is_huge()), and
- * userfaultfd's minor/missing handling; handle_mm_fault() adds a fourth
- * around it, the multi-gen LRU's in_lru_fault hint, which fault_file.c
- * sets around the fill as it does around readahead
+ * uptodate folio), under no lock but the folio's. The getter's uses of the VMA
+ * (mm/shmem.c, 6.1) are: the memcg charged (charge_mm = vma->vm_mm),
+ * whether a huge folio is tried (shmem_is_huge()), userfaultfd's
+ * minor/missing handling, and the major-fault count of a swap-in;
+ * shmem_fault() itself waits on a hole being punched (inode->i_private);
+ * handle_mm_fault() adds the multi-gen LRU's in_lru_fault hint around it,
+ * which fault_file.c sets around the fill as it does around readahead
  * (rcuf_fault_lru_enter()). shmem_read_mapping_page_gfp() is
  * the same getter with no VMA, so rcufault calls it holding only a
  * reference on the file (taken while the write epoch vouched for the VMA),
@@ -24,7 +25,12 @@
  *   global shmem_huge is "deny", or when it is not "force" and the mount's
  *   huge= is "never"; any other setting falls back (VM_NOHUGEPAGE,
  *   MMF_DISABLE_THP and VM_HUGEPAGE would count);
- * - userfaultfd VMAs never get here (fault_file.c's VMA checks);
+ * - userfaultfd: VMAs registered when the epoch was checked never get
+ *   here (fault_file.c's VMA checks); a UFFDIO_REGISTER that completes
+ *   while the getter runs finds the page filled, as it would after a
+ *   racing read() of the same file, and the retry then falls back (the
+ *   epoch moved) to a stock fault that maps the cached page, as it maps
+ *   any page another reader brought in;
  * - swap-in: shmem_swapin_folio() uses the VMA only to count the major
  *   fault (PGMAJFAULT, VM_FAULT_MAJOR, when the entry is not in the swap
  *   cache: the I/O it starts), which the VMA-less getter skips; the swap
@@ -59,11 +65,13 @@
  * dirty under its lock, then fault_dirty_shared_page()'s
  * balance_dirty_pages_ratelimited(), which returns at once for a bdi
  * without writeback, and file_update_time(). fault_file.c commits the PTE
- * and the dirty bit; rcuf_shmem_written() does the time update, with the
- * file pinned, as the stock fault does it after the PTE lock.
+ * and the dirty bit; rcuf_shmem_written() decides, as file_update_time()
+ * does, whether the times change, and if so pins the file for
+ * rcuf_shmem_update_time() after RCU.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/iversion.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -125,8 +133,7 @@ static bool rcuf_shmem_remote_memcg(void)
 
 /*
  * A swapped-out page: RCUF_STAT_SHMEM_SWAPIN_UNLOCKED if the getter will
- * read it (counted major here, as shmem_swapin_folio() counts it),
- * RCUF_STAT_SHMEM_FILL_UNLOCKED if the swap cache has it, or a fallback if
+ * read it, RCUF_STAT_SHMEM_FILL_UNLOCKED if the swap cache has it, or a fallback if
  * the swap device is going away.
  */
 static enum rcuf_stat rcuf_shmem_swapin_kind(swp_entry_t swap)
@@ -146,7 +153,6 @@ static enum rcuf_stat rcuf_shmem_swapin_kind(swp_entry_t swap)
 	put_swap_device(si);
 	if (cached && !xa_is_value(cached))
 		return RCUF_STAT_SHMEM_FILL_UNLOCKED;
-	rcuf_fault_count_event(PGMAJFAULT);
 	return RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
 }
 
@@ -172,7 +178,8 @@ static enum rcuf_stat rcuf_shmem_fill_reason(struct inode *inode,
  * @index: the missing page's index in it
  *
  * Context: process, no locks held, not under RCU; may sleep (allocation,
- * reclaim). Inside the fault's mem_cgroup_enter_user_fault().
+ * reclaim). For a user-mode fault, inside its
+ * mem_cgroup_enter_user_fault().
  * Return: RCUF_STAT_SHMEM_FILL_UNLOCKED if the folio is now cached and
  * uptodate (retry the fault), RCUF_STAT_SHMEM_SWAPIN_UNLOCKED if that took
  * a read from swap (a major fault, PGMAJFAULT counted); else the reason to
@@ -188,6 +195,8 @@ enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
 	if (res != RCUF_STAT_SHMEM_FILL_UNLOCKED &&
 	    res != RCUF_STAT_SHMEM_SWAPIN_UNLOCKED)
 		return res;
+	if (res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED)	/* the read it starts */
+		rcuf_fault_count_event(PGMAJFAULT);	/* shmem_swapin_folio() */
 	page = shmem_read_mapping_page_gfp(mapping, index,
 					   mapping_gfp_mask(mapping));
 	if (IS_ERR(page))
@@ -197,17 +206,55 @@ enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
 	return res;
 }
 
-/**
- * rcuf_shmem_written() - what do_shared_fault() does after a shmem write
- * @file: the VMA's file, pinned by the caller
- *
- * file_update_time(), as fault_dirty_shared_page() calls it for a mapping
- * without ->page_mkwrite; its balance_dirty_pages_ratelimited() has
- * nothing to do on shmem's bdi (no BDI_CAP_WRITEBACK).
- *
- * Context: process, no locks held; may sleep.
+/*
+ * Would file_update_time() change @inode's times now? What fs/inode.c's
+ * inode_needs_update_time() tests (6.1), with the same unlocked reads.
  */
-void rcuf_shmem_written(struct file *file)
+static bool rcuf_shmem_times_stale(struct inode *inode)
+{
+	struct timespec64 now = current_time(inode);
+
+	if (IS_NOCMTIME(inode))
+		return false;
+	return !timespec64_equal(&inode->i_mtime, &now) ||
+	       !timespec64_equal(&inode->i_ctime, &now) ||
+	       (IS_I_VERSION(inode) && inode_iversion_need_inc(inode));
+}
+
+/**
+ * rcuf_shmem_written() - pin @file if a shmem write must update its times
+ * @file: the VMA's file, whose page the caller has just mapped writable
+ *
+ * What do_shared_fault() does after a shmem write, fault_dirty_shared_page()
+ * for a mapping without ->page_mkwrite, is balance_dirty_pages_ratelimited(),
+ * which has nothing to do on shmem's bdi (no BDI_CAP_WRITEBACK), then
+ * file_update_time(). That changes something about once a clock tick
+ * (current_time() is the coarse clock), so the file is only pinned for it
+ * then: taking a reference on every write would bounce the one struct file
+ * that all writers of the file share. The check is made at the point
+ * stock makes it, after the PTE is set, with file_update_time()'s own
+ * unlocked reads. A file whose last reference went meanwhile (its VMA was
+ * unmapped since the commit, and the file closed) is not pinned: its
+ * times are not updated, as no one could watch them through it.
+ *
+ * Context: RCU read side, in the section whose epoch vouched for the VMA
+ * (so @file is not yet freed). Return: @file, referenced, for
+ * rcuf_shmem_update_time(); or NULL.
+ */
+struct file *rcuf_shmem_written(struct file *file)
+{
+	if (!rcuf_shmem_times_stale(file_inode(file)))
+		return NULL;
+	return get_file_rcu(file) ? file : NULL;
+}
+
+/**
+ * rcuf_shmem_update_time() - file_update_time() for rcuf_shmem_written()
+ * @file: the file it returned; the caller drops the reference
+ *
+ * Context: process, no locks held, not under RCU; may sleep.
+ */
+void rcuf_shmem_update_time(struct file *file)
 {
 	file_update_time(file);
 }

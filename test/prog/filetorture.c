@@ -19,8 +19,9 @@
  *	word of each page of the first half and write one of each page of
  *	the second half through a shared mapping, and print the faults
  *	counted over the two loops, "majflt N minflt N"; exits 1 if a read is
- *	not zero or a written word does not reach the file (pread after
- *	munmap)
+ *	not zero, a written word does not reach the file (pread after
+ *	munmap), or the writes left the file's mtime (set far back first)
+ *	unchanged
  *   filetorture --swapped FILE PAGES
  *	accounting check on swap-in (tmpfs with swap): write PAGES pages,
  *	page them out (MADV_PAGEOUT), count those no longer resident
@@ -548,11 +549,17 @@ static char *wprot_setup(const char *path)
 /*
  * --holes: every fault of the two loops fills a hole (a read maps the new
  * zeroed page, a write to the shared mapping dirties it): one minor fault
- * each, and the writes reach the file.
+ * each, and the writes reach the file. The file's mtime, set far back
+ * before the loops, must have moved by the time the writes are done
+ * (do_shared_fault()'s file_update_time()).
  */
 static int holes(const char *path, int pages)
 {
+	static const struct timespec old_times[2] = {
+		{ .tv_sec = 1000000000 }, { .tv_sec = 1000000000 }
+	};
 	struct rusage r0, r1;
+	struct stat st;
 	unsigned int p, half = pages / 2;
 	char *map;
 	int bad = 0;
@@ -565,6 +572,8 @@ static int holes(const char *path, int pages)
 	map = map_rw(fd, pages);
 	if (madvise(map, (size_t)pages * psz, MADV_RANDOM))
 		die("madvise");
+	if (futimens(fd, old_times))
+		die("futimens");
 	getrusage(RUSAGE_SELF, &r0);
 	for (p = 0; p < half; p++)
 		bad += READ_ONCE(*(uint64_t *)(map + (size_t)p * psz)) != 0;
@@ -573,6 +582,12 @@ static int holes(const char *path, int pages)
 	getrusage(RUSAGE_SELF, &r1);
 	printf("majflt %ld minflt %ld\n", r1.ru_majflt - r0.ru_majflt,
 	       r1.ru_minflt - r0.ru_minflt);
+	if (fstat(fd, &st))
+		die("fstat");
+	if (st.st_mtime == old_times[1].tv_sec) {
+		fprintf(stderr, "filetorture: shared writes left the mtime unchanged\n");
+		bad++;
+	}
 	munmap(map, (size_t)pages * psz);
 	for (p = half; p < (unsigned int)pages; p++)
 		bad += pread_word(p, 0) != word_of(p, 7);
