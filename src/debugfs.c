@@ -5,7 +5,9 @@
  *   stats   "name value" lines, per-CPU counters summed; reading it first
  *           checks every tracked mm's write epoch against its mmap_lock
  *           (an odd epoch with the lock free counts as epoch_desync)
- *   reset   write "1" to zero the counters
+ *   reset   write "1" to zero the counters (procs' too)
+ *   procs   per-process counts (src/procs.c): write "1" to start counting,
+ *           "0" to stop; read "collecting 0|1" and the busiest processes
  *   maps    every tracked mm's shadow VMA tree: a header line per mm, then
  *           its records (see rcuf_shadow_show_mm())
  *   check   write a pid: audit that process's shadow tree against its VMA
@@ -26,6 +28,7 @@
 #include "rcufault/debugfs.h"
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
+#include "rcufault/procs.h"
 #include "rcufault/shadow.h"
 #include "rcufault/shadow_audit.h"
 #include "rcufault/stats.h"
@@ -77,8 +80,39 @@ static ssize_t rcuf_reset_write(struct file *file, const char __user *ubuf,
 	if (ret || !on)
 		return -EINVAL;
 	rcuf_stats_reset();
+	rcuf_procs_reset();
 	return count;
 }
+
+static ssize_t rcuf_procs_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	bool on;
+	int ret = rcuf_parse_bit(ubuf, count, &on);
+
+	if (!ret)
+		ret = rcuf_procs_set(on);
+	return ret ? ret : count;
+}
+
+static int rcuf_procs_file_show(struct seq_file *m, void *unused)
+{
+	return rcuf_procs_show(m);
+}
+
+static int rcuf_procs_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, rcuf_procs_file_show, NULL);
+}
+
+static const struct file_operations rcuf_procs_fops = {
+	.owner = THIS_MODULE,
+	.open = rcuf_procs_open,
+	.read = seq_read,
+	.write = rcuf_procs_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int rcuf_stats_file_show(struct seq_file *m, void *unused)
 {
@@ -194,6 +228,7 @@ int rcuf_debugfs_init(void)
 	debugfs_create_file("reset", 0200, dir, NULL, &rcuf_reset_fops);
 	debugfs_create_file("maps", 0400, dir, NULL, &rcuf_maps_file_fops);
 	debugfs_create_file("check", 0600, dir, NULL, &rcuf_check_fops);
+	debugfs_create_file("procs", 0600, dir, NULL, &rcuf_procs_fops);
 	rcuf_debugfs_dir = dir;
 	return 0;
 }

@@ -38,6 +38,7 @@
 #include "rcufault/fault_wp.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
+#include "rcufault/procs.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
@@ -420,6 +421,7 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 			mem_cgroup_exit_user_fault();
 	}
 	rcuf_stat_inc(res);
+	rcuf_procs_note(res);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
 		trace_fallback(addr, rcuf_stat_name(res));
 		*mark = rcuf_fault_fallback_mark(res, major);

@@ -17,6 +17,7 @@
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/mmap_lock_probe.h"
+#include "rcufault/procs.h"
 #include "rcufault/symbols.h"
 #include "rcufault/write_epoch.h"
 
@@ -72,6 +73,7 @@ static void __exit rcuf_exit(void)
 	rcuf_debugfs_exit();
 	rcuf_hooks_remove();
 	rcuf_fault_entry_unregister();
+	rcuf_procs_exit();
 	rcuf_mmap_lock_probe_unregister();
 	rcuf_teardown_state();
 	pr_info("unloaded\n");
