@@ -5,7 +5,12 @@
  * trylock its PTE lock (spinning could deadlock against a lock holder
  * waiting for a TLB-flush IPI to this CPU), then re-check under it that the
  * PMD still points to this table, that no mmap_lock writer ran since the
- * epoch the fault speculated on, and that the mm is not being reaped.
+ * epoch the fault speculated on, and that the mm is not being reaped. A
+ * busy lock is tried again a few times (RCUF_PTL_TRIES), each time after
+ * interrupts were back on for a short pause and from a fresh walk: a
+ * holder waiting for our IPI gets it, and nothing found before the pause
+ * is trusted after it. Most holders are other faults on the same table,
+ * which the stock path would simply wait for.
  *
  * Once all that holds, no writer can change this table's VMA until the
  * lock is dropped: a writer bumps the epoch first, and every zap or free of
@@ -18,10 +23,46 @@
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/pte_lock.h"
+#include "rcufault/stats.h"
+
+/* Tries of a busy PTE lock, and cpu_relax() pauses between two. */
+#define RCUF_PTL_TRIES	8
+#define RCUF_PTL_PAUSE	32
+
+/* With interrupts off: find @addr's PTE table and trylock its lock. */
+static enum rcuf_stat rcuf_pte_trylock(struct mm_struct *mm, unsigned long addr,
+				       struct rcuf_pte_locked *pl)
+{
+	enum rcuf_walk_result walk;
+
+	walk = rcuf_pmd_find_irqs_off(mm, addr, &pl->pmdp, &pl->pmd);
+	if (walk != RCUF_WALK_PTE)
+		return walk == RCUF_WALK_NO_TABLE ? RCUF_STAT_FB_NO_PTE_TABLE :
+						    RCUF_STAT_FB_PGTABLE;
+	pl->ptl = pte_lockptr(mm, &pl->pmd);
+	return spin_trylock(pl->ptl) ? RCUF_STAT_LOCKLESS_SUCCESS :
+				       RCUF_STAT_FB_PTL_BUSY;
+}
+
+/* A pause with interrupts as on entry, before trying a busy lock again. */
+static bool rcuf_pte_lock_pause(struct rcuf_pte_locked *pl, int tries)
+{
+	int i;
+
+	local_irq_restore(pl->irq_flags);
+	if (tries >= RCUF_PTL_TRIES || need_resched())
+		return false;
+	rcuf_stat_inc(RCUF_STAT_PTL_RETRIES);
+	for (i = 0; i < RCUF_PTL_PAUSE; i++)
+		cpu_relax();
+	local_irq_save(pl->irq_flags);
+	return true;
+}
 
 /**
  * rcuf_pte_lock_at_epoch() - lock the PTE table of @addr, if still valid
@@ -41,25 +82,19 @@ enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,
 				      struct rcuf_pte_locked *pl)
 {
 	struct mm_struct *mm = m->mm;
-	enum rcuf_walk_result walk;
-	pmd_t *pmdp, pmd;
+	enum rcuf_stat res;
+	int tries = 1;
 
 	local_irq_save(pl->irq_flags);
-	walk = rcuf_pmd_find_irqs_off(mm, addr, &pmdp, &pmd);
-	if (walk != RCUF_WALK_PTE) {
+	while ((res = rcuf_pte_trylock(mm, addr, pl)) == RCUF_STAT_FB_PTL_BUSY)
+		if (!rcuf_pte_lock_pause(pl, tries++))
+			return res;
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
 		local_irq_restore(pl->irq_flags);
-		return walk == RCUF_WALK_NO_TABLE ? RCUF_STAT_FB_NO_PTE_TABLE :
-						    RCUF_STAT_FB_PGTABLE;
+		return res;
 	}
-	pl->ptl = pte_lockptr(mm, &pmd);
-	if (!spin_trylock(pl->ptl)) {
-		local_irq_restore(pl->irq_flags);
-		return RCUF_STAT_FB_PTL_BUSY;
-	}
-	pl->ptep = pte_offset_map(&pmd, addr);
-	pl->pmdp = pmdp;
-	pl->pmd = pmd;
-	if (pmd_same(READ_ONCE(*pmdp), pmd) &&
+	pl->ptep = pte_offset_map(&pl->pmd, addr);
+	if (pmd_same(READ_ONCE(*pl->pmdp), pl->pmd) &&
 	    !(check_epoch && rcuf_mm_epoch_changed(m, seq)) &&
 	    !test_bit(MMF_UNSTABLE, &mm->flags))
 		return RCUF_STAT_LOCKLESS_SUCCESS;
