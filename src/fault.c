@@ -246,11 +246,12 @@ static enum rcuf_fault_kind rcuf_fault_file_kind(unsigned long error_code,
  * access (a racing thread's fault resolved it) needs nothing; a missing PTE
  * in an existing table of an anonymous VMA is served by rcuf_fault_anon(),
  * a write to a read-only one by rcuf_fault_wp(). @kind is set to what a
- * served fault needed (only meaningful on success).
+ * served fault needed (only meaningful on success). Without @may_fill, a
+ * file miss falls back instead of being read or filled.
  */
 static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code,
-					enum rcuf_fault_kind *kind)
+					enum rcuf_fault_kind *kind, bool may_fill)
 {
 	unsigned int seq = rcuf_fault_epoch(m);
 	struct vm_area_struct *vma;
@@ -293,7 +294,8 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	}
 	if (file) {	/* shared writes: shmem only (rcuf_file_check()) */
 		*kind = rcuf_fault_file_kind(error_code, shared);
-		return rcuf_fault_file(m, vma, addr, error_code, seq, shared);
+		return rcuf_fault_file(m, vma, addr, error_code, seq, shared,
+				       may_fill);
 	}
 	*kind = RCUF_KIND_ANON;
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);
@@ -309,7 +311,7 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code, bool *major,
 					enum rcuf_fault_kind *kind)
 {
-	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code, kind);
+	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code, kind, true);
 
 	if (!rcuf_fault_filled(res))
 		return res;
@@ -319,9 +321,8 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 		if (unlikely(rcuf_test_io_fallback()))
 			return RCUF_STAT_FB_FILE_IO_FAILED;
 	}
-	res = rcuf_fault_try_mm(m, addr, error_code, kind);
 	/* Still missing (reclaimed, punched, a new readahead mark): give up. */
-	return rcuf_fault_filled(res) ? RCUF_STAT_FB_FILE_IO_FAILED : res;
+	return rcuf_fault_try_mm(m, addr, error_code, kind, false);
 }
 
 /*

@@ -561,6 +561,9 @@ static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
  * @seq: the even write epoch at which @vma was current
  * @shared: @vma looked shared when the caller found it (a write then
  *	needs no copy)
+ * @may_fill: a miss may be read or filled (false on the retry after one:
+ *	a page missing again falls back, as file_io_failed, with no second
+ *	read)
  *
  * @vma is only dereferenced under RCU while the epoch is still @seq.
  *
@@ -579,7 +582,7 @@ static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
  */
 enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
-			       unsigned int seq, bool shared)
+			       unsigned int seq, bool shared, bool may_fill)
 {
 	struct rcuf_file_fault ff = { .cow = NULL };
 	struct file *pinned = NULL;
@@ -604,7 +607,8 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (!pinned)
 		return res;
 	if (rcuf_fault_filled(res))
-		res = rcuf_file_bring_in(pinned, &ff, res);
+		res = may_fill ? rcuf_file_bring_in(pinned, &ff, res) :
+				 RCUF_STAT_FB_FILE_IO_FAILED;
 	else if (res == RCUF_STAT_LOCKLESS_SUCCESS)	/* a shared write */
 		rcuf_shmem_update_time(pinned);
 	fput(pinned);

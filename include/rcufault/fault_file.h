@@ -12,6 +12,6 @@ struct vm_area_struct;
 
 enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
-			       unsigned int seq, bool shared);
+			       unsigned int seq, bool shared, bool may_fill);
 
 #endif /* _RCUFAULT_FAULT_FILE_H */
