@@ -75,6 +75,17 @@ static const char *const rcuf_fault_kind_names[] = {
 	[RCUF_KIND_WP_COPY] = "wp_copy",
 };
 
+/**
+ * rcuf_fault_kind_name() - the lockless_fault tracepoint's name of a kind
+ * @kind: an enum rcuf_fault_kind
+ *
+ * Return: a static string.
+ */
+const char *rcuf_fault_kind_name(int kind)
+{
+	return rcuf_fault_kind_names[kind];
+}
+
 /* mm/memory.c's TASK_RSS_EVENTS_THRESH: fold cached RSS every 64 faults */
 #define RCUF_TASK_RSS_EVENTS_THRESH 64
 
@@ -424,11 +435,11 @@ struct vm_area_struct *rcuf_fault_try(struct mm_struct *mm, unsigned long addr,
 	rcuf_stat_inc(res);
 	rcuf_procs_note(res);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
-		trace_fallback(addr, rcuf_stat_name(res));
+		trace_fallback(addr, res);
 		*mark = rcuf_fault_fallback_mark(res, major);
 		return NULL;
 	}
-	trace_lockless_fault(addr, rcuf_fault_kind_names[kind], major);
+	trace_lockless_fault(addr, kind, major);
 	if (!major)
 		return &rcuf_sentinel_vma;
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_MAJOR);

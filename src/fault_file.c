@@ -448,8 +448,16 @@ static struct file *rcuf_file_pin(struct rcuf_mm *m, unsigned int seq,
 /*
  * A write to a shared shmem VMA, @folio locked: map the folio writable and
  * dirty, then mark it dirty under its lock, as do_shared_fault() does
- * (after the PTE lock: fault_dirty_shared_page()), and pin the file if its
- * times must change (rcuf_shmem_written(); the update runs after RCU).
+ * (after the PTE lock: fault_dirty_shared_page()). The file is pinned for
+ * the time update (rcuf_shmem_update_time(), after RCU) only when one is
+ * due (rcuf_shmem_time_due(): about once a clock tick). Checked before the
+ * commit, while the epoch still vouches for the VMA, which holds a
+ * reference on the file: a failed pin means the VMA went, and the fault
+ * falls back with nothing mapped, so a committed write whose update was
+ * due always gets it. Checked again after the commit, for an update that
+ * fell due meanwhile (a tick boundary crossed within the commit): there a
+ * failed pin (the VMA unmapped and the file closed within those
+ * microseconds) leaves that one update out.
  * Context: RCU read side.
  */
 static enum rcuf_stat rcuf_file_try_shared_write(struct rcuf_mm *m,
@@ -458,12 +466,21 @@ static enum rcuf_stat rcuf_file_try_shared_write(struct rcuf_mm *m,
 						 struct folio *folio,
 						 struct file **pinned)
 {
-	enum rcuf_stat res = rcuf_file_install(m, seq, ff, folio);
+	struct file *file = ff->file;
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
 
+	if (rcuf_shmem_time_due(file)) {
+		if (!get_file_rcu(file))
+			goto out;	/* its last VMA went: a writer ran */
+		*pinned = file;
+	}
+	res = rcuf_file_install(m, seq, ff, folio);
 	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		folio_mark_dirty(folio);
-		*pinned = rcuf_shmem_written(ff->file);
+		if (!*pinned && rcuf_shmem_time_due(file) && get_file_rcu(file))
+			*pinned = file;
 	}
+out:
 	folio_unlock(folio);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		folio_put(folio);

@@ -65,9 +65,9 @@
  * dirty under its lock, then fault_dirty_shared_page()'s
  * balance_dirty_pages_ratelimited(), which returns at once for a bdi
  * without writeback, and file_update_time(). fault_file.c commits the PTE
- * and the dirty bit; rcuf_shmem_written() decides, as file_update_time()
- * does, whether the times change, and if so pins the file for
- * rcuf_shmem_update_time() after RCU.
+ * and the dirty bit, and pins the file for rcuf_shmem_update_time() after
+ * RCU when rcuf_shmem_time_due() says, as file_update_time() would, that
+ * the times change.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -206,12 +206,29 @@ enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
 	return res;
 }
 
-/*
- * Would file_update_time() change @inode's times now? What fs/inode.c's
- * inode_needs_update_time() tests (6.1), with the same unlocked reads.
+/**
+ * rcuf_shmem_time_due() - would a write now change @file's times?
+ * @file: a shmem VMA's file
+ *
+ * What do_shared_fault() does after a shmem write, fault_dirty_shared_page()
+ * for a mapping without ->page_mkwrite, is balance_dirty_pages_ratelimited(),
+ * which has nothing to do on shmem's bdi (no BDI_CAP_WRITEBACK), then
+ * file_update_time(). That changes something about once a clock tick
+ * (current_time() is the coarse clock), so the file only needs pinning
+ * for it then: a reference taken on every write would bounce the one
+ * struct file that all writers of the file share. This is the test
+ * file_update_time() makes first (fs/inode.c's inode_needs_update_time(),
+ * 6.1), with its unlocked reads: times on a NOCMTIME inode never change;
+ * else a change is due if mtime or ctime differs from current_time(), or
+ * i_version wants an increment (tmpfs sets SB_I_VERSION).
+ *
+ * Context: RCU read side, in the section whose epoch vouched for the VMA
+ * (so @file and its inode are not yet freed).
+ * Return: true if file_update_time() would change something now.
  */
-static bool rcuf_shmem_times_stale(struct inode *inode)
+bool rcuf_shmem_time_due(struct file *file)
 {
+	struct inode *inode = file_inode(file);
 	struct timespec64 now = current_time(inode);
 
 	if (IS_NOCMTIME(inode))
@@ -222,35 +239,8 @@ static bool rcuf_shmem_times_stale(struct inode *inode)
 }
 
 /**
- * rcuf_shmem_written() - pin @file if a shmem write must update its times
- * @file: the VMA's file, whose page the caller has just mapped writable
- *
- * What do_shared_fault() does after a shmem write, fault_dirty_shared_page()
- * for a mapping without ->page_mkwrite, is balance_dirty_pages_ratelimited(),
- * which has nothing to do on shmem's bdi (no BDI_CAP_WRITEBACK), then
- * file_update_time(). That changes something about once a clock tick
- * (current_time() is the coarse clock), so the file is only pinned for it
- * then: taking a reference on every write would bounce the one struct file
- * that all writers of the file share. The check is made at the point
- * stock makes it, after the PTE is set, with file_update_time()'s own
- * unlocked reads. A file whose last reference went meanwhile (its VMA was
- * unmapped since the commit, and the file closed) is not pinned: its
- * times are not updated, as no one could watch them through it.
- *
- * Context: RCU read side, in the section whose epoch vouched for the VMA
- * (so @file is not yet freed). Return: @file, referenced, for
- * rcuf_shmem_update_time(); or NULL.
- */
-struct file *rcuf_shmem_written(struct file *file)
-{
-	if (!rcuf_shmem_times_stale(file_inode(file)))
-		return NULL;
-	return get_file_rcu(file) ? file : NULL;
-}
-
-/**
- * rcuf_shmem_update_time() - file_update_time() for rcuf_shmem_written()
- * @file: the file it returned; the caller drops the reference
+ * rcuf_shmem_update_time() - file_update_time() after a shmem write
+ * @file: the VMA's file, pinned by the caller
  *
  * Context: process, no locks held, not under RCU; may sleep.
  */

@@ -35,7 +35,10 @@
 #define RCUF_PROCS_SHOWN	16
 #define RCUF_PROCS_TOP_REASONS	3
 
-/* The fallback reasons: a contiguous run of enum rcuf_stat (stats_list.h). */
+/*
+ * The fallback reasons: the run of enum rcuf_stat from FB_FOREIGN_MM to
+ * FB_NO_MEMORY, every FB_* and nothing else (stats_list.h keeps them so).
+ */
 #define RCUF_PROCS_FIRST_FB	RCUF_STAT_FB_FOREIGN_MM
 #define RCUF_PROCS_NR_FB	(RCUF_STAT_FB_NO_MEMORY - RCUF_PROCS_FIRST_FB + 1)
 
@@ -70,14 +73,18 @@ DEFINE_STATIC_KEY_FALSE(rcuf_procs_on);
 static struct rcuf_procs_cpu __percpu *rcuf_procs;
 static DEFINE_MUTEX(rcuf_procs_lock);	/* switching; allocation */
 
-static unsigned long rcuf_slot_fallbacks(const struct rcuf_proc_slot *s)
+/*
+ * @s's successes: its attempts less its fallbacks, never below 0 (a read
+ * racing with counting can see a fallback before its attempt).
+ */
+static unsigned long rcuf_slot_lockless(const struct rcuf_proc_slot *s)
 {
-	unsigned long sum = 0;
+	unsigned long fb = 0;
 	int i;
 
 	for (i = 0; i < RCUF_PROCS_NR_FB; i++)
-		sum += s->fallbacks[i];
-	return sum;
+		fb += s->fallbacks[i];
+	return s->attempts > fb ? s->attempts - fb : 0;
 }
 
 /* Add @from's counts to @to. */
@@ -258,7 +265,7 @@ static void rcuf_procs_show_row(struct seq_file *m, struct rcuf_proc_slot *s,
 
 	seq_printf(m, "pid %s comm %s attempts %lu lockless %lu", pid,
 		   s->comm[0] ? s->comm : "-", s->attempts,
-		   s->attempts - rcuf_slot_fallbacks(s));
+		   rcuf_slot_lockless(s));
 	for (r = 0; r < RCUF_PROCS_TOP_REASONS; r++) {
 		pick = 0;
 		for (i = 1; i < RCUF_PROCS_NR_FB; i++)
@@ -335,12 +342,13 @@ out:
 /**
  * rcuf_procs_exit() - stop counting and free the tables
  *
- * Context: process (module exit, after the fault hooks are gone).
+ * Context: process (module exit, after rcuf_hooks_remove() has removed the
+ * fault hooks and waited for every call in flight).
  */
 void rcuf_procs_exit(void)
 {
+	/* rcuf_hooks_remove() drained the fault path: nothing counts now */
 	static_branch_disable(&rcuf_procs_on);
-	synchronize_rcu();	/* counters run with preemption off */
 	free_percpu(rcuf_procs);
 	rcuf_procs = NULL;
 }

@@ -14,7 +14,7 @@ struct file;
 
 bool rcuf_shmem_ops(const struct vm_operations_struct *ops);
 enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index);
-struct file *rcuf_shmem_written(struct file *file);
+bool rcuf_shmem_time_due(struct file *file);
 void rcuf_shmem_update_time(struct file *file);
 
 #endif /* _RCUFAULT_FAULT_SHMEM_H */

@@ -2,6 +2,8 @@
 /*
  * Every rcufault counter, in the order `stats` prints them, as
  * RCUF_STAT(enum suffix, printed name). Included with RCUF_STAT defined.
+ * The fallback reasons (FB_*) stay one run, FB_FOREIGN_MM first and
+ * FB_NO_MEMORY last: src/procs.c counts them as an array.
  */
 RCUF_STAT(FAULTS_SEEN, faults_seen)
 RCUF_STAT(STOCK_FAULTS, stock_faults)

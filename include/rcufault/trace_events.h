@@ -7,7 +7,8 @@
  *   rcufault:unlocked_io     I/O or a shmem fill done holding no mmap_lock
  *
  * Names are strings (the debugfs stats counter a fallback is counted in,
- * the kind of a served fault), so that no tool needs the module's enums.
+ * the kind of a served fault), so that no tool needs the module's enums;
+ * callers pass the enums, looked up by name only when the event is on.
  * Off, each costs a static branch; nothing is formatted or copied.
  */
 #undef TRACE_SYSTEM
@@ -17,24 +18,28 @@
 #define _RCUFAULT_TRACE_EVENTS_H
 
 #include <linux/tracepoint.h>
+#include "rcufault/stats.h"
+
+const char *rcuf_fault_kind_name(int kind);
 
 /**
  * lockless_fault - a fault served without mmap_lock
  * @address: the faulting address
- * @kind: what was done (rcuf_fault_kind_name())
+ * @kind: what was done (an enum rcuf_fault_kind of fault.c; recorded by
+ *	its name, rcuf_fault_kind_name())
  * @major: it waited for I/O done with no lock held, and is counted major
  */
 TRACE_EVENT(lockless_fault,
-	TP_PROTO(unsigned long address, const char *kind, bool major),
+	TP_PROTO(unsigned long address, int kind, bool major),
 	TP_ARGS(address, kind, major),
 	TP_STRUCT__entry(
 		__field(unsigned long, address)
-		__string(kind, kind)
+		__string(kind, rcuf_fault_kind_name(kind))
 		__field(bool, major)
 	),
 	TP_fast_assign(
 		__entry->address = address;
-		__assign_str(kind, kind);
+		__assign_str(kind, rcuf_fault_kind_name(kind));
 		__entry->major = major;
 	),
 	TP_printk("address=0x%lx kind=%s major=%d",
@@ -44,18 +49,19 @@ TRACE_EVENT(lockless_fault,
 /**
  * fallback - a lockless attempt that gave the fault to the stock path
  * @address: the faulting address
- * @reason: the fallback counter it was counted in (debugfs stats)
+ * @reason: the fallback counter it was counted in (debugfs stats),
+ *	recorded by its name
  */
 TRACE_EVENT(fallback,
-	TP_PROTO(unsigned long address, const char *reason),
+	TP_PROTO(unsigned long address, enum rcuf_stat reason),
 	TP_ARGS(address, reason),
 	TP_STRUCT__entry(
 		__field(unsigned long, address)
-		__string(reason, reason)
+		__string(reason, rcuf_stat_name(reason))
 	),
 	TP_fast_assign(
 		__entry->address = address;
-		__assign_str(reason, reason);
+		__assign_str(reason, rcuf_stat_name(reason));
 	),
 	TP_printk("address=0x%lx reason=%s",
 		  __entry->address, __get_str(reason))
