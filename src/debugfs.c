@@ -8,6 +8,11 @@
  *   reset   write "1" to zero the counters (procs' too)
  *   procs   per-process counts (src/procs.c): write "1" to start counting,
  *           "0" to stop; read "collecting 0|1" and the busiest processes
+ *   watch   the mmap_lock watch (src/lockwatch.c): read or write "0" off,
+ *           "1" on, "2" on with a warning line per new offending stack
+ *   watch_report  what it gathered (src/lockwatch_report.c,
+ *           src/lockwatch_sites.c); still readable once off
+ *   watch_reset   write "1" to zero it
  *   maps    every tracked mm's shadow VMA tree: a header line per mm, then
  *           its records (see rcuf_shadow_show_mm())
  *   check   write a pid: audit that process's shadow tree against its VMA
@@ -27,6 +32,7 @@
 #include <linux/uaccess.h>
 #include "rcufault/debugfs.h"
 #include "rcufault/hooks.h"
+#include "rcufault/lockwatch.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/procs.h"
 #include "rcufault/shadow.h"
@@ -36,8 +42,9 @@
 
 static struct dentry *rcuf_debugfs_dir;
 
-/* Parse a write of exactly "0" or "1", with an optional trailing newline. */
-static int rcuf_parse_bit(const char __user *ubuf, size_t count, bool *bit)
+/* Parse a write of one digit 0..@max, with an optional trailing newline. */
+static int rcuf_parse_digit(const char __user *ubuf, size_t count,
+			    unsigned int max, unsigned int *val)
 {
 	char buf[3] = {};
 
@@ -45,10 +52,20 @@ static int rcuf_parse_bit(const char __user *ubuf, size_t count, bool *bit)
 		return -EINVAL;
 	if (count == 2 && buf[1] != '\n')
 		return -EINVAL;
-	if (buf[0] != '0' && buf[0] != '1')
+	if (buf[0] < '0' || buf[0] > '0' + max)
 		return -EINVAL;
-	*bit = buf[0] == '1';
+	*val = buf[0] - '0';
 	return 0;
+}
+
+/* Parse a write of exactly "0" or "1", with an optional trailing newline. */
+static int rcuf_parse_bit(const char __user *ubuf, size_t count, bool *bit)
+{
+	unsigned int val;
+	int ret = rcuf_parse_digit(ubuf, count, 1, &val);
+
+	*bit = val;
+	return ret;
 }
 
 static ssize_t rcuf_enable_read(struct file *file, char __user *ubuf,
@@ -113,6 +130,56 @@ static const struct file_operations rcuf_procs_fops = {
 	.llseek = seq_lseek,
 	.release = single_release,
 };
+
+static ssize_t rcuf_watch_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[2] = { '0' + rcuf_lockwatch_level(), '\n' };
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, sizeof(buf));
+}
+
+static ssize_t rcuf_watch_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	unsigned int level;
+	int ret = rcuf_parse_digit(ubuf, count, 2, &level);
+
+	if (!ret)
+		ret = rcuf_lockwatch_set(level);
+	return ret ? ret : count;
+}
+
+static const struct file_operations rcuf_watch_fops = {
+	.owner = THIS_MODULE,
+	.read = rcuf_watch_read,
+	.write = rcuf_watch_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t rcuf_watch_reset_write(struct file *file, const char __user *ubuf,
+				      size_t count, loff_t *ppos)
+{
+	bool on;
+	int ret = rcuf_parse_bit(ubuf, count, &on);
+
+	if (ret || !on)
+		return -EINVAL;
+	ret = rcuf_lockwatch_reset();
+	return ret ? ret : count;
+}
+
+static const struct file_operations rcuf_watch_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = rcuf_watch_reset_write,
+	.llseek = noop_llseek,
+};
+
+static int rcuf_watch_report_show(struct seq_file *m, void *unused)
+{
+	return rcuf_lockwatch_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(rcuf_watch_report);
 
 static int rcuf_stats_file_show(struct seq_file *m, void *unused)
 {
@@ -229,6 +296,9 @@ int rcuf_debugfs_init(void)
 	debugfs_create_file("maps", 0400, dir, NULL, &rcuf_maps_file_fops);
 	debugfs_create_file("check", 0600, dir, NULL, &rcuf_check_fops);
 	debugfs_create_file("procs", 0600, dir, NULL, &rcuf_procs_fops);
+	debugfs_create_file("watch", 0600, dir, NULL, &rcuf_watch_fops);
+	debugfs_create_file("watch_report", 0400, dir, NULL, &rcuf_watch_report_fops);
+	debugfs_create_file("watch_reset", 0200, dir, NULL, &rcuf_watch_reset_fops);
 	rcuf_debugfs_dir = dir;
 	return 0;
 }

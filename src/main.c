@@ -15,6 +15,7 @@
 #include "rcufault/fault.h"
 #include "rcufault/fault_entry.h"
 #include "rcufault/hooks.h"
+#include "rcufault/lockwatch.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/mmap_lock_probe.h"
 #include "rcufault/procs.h"
@@ -74,6 +75,7 @@ static void __exit rcuf_exit(void)
 	rcuf_hooks_remove();
 	rcuf_fault_entry_unregister();
 	rcuf_procs_exit();
+	rcuf_lockwatch_exit();
 	rcuf_mmap_lock_probe_unregister();
 	rcuf_teardown_state();
 	pr_info("unloaded\n");
