@@ -14,6 +14,12 @@
 # Portable awk (mawk).
 BEGIN { FS = "," }
 NR == 1 { next }
+$1 == "watch" {
+	split($5, kv, ":")
+	if (!(kv[1] in wseen)) { wseen[kv[1]] = 1; wnames[++nw] = kv[1] }
+	watch[kv[1], $3, kv[2]] = $6
+	next
+}
 $1 == "stats" {
 	split($5, kv, ":")
 	if ($3 == "lockless")
@@ -116,6 +122,19 @@ END {
 				printf ", %s %d", substr(q[2], 10), stat[s]
 		}
 		printf "\n"
+	}
+	if (nw) {
+		print ""
+		print "mmap_lock watch (one pass per mode after the rounds, watch=1): ms per second spent in I/O or reclaim"
+		print "while holding mmap_lock; for lockless, the part at its top stacks that ran in page faults (the stock"
+		print "fallback path), GUP, or other system calls (mmap/munmap writers and the like):"
+		printf "  %-16s %10s %10s %10s %10s %10s\n", "workload", "stock", "lockless", "faults", "GUP", "syscalls"
+		for (k = 1; k <= nw; k++) {
+			w = wnames[k]
+			printf "  %-16s %10.1f %10.1f %10.1f %10.1f %10.1f\n", w, watch[w, "stock", "io_ms_per_s"],
+			       watch[w, "lockless", "io_ms_per_s"], watch[w, "lockless", "fault_ms_per_s"],
+			       watch[w, "lockless", "gup_ms_per_s"], watch[w, "lockless", "syscall_ms_per_s"]
+		}
 	}
 	print ""
 	print "Modes: medians with [min-max] over rounds. stock/off, lockless/stock: geometric mean of the per-round ratios"

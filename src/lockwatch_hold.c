@@ -15,6 +15,10 @@
  * own task with a release store; lookups by other tasks only compare the
  * pointer. The report reads the slots racily (a count of active holds).
  *
+ * Times are local_clock() (sched_clock(), as ftrace's local clock): cheap
+ * in every context, and on x86 with a stable TSC consistent across CPUs
+ * to well under the microseconds a wait or a hold takes.
+ *
  * What is timed: a hold from the outermost acquire of any mmap_lock to its
  * release (nested holds of other mms, as fork's dup_mmap() takes, and the
  * read section after mmap_write_downgrade() are inside it); a wait from
@@ -30,7 +34,7 @@
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
-#include <linux/timekeeping.h>
+#include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
 #include "rcufault/lockwatch.h"
 #include "rcufault/lockwatch_table.h"
@@ -126,7 +130,7 @@ static struct rcuf_lw_task *rcuf_lw_task_claim(void)
 /* current is done with its slot: neither holding nor waiting */
 static void rcuf_lw_task_put(struct rcuf_lw_task *t)
 {
-	if (!t->depth && !t->wait_start)
+	if (!t->depth && !t->wait_start)	/* our writes before a new claim */
 		smp_store_release(&t->task, NULL);
 }
 
@@ -169,7 +173,7 @@ static void rcuf_lw_blame(struct mm_struct *mm, u64 start, u64 ns)
 /* The hold of @t ends with this release of @mm, which may have waiters. */
 static void rcuf_lw_hold_end(struct rcuf_lw_task *t, struct mm_struct *mm)
 {
-	u64 now = ktime_get_ns();
+	u64 now = local_clock();
 	bool write = t->mode != RCUF_LW_READ;
 	struct rcuf_lw_release *r;
 	unsigned long flags;
@@ -209,7 +213,7 @@ void rcuf_lw_lock_start(struct mm_struct *mm, bool write)
 	t = rcuf_lw_task_claim();
 	if (!t)
 		return;
-	t->wait_start = ktime_get_ns();
+	t->wait_start = local_clock();
 	t->wait_slept = false;
 }
 
@@ -266,7 +270,7 @@ void rcuf_lw_lock_acquired(struct mm_struct *mm, bool write, bool success)
 	t = success ? rcuf_lw_task_claim() : rcuf_lw_task_find(current);
 	if (!t)
 		return;
-	now = ktime_get_ns();
+	now = local_clock();
 	if (t->wait_start)
 		rcuf_lw_wait_end(t, mm, write, success, now);
 	if (!success) {
@@ -364,13 +368,13 @@ void rcuf_lw_switch(bool preempt, struct task_struct *prev,
 				rcuf_lw_site_capture(RCUF_LW_IOWAIT, &is_new) : RCUF_LW_NO_SITE;
 			if (is_new && rcuf_lw_warn_on() && t->warn_site == RCUF_LW_NO_SITE)
 				t->warn_site = t->off_site;
-			t->off_start = ktime_get_ns() | 1;	/* never 0 */
+			t->off_start = local_clock() | 1;	/* never 0 */
 		}
 	}
 	t = rcuf_lw_task_find(next);
 	if (t && t->off_start) {
 		rcuf_lw_note(t, t->off_event, t->off_site, false,
-			     ktime_get_ns() - t->off_start);
+			     local_clock() - t->off_start);
 		t->off_start = 0;
 	}
 }
@@ -409,7 +413,7 @@ void rcuf_lw_current_begin(enum rcuf_lw_event ev)
 	if (!t)
 		return;
 	t->span_site[RCUF_LW_SPAN(ev)] = rcuf_lw_site_capture(ev, &is_new);
-	t->span_start[RCUF_LW_SPAN(ev)] = ktime_get_ns() | 1;
+	t->span_start[RCUF_LW_SPAN(ev)] = local_clock() | 1;
 	if (is_new && rcuf_lw_warn_on() && t->warn_site == RCUF_LW_NO_SITE)
 		t->warn_site = t->span_site[RCUF_LW_SPAN(ev)];
 }
@@ -430,7 +434,7 @@ void rcuf_lw_current_end(enum rcuf_lw_event ev)
 	start = t->span_start[RCUF_LW_SPAN(ev)];
 	t->span_start[RCUF_LW_SPAN(ev)] = 0;
 	rcuf_lw_note(t, ev, t->span_site[RCUF_LW_SPAN(ev)], false,
-		     ktime_get_ns() - start);
+		     local_clock() - start);
 }
 
 /**

@@ -14,10 +14,10 @@
  */
 #include <linux/atomic.h>
 #include <linux/jhash.h>
-#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -26,7 +26,7 @@
 #define RCUF_LW_SITE_BITS	9
 #define RCUF_LW_SITE_PROBES	16
 #define RCUF_LW_FRAMES		16
-#define RCUF_LW_WARN_FRAMES	6
+#define RCUF_LW_WARN_FRAMES	10
 #define RCUF_LW_TOP		10
 
 struct rcuf_lw_site {
@@ -89,6 +89,7 @@ static unsigned int rcuf_lw_stack(unsigned long *frames)
 static bool rcuf_lw_site_is(struct rcuf_lw_site *s, u32 hash,
 			    const unsigned long *frames, unsigned int nr)
 {
+	/* ready's acquire pairs with rcuf_lw_site_fill()'s release: nr, frames */
 	return READ_ONCE(s->hash) == hash && smp_load_acquire(&s->ready) &&
 	       s->nr == nr && !memcmp(s->frames, frames, nr * sizeof(*frames));
 }
@@ -101,6 +102,7 @@ static void rcuf_lw_site_fill(struct rcuf_lw_site *s, enum rcuf_lw_event ev,
 	s->pid = task_tgid_nr(current);
 	get_task_comm(s->comm, current);
 	memcpy(s->frames, frames, nr * sizeof(*frames));
+	/* publish: readers that see ready see the fields above */
 	smp_store_release(&s->ready, 1);
 	atomic_inc(&rcuf_lw_sites_used);
 }
@@ -172,19 +174,23 @@ void rcuf_lw_site_blame(u32 site, u64 wait_ns)
 void rcuf_lw_site_warn(u32 site, bool write)
 {
 	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
+	static DEFINE_SPINLOCK(buf_lock);
+	static char buf[RCUF_LW_WARN_FRAMES * 80];
 	struct rcuf_lw_site *s = &rcuf_lw_sites[site];
-	char buf[RCUF_LW_WARN_FRAMES * (KSYM_SYMBOL_LEN / 4)];
 	unsigned int i, len = 0;
+	unsigned long flags;
 
 	if (!__ratelimit(&rs))
 		return;
 	atomic_inc(&rcuf_lw_warned);
+	spin_lock_irqsave(&buf_lock, flags);
 	for (i = 0; i < s->nr && i < RCUF_LW_WARN_FRAMES; i++)
 		len += scnprintf(buf + len, sizeof(buf) - len, "%s%pS",
 				 i ? " < " : "", (void *)s->frames[i]);
 	pr_warn("mmap_lock %s-held across %s by %s[%d]: %s\n",
 		write ? "write" : "read", rcuf_lw_event_name(s->first),
 		s->comm, s->pid, buf);
+	spin_unlock_irqrestore(&buf_lock, flags);
 }
 
 /* the site's I/O and reclaim time, its sort key among offenders */
@@ -235,6 +241,7 @@ static void rcuf_lw_sites_top(struct seq_file *m, const char *what, bool blame)
 		struct rcuf_lw_site *s = &rcuf_lw_sites[i];
 		u64 key;
 
+		/* pairs with rcuf_lw_site_fill()'s release */
 		if (!smp_load_acquire(&s->ready))
 			continue;
 		key = rcuf_lw_site_key(s, blame);

@@ -27,6 +27,11 @@
  *	and checks one word per page against file_pattern(); FILE is made
  *	by mkfile (pages_touched counts the file pages and elapsed_ns the
  *	fault phases only)
+ *   workload memread -f FILE [-p PAGES] [-i ITERS]
+ *	each iteration drops FILE's page cache, maps PAGES pages of it and
+ *	reads the mapping through /proc/self/mem (access_remote_vm(): GUP
+ *	that may not drop mmap_lock, so the file's I/O runs under it), then
+ *	checks one word per page against file_pattern()
  *   workload mkfile -f FILE -p PAGES
  *	write FILE: PAGES pages of file_pattern() words
  *   workload filewrite -f FILE [-s] [-t THREADS] [-p PAGES] [-i ITERS]
@@ -426,6 +431,34 @@ static void run_filefault(void)
 	atomic_store(&pages_touched, atomic_load(&file_pages));	/* not the writer's */
 }
 
+/* memread: read a cold file mapping through /proc/self/mem */
+static void run_memread(void)
+{
+	long i, len = (long)nr_pages * page_size;
+	char *buf = malloc(len), *p;
+	int it, mem = open("/proc/self/mem", O_RDONLY);
+
+	file_fd = open(file_name, O_RDONLY);
+	if (!buf || mem < 0 || file_fd < 0)
+		die("memread set-up");
+	for (it = 0; it < nr_iters; it++) {
+		drop_file_cache(len);
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, file_fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap(file)");
+		if (pread(mem, buf, len, (off_t)(uintptr_t)p) != len)
+			die("pread(/proc/self/mem)");
+		for (i = 0; i < nr_pages; i++)
+			if (*(uint64_t *)(buf + i * page_size) != file_pattern(i))
+				atomic_fetch_add(&errors, 1);
+		atomic_fetch_add(&pages_touched, nr_pages);
+		munmap(p, len);
+	}
+	close(mem);
+	close(file_fd);
+	free(buf);
+}
+
 /* filewrite, fileprocs: make FILE (contents, or holes with -s), open it */
 static void open_area_file(void)
 {
@@ -476,6 +509,7 @@ static void usage_exit(void)
 	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed|reclaim [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload filefault -f FILE [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload filewrite|fileprocs -f FILE [-s] [-t THREADS] [-p PAGES] [-i ITERS]\n"
+		"       workload memread -f FILE [-p PAGES] [-i ITERS]\n"
 		"       workload mkfile -f FILE -p PAGES\n");
 	exit(2);
 }
@@ -517,7 +551,7 @@ int main(int argc, char **argv)
 	page_size = sysconf(_SC_PAGESIZE);
 	filewrite = !strcmp(mode, "filewrite") || !strcmp(mode, "fileprocs");
 	if (!file_name && (filewrite || !strcmp(mode, "filefault") ||
-			   !strcmp(mode, "mkfile")))
+			   !strcmp(mode, "memread") || !strcmp(mode, "mkfile")))
 		usage_exit();
 	if (!strcmp(mode, "mkfile")) {
 		make_file(nr_pages);
@@ -534,6 +568,8 @@ int main(int argc, char **argv)
 		run_faults(1);
 	else if (!strcmp(mode, "filefault"))
 		run_filefault();
+	else if (!strcmp(mode, "memread"))
+		run_memread();
 	else if (!strcmp(mode, "race"))
 		run_race();
 	else if (!strcmp(mode, "churn"))
