@@ -64,7 +64,8 @@ static int rcuf_parse_bit(const char __user *ubuf, size_t count, bool *bit)
 	unsigned int val;
 	int ret = rcuf_parse_digit(ubuf, count, 1, &val);
 
-	*bit = val;
+	if (!ret)
+		*bit = val;
 	return ret;
 }
 

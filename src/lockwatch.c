@@ -16,11 +16,14 @@
  *   mm_compaction_begin/end      compaction (compact_zone())
  *   mm_vmscan_wakeup_kswapd      an allocation that left the fast path, but
  *                                only when kswapd was asleep
+ *   sched_process_exit           (a task's slot is forgotten)
  * Not seen: the page allocator's slow path as such (6.1 has no tracepoint
  * in __alloc_pages_slowpath(), which is inlined), I/O that is not block
  * I/O (NFS, FUSE: seen only as their sleeps), and waits on an I/O started
  * by someone else while the holder spins rather than sleeps.
  *
+ * A stack's first frame is the tracepoint's iterator (__traceiter_*) when
+ * another tracer shares the tracepoint, else the function that fired it.
  * A tracepoint a kernel lacks (one built without compaction or memcg) is
  * skipped and named in watch_report.
  */
@@ -46,9 +49,11 @@ static void rcuf_lw_probe_switch(void *data, bool preempt, struct task_struct *p
 	rcuf_lw_switch(preempt, prev, next, prev_state);
 }
 
+/* A bio a stacking driver (dm, md) submits from its own is not counted again. */
 static void rcuf_lw_probe_bio(void *data, struct bio *bio)
 {
-	rcuf_lw_current_event(RCUF_LW_BIO, bio->bi_iter.bi_size);
+	if (!current->bio_list)
+		rcuf_lw_current_event(RCUF_LW_BIO, bio->bi_iter.bi_size);
 }
 
 static void rcuf_lw_probe_direct_begin(void *data, int order, gfp_t gfp_flags)
@@ -86,10 +91,17 @@ static void rcuf_lw_probe_compact_end(void *data, struct compact_control *cc,
 	rcuf_lw_current_end(RCUF_LW_COMPACTION);
 }
 
+/* gfp_flags 0: rmqueue()'s boosted-watermark wake-up, from the fast path */
 static void rcuf_lw_probe_kswapd(void *data, int nid, int zid, int order,
 				 gfp_t gfp_flags)
 {
-	rcuf_lw_current_event(RCUF_LW_KSWAPD_WAKE, 0);
+	if (gfp_flags)
+		rcuf_lw_current_event(RCUF_LW_KSWAPD_WAKE, 0);
+}
+
+static void rcuf_lw_probe_exit(void *data, struct task_struct *p)
+{
+	rcuf_lw_task_exit();
 }
 
 struct rcuf_lw_tp {
@@ -109,6 +121,7 @@ static struct rcuf_lw_tp rcuf_lw_tps[] = {
 	{ "mm_compaction_begin", rcuf_lw_probe_compact_begin },
 	{ "mm_compaction_end", rcuf_lw_probe_compact_end },
 	{ "mm_vmscan_wakeup_kswapd", rcuf_lw_probe_kswapd },
+	{ "sched_process_exit", rcuf_lw_probe_exit },
 };
 
 static void rcuf_lw_tp_match(struct tracepoint *tp, void *unused)
@@ -148,6 +161,7 @@ static int rcuf_lw_probes_register(void)
 		ret = tracepoint_probe_register(rcuf_lw_tps[i].tp, rcuf_lw_tps[i].probe, NULL);
 		if (ret) {
 			rcuf_lw_probes_unregister();
+			tracepoint_synchronize_unregister();
 			goto err;
 		}
 		rcuf_lw_tps[i].registered = true;

@@ -26,6 +26,7 @@
 #define RCUF_LW_SITE_BITS	9
 #define RCUF_LW_SITE_PROBES	16
 #define RCUF_LW_FRAMES		16
+#define RCUF_LW_ENTRIES		(RCUF_LW_FRAMES + 4)	/* with our frames */
 #define RCUF_LW_WARN_FRAMES	10
 #define RCUF_LW_TOP		10
 
@@ -70,20 +71,19 @@ const char *rcuf_lw_event_name(enum rcuf_lw_event ev)
 	return ev < RCUF_LW_NR_EVENTS ? rcuf_lw_event_names[ev] : "contended_release";
 }
 
-/* current's stack, without our frames and the tracepoint's iterator */
-static unsigned int rcuf_lw_stack(unsigned long *frames)
+/*
+ * current's stack into @entries (RCUF_LW_ENTRIES), without our own frames;
+ * sets *@frames to its first frame. Return: the number of frames kept.
+ */
+static unsigned int rcuf_lw_stack(unsigned long *entries, unsigned long **frames)
 {
-	unsigned long entries[RCUF_LW_FRAMES + 8];
-	unsigned int nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	unsigned int nr = stack_trace_save(entries, RCUF_LW_ENTRIES, 0);
 	unsigned int skip = 0;
 
 	while (skip < nr && within_module(entries[skip], THIS_MODULE))
 		skip++;
-	if (skip < nr)
-		skip++;	/* __traceiter_*() */
-	nr = min_t(unsigned int, nr - skip, RCUF_LW_FRAMES);
-	memcpy(frames, entries + skip, nr * sizeof(*frames));
-	return nr;
+	*frames = entries + skip;
+	return min_t(unsigned int, nr - skip, RCUF_LW_FRAMES);
 }
 
 static bool rcuf_lw_site_is(struct rcuf_lw_site *s, u32 hash,
@@ -100,7 +100,9 @@ static void rcuf_lw_site_fill(struct rcuf_lw_site *s, enum rcuf_lw_event ev,
 	s->nr = nr;
 	s->first = ev;
 	s->pid = task_tgid_nr(current);
-	get_task_comm(s->comm, current);
+	/* racy, as the sched_switch event's: task_lock() would deadlock there */
+	memcpy(s->comm, current->comm, sizeof(s->comm));
+	s->comm[sizeof(s->comm) - 1] = '\0';
 	memcpy(s->frames, frames, nr * sizeof(*frames));
 	/* publish: readers that see ready see the fields above */
 	smp_store_release(&s->ready, 1);
@@ -118,8 +120,8 @@ static void rcuf_lw_site_fill(struct rcuf_lw_site *s, enum rcuf_lw_event ev,
  */
 u32 rcuf_lw_site_capture(enum rcuf_lw_event ev, bool *is_new)
 {
-	unsigned long frames[RCUF_LW_FRAMES];
-	unsigned int nr = rcuf_lw_stack(frames);
+	unsigned long entries[RCUF_LW_ENTRIES], *frames;
+	unsigned int nr = rcuf_lw_stack(entries, &frames);
 	u32 hash = jhash(frames, nr * sizeof(*frames), 0) ?: 1;
 	unsigned int i;
 
@@ -184,6 +186,7 @@ void rcuf_lw_site_warn(u32 site, bool write)
 		return;
 	atomic_inc(&rcuf_lw_warned);
 	spin_lock_irqsave(&buf_lock, flags);
+	buf[0] = '\0';
 	for (i = 0; i < s->nr && i < RCUF_LW_WARN_FRAMES; i++)
 		len += scnprintf(buf + len, sizeof(buf) - len, "%s%pS",
 				 i ? " < " : "", (void *)s->frames[i]);

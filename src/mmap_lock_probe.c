@@ -94,7 +94,7 @@ void rcuf_mmap_lock_probe_unregister(void)
 static void rcuf_probe_start_locking(void *data, struct mm_struct *mm,
 				     const char *memcg_path, bool write)
 {
-	rcuf_lw_lock_start(mm, write);
+	rcuf_lockwatch_start(mm, write);
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 struct mm_struct;
@@ -46,6 +47,8 @@ enum rcuf_lw_event {
 /* log2 buckets of nanoseconds: bucket k holds [2^k, 2^(k+1)), the last more */
 #define RCUF_LW_BUCKETS		40
 #define RCUF_LW_NO_SITE		U32_MAX
+/* a contended release takes its stack only after a hold this long */
+#define RCUF_LW_LONG_HOLD_NS	(100 * NSEC_PER_USEC)
 
 /**
  * struct rcuf_lw_totals - one CPU's share of the watch's totals
@@ -56,10 +59,16 @@ enum rcuf_lw_event {
  * @io_holds: those with I/O or reclaim inside
  * @unmatched: releases of holds that began before the watch saw them
  * @tasks_dropped: acquires not followed: the hold table was full
- * @timed: acquires whose wait was timed (start_locking seen)
+ * @stale: tasks that exited still marked holding or waiting (forgotten)
+ * @recursion: probe calls skipped: a probe of the watch was running on
+ *	this CPU (a BPF program on a function it calls took an mmap_lock)
+ * @timed: acquires whose wait was timed (start_locking seen; trylocks too)
  * @waits: timed acquires during which the task slept
- * @wait_ns: the time those took
+ * @failed_waits: killable acquires that slept, then failed
+ * @wait_ns: the time @waits took
  * @blamed_ns: the part of @wait_ns blamed on a holder's stack
+ * @short_ns: the part blamed on holds shorter than RCUF_LW_LONG_HOLD_NS
+ *	with no I/O or reclaim (no stack is taken for those)
  * @unattributed_ns: the rest
  * @ev_count: events seen while held
  * @ev_amount: their bytes (bio) or nanoseconds
@@ -74,10 +83,14 @@ struct rcuf_lw_totals {
 	u64 io_holds;
 	u64 unmatched;
 	u64 tasks_dropped;
+	u64 stale;
+	u64 recursion;
 	u64 timed;
 	u64 waits;
+	u64 failed_waits;
 	u64 wait_ns;
 	u64 blamed_ns;
+	u64 short_ns;
 	u64 unattributed_ns;
 	u64 ev_count[RCUF_LW_NR_EVENTS];
 	u64 ev_amount[RCUF_LW_NR_EVENTS];
@@ -100,6 +113,7 @@ void rcuf_lw_switch(bool preempt, struct task_struct *prev,
 void rcuf_lw_current_event(enum rcuf_lw_event ev, u64 amount);
 void rcuf_lw_current_begin(enum rcuf_lw_event ev);
 void rcuf_lw_current_end(enum rcuf_lw_event ev);
+void rcuf_lw_task_exit(void);
 
 /* the site table: src/lockwatch_sites.c */
 int rcuf_lw_sites_alloc(void);
