@@ -7,8 +7,11 @@
  * 6.1 exports none of them to modules. What each one shows of a holder
  * of an mmap_lock (the task is always current, or sched_switch's prev
  * and next):
+ *   contention_begin             a task queues to wait for its own mm's
+ *                                mmap_lock (rwsem slow path, after any
+ *                                optimistic spinning): the wait's start
  *   sched_switch                 off CPU: I/O wait (in_iowait), any other
- *                                sleep, preemption; and waits that slept
+ *                                sleep, preemption
  *   block_bio_queue              block I/O submitted (submit_bio_noacct())
  *   mm_vmscan_direct_reclaim_*   direct reclaim (page allocator slow path)
  *   mm_vmscan_memcg_reclaim_*    memcg reclaim (a charge over memory.high
@@ -17,7 +20,8 @@
  *   mm_vmscan_wakeup_kswapd      an allocation that left the fast path, but
  *                                only when kswapd was asleep
  *   sched_process_exit           (a task's slot is forgotten)
- * Not seen: the page allocator's slow path as such (6.1 has no tracepoint
+ * Not seen: waits for another process's mmap_lock (GUP of a remote mm:
+ * contention_begin names only the rwsem), the page allocator's slow path as such (6.1 has no tracepoint
  * in __alloc_pages_slowpath(), which is inlined), I/O that is not block
  * I/O (NFS, FUSE: seen only as their sleeps), and waits on an I/O started
  * by someone else while the holder spins rather than sleeps.
@@ -35,7 +39,6 @@
 #include <linux/tracepoint.h>
 #include "rcufault/lockwatch.h"
 #include "rcufault/lockwatch_table.h"
-#include "rcufault/mmap_lock_probe.h"
 
 struct compact_control;
 
@@ -99,6 +102,11 @@ static void rcuf_lw_probe_kswapd(void *data, int nid, int zid, int order,
 		rcuf_lw_current_event(RCUF_LW_KSWAPD_WAKE, 0);
 }
 
+static void rcuf_lw_probe_contention(void *data, void *lock, unsigned int flags)
+{
+	rcuf_lw_contention_begin(lock);
+}
+
 static void rcuf_lw_probe_exit(void *data, struct task_struct *p)
 {
 	rcuf_lw_task_exit();
@@ -112,6 +120,7 @@ struct rcuf_lw_tp {
 };
 
 static struct rcuf_lw_tp rcuf_lw_tps[] = {
+	{ "contention_begin", rcuf_lw_probe_contention },
 	{ "sched_switch", rcuf_lw_probe_switch },
 	{ "block_bio_queue", rcuf_lw_probe_bio },
 	{ "mm_vmscan_direct_reclaim_begin", rcuf_lw_probe_direct_begin },
@@ -143,7 +152,6 @@ static void rcuf_lw_probes_unregister(void)
 		tracepoint_probe_unregister(rcuf_lw_tps[i].tp, rcuf_lw_tps[i].probe, NULL);
 		rcuf_lw_tps[i].registered = false;
 	}
-	rcuf_mmap_lock_start_probe_unregister();
 }
 
 static int rcuf_lw_probes_register(void)
@@ -152,9 +160,6 @@ static int rcuf_lw_probes_register(void)
 	int ret;
 
 	for_each_kernel_tracepoint(rcuf_lw_tp_match, NULL);
-	ret = rcuf_mmap_lock_start_probe_register();
-	if (ret)
-		goto err;
 	for (i = 0; i < ARRAY_SIZE(rcuf_lw_tps); i++) {
 		if (!rcuf_lw_tps[i].tp)
 			continue;

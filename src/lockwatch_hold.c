@@ -31,9 +31,12 @@
  * What is timed: a hold from the outermost acquire of any mmap_lock to its
  * release (nested holds of other mms, as fork's dup_mmap() takes, and the
  * read section after mmap_write_downgrade() are inside it); a wait from
- * start_locking to acquire_returned (a trylock's too, of about 0 ns). A
- * wait "slept" if the task left the CPU in a sleep meanwhile. Its blame
- * goes to the release of that mm that let it in: the last release (or
+ * contention_begin, where the task queues on its own mm's mmap_lock (the
+ * rwsem slow path, after optimistic spinning), to acquire_returned. An
+ * acquire that never queued is not a wait: timing every acquire from
+ * start_locking cost about a microsecond per lock cycle under TCG. A
+ * wait's blame goes to the release of that mm that let it in: the last
+ * release (or
  * downgrade) that had waiters, after the wait began. The release probe
  * runs before up_read()/up_write(), and the downgrade's acquire probe
  * before downgrade_write() (include/linux/mmap_lock.h), so the waiters
@@ -53,6 +56,7 @@
 #include <linux/vmalloc.h>
 #include "rcufault/lockwatch.h"
 #include "rcufault/lockwatch_table.h"
+#include "rcufault/write_epoch.h"
 
 #define RCUF_LW_TASK_BITS	10
 #define RCUF_LW_TASKS		(1 << RCUF_LW_TASK_BITS)
@@ -79,7 +83,6 @@ struct rcuf_lw_task {
 	u8 mode;
 	u8 off_event;
 	bool io;
-	bool wait_slept;
 };
 
 struct rcuf_lw_release {
@@ -261,57 +264,53 @@ static void rcuf_lw_hold_end(struct rcuf_lw_task *t, struct mm_struct *mm)
 }
 
 /**
- * rcuf_lw_lock_start() - current starts to acquire @mm's mmap_lock
- * @mm: the mm
- * @write: for write
+ * rcuf_lw_contention_begin() - a task queues to wait for a lock
+ * @lock: the lock; followed only if it is current's own mm's mmap_lock
  *
- * Context: the start_locking probe, while the watch is on.
+ * Context: the contention_begin probe (every lock's slow path, any
+ * context: the test comes first).
  */
-void rcuf_lw_lock_start(struct mm_struct *mm, bool write)
+void rcuf_lw_contention_begin(void *lock)
 {
+	struct mm_struct *mm = current->mm;
 	struct rcuf_lw_task *t;
 
-	if (!rcuf_lw_task_context() || !rcuf_lw_enter())
+	if (!mm || lock != &mm->mmap_lock || !rcuf_lw_task_context() || !rcuf_lw_enter())
 		return;
 	t = rcuf_lw_task_claim();
-	if (t) {
+	if (t)
 		t->wait_start = local_clock() | 1;	/* never 0 */
-		t->wait_slept = false;
-	}
 	rcuf_lw_leave();
 }
 
-/* a timed wait ends: histogram it, and if the task slept, blame someone */
+/* a wait ends: histogram it, and blame whoever let it in */
 static void rcuf_lw_wait_end(struct rcuf_lw_task *t, struct mm_struct *mm,
 			     bool write, bool success, u64 now)
 {
 	u64 ns = rcuf_lw_since(t->wait_start, now);
 
 	if (!success) {
-		if (t->wait_slept)
-			this_cpu_inc(rcuf_lw_totals.failed_waits);
+		this_cpu_inc(rcuf_lw_totals.failed_waits);
 	} else {
-		this_cpu_inc(rcuf_lw_totals.timed);
+		this_cpu_inc(rcuf_lw_totals.waits);
 		this_cpu_inc(rcuf_lw_totals.wait_hist[write][rcuf_lw_bucket(ns)]);
-		if (t->wait_slept) {
-			this_cpu_inc(rcuf_lw_totals.waits);
-			this_cpu_add(rcuf_lw_totals.wait_ns, ns);
-			rcuf_lw_blame(mm, t->wait_start, ns);
-		}
+		this_cpu_add(rcuf_lw_totals.wait_ns, ns);
+		rcuf_lw_blame(mm, t->wait_start, ns);
 	}
 	t->wait_start = 0;
 }
 
 /*
- * An acquire while current holds some mmap_lock. A read acquire with no
- * start_locking before it is mmap_write_downgrade() (6.1 fires only
- * acquire_returned(read) there): the hold goes on, and if it was @mm's
- * outer write hold, it is read-held from now. Anything else nests.
+ * An acquire while current holds some mmap_lock. A read acquire of an mm
+ * current write-owns is mmap_write_downgrade() (its acquire_returned(read)
+ * comes before downgrade_write(); a read acquire proper cannot succeed on
+ * a write-owned rwsem): the hold goes on, and if it was @mm's outer write
+ * hold, it is read-held from now. Anything else nests.
  */
 static void rcuf_lw_hold_nest(struct rcuf_lw_task *t, struct mm_struct *mm,
-			      bool write, bool started, u64 now)
+			      bool write, u64 now)
 {
-	if (!write && !started) {
+	if (!write && rcuf_mmap_write_owner(mm)) {
 		this_cpu_inc(rcuf_lw_totals.downgrades);
 		if (t->mm == mm && t->mode == RCUF_LW_WRITE) {
 			t->mode = RCUF_LW_DOWNGRADED;
@@ -348,7 +347,6 @@ static void rcuf_lw_hold_begin(struct rcuf_lw_task *t, struct mm_struct *mm,
 void rcuf_lw_lock_acquired(struct mm_struct *mm, bool write, bool success)
 {
 	struct rcuf_lw_task *t;
-	bool started;
 	u64 now;
 
 	if (!rcuf_lw_task_context() || !rcuf_lw_enter())
@@ -357,13 +355,12 @@ void rcuf_lw_lock_acquired(struct mm_struct *mm, bool write, bool success)
 	if (!t)
 		goto out;
 	now = local_clock();
-	started = t->wait_start;
-	if (started)
+	if (t->wait_start)
 		rcuf_lw_wait_end(t, mm, write, success, now);
 	if (!success)
 		rcuf_lw_task_put(t);
 	else if (t->depth)
-		rcuf_lw_hold_nest(t, mm, write, started, now);
+		rcuf_lw_hold_nest(t, mm, write, now);
 	else
 		rcuf_lw_hold_begin(t, mm, write, now);
 out:
@@ -444,15 +441,13 @@ static struct rcuf_lw_task *rcuf_lw_current_holder(void)
 	return NULL;
 }
 
-/* sched_switch's prev, current, holding or waiting */
+/* sched_switch's prev, current, with a slot */
 static void rcuf_lw_switch_out(struct rcuf_lw_task *t, bool preempt,
 			       struct task_struct *prev, unsigned int prev_state)
 {
 	bool sleeps = !preempt && prev_state;
 	bool is_new = false;
 
-	if (t->wait_start && sleeps)
-		t->wait_slept = true;
 	if (!t->depth || t->off_start)
 		return;
 	t->off_event = !sleeps ? RCUF_LW_PREEMPT :
@@ -466,7 +461,7 @@ static void rcuf_lw_switch_out(struct rcuf_lw_task *t, bool preempt,
 }
 
 /**
- * rcuf_lw_switch() - sched_switch: time holders and waiters off CPU
+ * rcuf_lw_switch() - sched_switch: time holders off CPU
  * @preempt: @prev was preempted
  * @prev: the task leaving the CPU (current)
  * @next: the task taking it

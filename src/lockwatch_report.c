@@ -6,14 +6,14 @@
  *   acquired	read N write N nested N downgrades N
  *   holds	completed N with_io N active N unmatched N tasks_dropped N stale N
  *		recursion N
- *   waits	timed N slept N failed N wait_ns N blamed_ns N short_ns N
+ *   waits	queued N failed N wait_ns N blamed_ns N short_ns N
  *		unattributed_ns N
  *   event	NAME count N amount N		(bytes for bio, else ns)
  *   hist	hold|wait read|write [clean|io] total N	K:N ...
  *
  * A histogram lists its non-empty buckets: K:N is N times in
  * [2^K, 2^(K+1)) ns. The hold histograms together hold every completed
- * hold; the wait histograms every timed acquire. blamed_ns, short_ns and
+ * hold; the wait histograms every wait (queued). blamed_ns, short_ns and
  * unattributed_ns add up to wait_ns (see struct rcuf_lw_totals).
  */
 #include <linux/percpu.h>
@@ -71,9 +71,9 @@ void rcuf_lw_totals_show(struct seq_file *m)
 	seq_printf(m, "holds\tcompleted %llu with_io %llu active %u unmatched %llu tasks_dropped %llu stale %llu recursion %llu\n",
 		   t->holds, t->io_holds, rcuf_lw_holds_active(), t->unmatched,
 		   t->tasks_dropped, t->stale, t->recursion);
-	seq_printf(m, "waits\ttimed %llu slept %llu failed %llu wait_ns %llu blamed_ns %llu short_ns %llu unattributed_ns %llu\n",
-		   t->timed, t->waits, t->failed_waits, t->wait_ns, t->blamed_ns,
-		   t->short_ns, t->unattributed_ns);
+	seq_printf(m, "waits\tqueued %llu failed %llu wait_ns %llu blamed_ns %llu short_ns %llu unattributed_ns %llu\n",
+		   t->waits, t->failed_waits, t->wait_ns, t->blamed_ns, t->short_ns,
+		   t->unattributed_ns);
 	for (ev = 0; ev < RCUF_LW_NR_EVENTS; ev++)
 		seq_printf(m, "event\t%s count %llu amount %llu\n", rcuf_lw_event_name(ev),
 			   t->ev_count[ev], t->ev_amount[ev]);

@@ -21,8 +21,6 @@
 
 /* How many memcg-path register counts we took back (0..2). */
 static int rcuf_memcg_path_muted;
-/* Whether the watch's start_locking registration took one back. */
-static bool rcuf_start_path_muted;
 
 static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
 					const char *memcg_path, bool write,
@@ -89,44 +87,4 @@ void rcuf_mmap_lock_probe_unregister(void)
 	unregister_trace_mmap_lock_released(rcuf_probe_released, NULL);
 	unregister_trace_mmap_lock_acquire_returned(rcuf_probe_acquire_returned, NULL);
 	tracepoint_synchronize_unregister();
-}
-
-static void rcuf_probe_start_locking(void *data, struct mm_struct *mm,
-				     const char *memcg_path, bool write)
-{
-	rcuf_lockwatch_start(mm, write);
-}
-
-/**
- * rcuf_mmap_lock_start_probe_register() - the watch's start_locking probe
- *
- * Muted like the others: registering it formats no memcg paths.
- * Context: process, the watch's mutex held.
- * Return: 0 or the tracepoint core's error.
- */
-int rcuf_mmap_lock_start_probe_register(void)
-{
-	bool was_on = static_key_enabled(&__tracepoint_mmap_lock_start_locking.key);
-	int ret = register_trace_mmap_lock_start_locking(rcuf_probe_start_locking, NULL);
-
-	if (ret)
-		return ret;
-	rcuf_start_path_muted = !was_on;
-	if (rcuf_start_path_muted)
-		rcuf_sym.trace_mmap_lock_unreg();
-	return 0;
-}
-
-/**
- * rcuf_mmap_lock_start_probe_unregister() - remove it
- *
- * The caller waits for running probes (tracepoint_synchronize_unregister()).
- * Context: process, the watch's mutex held.
- */
-void rcuf_mmap_lock_start_probe_unregister(void)
-{
-	if (rcuf_start_path_muted)
-		rcuf_sym.trace_mmap_lock_reg();
-	rcuf_start_path_muted = false;
-	unregister_trace_mmap_lock_start_locking(rcuf_probe_start_locking, NULL);
 }

@@ -94,8 +94,16 @@ void rcuf_epoch_stop(void)
 	WRITE_ONCE(rcuf_epoch_live, false);
 }
 
-/* Is @mm's mmap_lock write-locked by the current task? */
-static bool rcuf_mmap_write_owner(struct mm_struct *mm)
+/**
+ * rcuf_mmap_write_owner() - is @mm's mmap_lock write-locked by current?
+ * @mm: the mm
+ *
+ * Inside mmap_write_downgrade()'s acquire_returned(read) event it still is
+ * (the event comes before downgrade_write()); inside a plain read
+ * acquire's it cannot be.
+ * Return: true if current holds it for write.
+ */
+bool rcuf_mmap_write_owner(struct mm_struct *mm)
 {
 	unsigned long owner = atomic_long_read(&mm->mmap_lock.owner);
 

@@ -18,7 +18,6 @@ DECLARE_STATIC_KEY_FALSE(rcuf_lw_on);
 
 void rcuf_lw_lock_acquired(struct mm_struct *mm, bool write, bool success);
 void rcuf_lw_lock_released(struct mm_struct *mm, bool write);
-void rcuf_lw_lock_start(struct mm_struct *mm, bool write);
 
 /**
  * rcuf_lockwatch_acquired() - the acquire_returned probe's call
@@ -46,22 +45,6 @@ static inline void rcuf_lockwatch_released(struct mm_struct *mm, bool write)
 {
 	if (static_branch_unlikely(&rcuf_lw_on))
 		rcuf_lw_lock_released(mm, write);
-}
-
-/**
- * rcuf_lockwatch_start() - the start_locking probe's call
- * @mm: the mm whose mmap_lock current starts to acquire
- * @write: for write
- *
- * The probe is registered only while the watch is on, but before the
- * static key is enabled and until after it is disabled: the key keeps
- * the probe's calls paired with the acquires the other probes see.
- * Context: the mmap_lock start_locking tracepoint.
- */
-static inline void rcuf_lockwatch_start(struct mm_struct *mm, bool write)
-{
-	if (static_branch_unlikely(&rcuf_lw_on))
-		rcuf_lw_lock_start(mm, write);
 }
 
 int rcuf_lockwatch_set(unsigned int level);

@@ -62,9 +62,8 @@ enum rcuf_lw_event {
  * @stale: tasks that exited still marked holding or waiting (forgotten)
  * @recursion: probe calls skipped: a probe of the watch was running on
  *	this CPU (a BPF program on a function it calls took an mmap_lock)
- * @timed: acquires whose wait was timed (start_locking seen; trylocks too)
- * @waits: timed acquires during which the task slept
- * @failed_waits: killable acquires that slept, then failed
+ * @waits: acquires that queued to wait (contention_begin on current->mm's)
+ * @failed_waits: killable ones that queued, then failed
  * @wait_ns: the time @waits took
  * @blamed_ns: the part of @wait_ns blamed on a holder's stack
  * @short_ns: the part blamed on holds shorter than RCUF_LW_LONG_HOLD_NS
@@ -73,7 +72,7 @@ enum rcuf_lw_event {
  * @ev_count: events seen while held
  * @ev_amount: their bytes (bio) or nanoseconds
  * @hold_hist: hold times, [write][with I/O or reclaim][log2 ns]
- * @wait_hist: wait times of timed acquires, [write][log2 ns]
+ * @wait_hist: the times of @waits, [write][log2 ns]
  */
 struct rcuf_lw_totals {
 	u64 acquired[2];
@@ -85,7 +84,6 @@ struct rcuf_lw_totals {
 	u64 tasks_dropped;
 	u64 stale;
 	u64 recursion;
-	u64 timed;
 	u64 waits;
 	u64 failed_waits;
 	u64 wait_ns;
@@ -114,6 +112,7 @@ void rcuf_lw_current_event(enum rcuf_lw_event ev, u64 amount);
 void rcuf_lw_current_begin(enum rcuf_lw_event ev);
 void rcuf_lw_current_end(enum rcuf_lw_event ev);
 void rcuf_lw_task_exit(void);
+void rcuf_lw_contention_begin(void *lock);
 
 /* the site table: src/lockwatch_sites.c */
 int rcuf_lw_sites_alloc(void);

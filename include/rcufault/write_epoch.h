@@ -20,6 +20,7 @@ void rcuf_epoch_read_released(struct mm_struct *mm);
 bool rcuf_epoch_verify(struct rcuf_mm *m, unsigned int seq);
 unsigned long rcuf_epoch_verify_all(void);
 bool rcuf_mmap_writer_running(struct mm_struct *mm);
+bool rcuf_mmap_write_owner(struct mm_struct *mm);
 void rcuf_epoch_forget(struct rcuf_mm *m);
 
 #endif /* _RCUFAULT_WRITE_EPOCH_H */

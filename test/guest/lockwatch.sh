@@ -3,7 +3,7 @@
 # The mmap_lock watch (debugfs watch, watch_report, watch_reset).
 # - Off at load; bad writes fail with EINVAL and change nothing.
 # - Its numbers add up: the hold histograms hold every completed hold, the
-#   wait histograms every timed acquire, acquired = completed + active
+#   wait histograms every wait (queued), acquired = completed + active
 #   once it is off, and blamed (to a holder's stack, or to short clean
 #   holds) + unattributed = the measured wait, with at least BLAME_PCT% of
 #   it blamed and some of it on stacks (cold file faults beside an
@@ -85,8 +85,8 @@ consistent() {
 		fail "$1: the hold histograms hold $(hist_sum hold), not the $c completed holds"
 	[ "$a" = $((c + act)) ] ||
 		fail "$1: $a acquisitions, but $c completed and $act active holds"
-	[ "$(hist_sum wait)" = "$(field waits timed)" ] ||
-		fail "$1: the wait histograms hold $(hist_sum wait), not the $(field waits timed) timed waits"
+	[ "$(hist_sum wait)" = "$(field waits queued)" ] ||
+		fail "$1: the wait histograms hold $(hist_sum wait), not the $(field waits queued) waits"
 	wn=$(field waits wait_ns) b=$(field waits blamed_ns) u=$(field waits unattributed_ns)
 	sh=$(field waits short_ns)
 	[ $((b + sh + u)) = "$wn" ] || fail "$1: blamed $b + short $sh + unattributed $u != wait_ns $wn"
@@ -132,7 +132,7 @@ for e in 0 1; do
 	watched $e "cold file faults beside a writer" \
 		"$BIN/workload" filefault -f $MNT/ext4/f -t 2 -p 1024 -i 4
 	wn=$(field waits wait_ns)
-	at_least "$(field waits slept)" 1 "enable=$e: acquires that slept behind the writer"
+	at_least "$(field waits queued)" 1 "enable=$e: acquires that queued behind the writer"
 	at_least $((($(field waits blamed_ns) + $(field waits short_ns)) * 100)) $((wn * BLAME_PCT)) \
 		"enable=$e: wait blamed on a holder (x100, of wait_ns x$BLAME_PCT)"
 	at_least "$(field waits blamed_ns)" 1 "enable=$e: wait blamed on a holder's stack"
