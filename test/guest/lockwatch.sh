@@ -176,7 +176,7 @@ mkdir -p $MNT && ext4_mount $MNT
 "$BIN/workload" mkfile -f $MNT/ext4/f -p 1024 > /dev/null || fail "mkfile"
 "$BIN/workload" memread -f $MNT/ext4/f -p 1024 -i 2 > /dev/null || fail "memread (watch=2)"
 report
-warned=$(field sites warned) lines=$(dmesg | grep -c "rcufault: mmap_lock read-held across ")
+warned=$(field sites warned) lines=$(dmesg | grep -cE "rcufault: mmap_lock (read|write)-held across ")
 at_least "$warned" 1 "watch=2: warnings for new offending stacks"
 [ "$lines" = "$warned" ] || fail "watch=2: $lines warning lines in the log, $warned counted"
 at_least "$(field sites used)" "$warned" "watch=2: at most one warning per stack"
