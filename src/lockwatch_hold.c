@@ -267,8 +267,8 @@ static void rcuf_lw_hold_end(struct rcuf_lw_task *t, struct mm_struct *mm)
  * rcuf_lw_contention_begin() - a task queues to wait for a lock
  * @lock: the lock; followed only if it is current's own mm's mmap_lock
  *
- * Context: the contention_begin probe (every lock's slow path, any
- * context: the test comes first).
+ * Context: the contention_begin probe, from every lock's slow path in
+ * any context; the lock test comes first.
  */
 void rcuf_lw_contention_begin(void *lock)
 {
