@@ -69,6 +69,15 @@ static int rcuf_parse_bit(const char __user *ubuf, size_t count, bool *bit)
 	return ret;
 }
 
+/* A write that must be exactly "1" (a trigger): 0 if it is, else -EINVAL. */
+static int rcuf_parse_trigger(const char __user *ubuf, size_t count)
+{
+	unsigned int val;
+	int ret = rcuf_parse_digit(ubuf, count, 1, &val);
+
+	return ret ? ret : (val ? 0 : -EINVAL);
+}
+
 static ssize_t rcuf_enable_read(struct file *file, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
@@ -92,11 +101,10 @@ static ssize_t rcuf_enable_write(struct file *file, const char __user *ubuf,
 static ssize_t rcuf_reset_write(struct file *file, const char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
-	bool on;
-	int ret = rcuf_parse_bit(ubuf, count, &on);
+	int ret = rcuf_parse_trigger(ubuf, count);
 
-	if (ret || !on)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	rcuf_stats_reset();
 	rcuf_procs_reset();
 	return count;
@@ -161,12 +169,10 @@ static const struct file_operations rcuf_watch_fops = {
 static ssize_t rcuf_watch_reset_write(struct file *file, const char __user *ubuf,
 				      size_t count, loff_t *ppos)
 {
-	bool on;
-	int ret = rcuf_parse_bit(ubuf, count, &on);
+	int ret = rcuf_parse_trigger(ubuf, count);
 
-	if (ret || !on)
-		return -EINVAL;
-	ret = rcuf_lockwatch_reset();
+	if (!ret)
+		ret = rcuf_lockwatch_reset();
 	return ret ? ret : count;
 }
 
