@@ -39,6 +39,7 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/procs.h"
+#include "rcufault/pte_table.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
@@ -187,6 +188,30 @@ static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 	return res;
 }
 
+/*
+ * No PTE table covers @addr yet: make one, where the anonymous path will
+ * then serve the fault (rcuf_anon_table_check(), src/pte_table.c).
+ */
+static enum rcuf_stat rcuf_fault_new_table(struct rcuf_mm *m,
+					   unsigned long addr,
+					   unsigned long error_code,
+					   unsigned int seq)
+{
+	struct vm_area_struct *vma;
+	bool file, shared;
+	enum rcuf_stat res;
+
+	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file, &shared);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (file)
+		return RCUF_STAT_FB_NO_PTE_TABLE;
+	res = rcuf_anon_table_check(m, vma, addr, error_code, seq);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	return rcuf_pte_table_publish(m, seq, addr);
+}
+
 /* Why a fault on a PTE that is not empty needs the stock path. */
 static enum rcuf_stat rcuf_fault_pte_reason(pte_t pte, unsigned long error_code)
 {
@@ -265,6 +290,7 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 					enum rcuf_fault_kind *kind, bool may_fill)
 {
 	unsigned int seq = rcuf_fault_epoch(m);
+	enum rcuf_walk_result walk;
 	struct vm_area_struct *vma;
 	bool file, shared, wp, reuse = false;
 	enum rcuf_stat res;
@@ -275,14 +301,16 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 		return res;
 	if (unlikely(rcuf_test_broken_cow()) && (error_code & X86_PF_PROT))
 		return rcuf_fault_broken_cow(m, addr, error_code);
-	switch (rcuf_pte_read_lockless(m->mm, addr, &pte)) {
-	case RCUF_WALK_PTE:
-		break;
-	case RCUF_WALK_NO_TABLE:
-		return RCUF_STAT_FB_NO_PTE_TABLE;
-	default:
-		return RCUF_STAT_FB_PGTABLE;
+	walk = rcuf_pte_read_lockless(m->mm, addr, &pte);
+	if (walk == RCUF_WALK_NO_TABLE) {
+		res = rcuf_fault_new_table(m, addr, error_code, seq);
+		if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+			return res;
+		walk = rcuf_pte_read_lockless(m->mm, addr, &pte);
 	}
+	if (walk != RCUF_WALK_PTE)
+		return walk == RCUF_WALK_NO_TABLE ? RCUF_STAT_FB_NO_PTE_TABLE :
+						    RCUF_STAT_FB_PGTABLE;
 	*kind = RCUF_KIND_MAPPED;
 	if (rcuf_pte_allows(pte, error_code))
 		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :

@@ -89,6 +89,62 @@ enum rcuf_stat rcuf_anon_vma_check(struct vm_area_struct *vma,
 	return RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
+/*
+ * Would 6.1's __handle_mm_fault() try a huge page for @addr instead of a
+ * PTE table? It does when pmd_none() and hugepage_vma_check(vma,
+ * vm_flags, false, true, true); do_huge_pmd_anonymous_page() then falls
+ * back, with nothing done, only if !transhuge_vma_suitable().
+ */
+static bool rcuf_anon_thp_fault(struct vm_area_struct *vma,
+				unsigned long flags, unsigned long addr)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	return rcuf_sym.hugepage_vma_check(vma, flags, false, true, true) &&
+	       transhuge_vma_suitable(vma, addr & HPAGE_PMD_MASK);
+#else
+	return false;
+#endif
+}
+
+/**
+ * rcuf_anon_table_check() - may @addr's missing PTE table be made here?
+ * @m: the faulting mm's state (current->mm)
+ * @vma: the VMA the shadow tree gave for @addr at epoch @seq
+ * @addr: the faulting address
+ * @error_code: the hardware error code
+ * @seq: the even write epoch at which @vma was current
+ *
+ * Only where rcuf_fault_anon() would then serve the fault (the checks of
+ * rcuf_anon_vma_check()), and where the stock fault would make a PTE table
+ * too, not try a transparent huge page. File VMAs never get here: a
+ * page-cache fault maps a large folio by its PMD into an empty PMD entry
+ * (do_set_pmd()).
+ *
+ * Context: process, not under RCU.
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS, or the reason to fall back.
+ */
+enum rcuf_stat rcuf_anon_table_check(struct rcuf_mm *m,
+				     struct vm_area_struct *vma,
+				     unsigned long addr,
+				     unsigned long error_code, unsigned int seq)
+{
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+	struct rcuf_anon_fault af;
+
+	addr &= PAGE_MASK;
+	rcu_read_lock();	/* as in rcuf_fault_anon() */
+	if (!rcuf_anon_epoch_changed(m, seq)) {
+		res = rcuf_anon_vma_check(vma, addr, error_code, &af);
+		if (res == RCUF_STAT_LOCKLESS_SUCCESS &&
+		    rcuf_anon_thp_fault(vma, READ_ONCE(vma->vm_flags), addr))
+			res = RCUF_STAT_FB_PTE_TABLE_THP;
+		if (rcuf_anon_epoch_changed(m, seq))
+			res = RCUF_STAT_FB_EPOCH_CHANGED;
+	}
+	rcu_read_unlock();
+	return res;
+}
+
 /**
  * rcuf_anon_fault_fill() - copy what an anonymous commit needs from @vma
  * @af: filled in

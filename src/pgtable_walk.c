@@ -25,8 +25,9 @@ static enum rcuf_walk_result rcuf_pmd_kind(pmd_t pmd)
  * rcuf_pmd_find_irqs_off() - find the PMD entry covering @addr in @mm
  * @mm: the mm (normally current->mm)
  * @addr: the user address
- * @pmdp: filled with the PMD entry's address on RCUF_WALK_PTE
- * @pmd: filled with the value read from it on RCUF_WALK_PTE
+ * @pmdp: filled with the PMD entry's address on RCUF_WALK_PTE, and on
+ *	RCUF_WALK_NO_TABLE if that entry is the empty one (else NULL)
+ * @pmd: filled with the value read from it where @pmdp is set
  *
  * Context: local interrupts disabled by the caller, and kept disabled for as
  * long as it uses the PTE table: that is what keeps the table from being
@@ -42,6 +43,7 @@ enum rcuf_walk_result rcuf_pmd_find_irqs_off(struct mm_struct *mm,
 	pud_t *pudp, pud;
 
 	lockdep_assert_irqs_disabled();
+	*pmdp = NULL;
 	pgdp = pgd_offset(mm, addr);
 	pgd = READ_ONCE(*pgdp);
 	if (pgd_none(pgd) || pgd_bad(pgd))

@@ -40,8 +40,10 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(shmem_vm_ops),
 	RCUF_SYM(get_swap_device),
 	RCUF_SYM(swapper_spaces),
+	RCUF_SYM(pte_alloc_one),
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	RCUF_SYM(shmem_huge),
+	RCUF_SYM(hugepage_vma_check),
 #endif
 #if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
 	RCUF_SYM(page_cpupid_xchg_last),

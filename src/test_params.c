@@ -40,6 +40,11 @@ module_param_named(test_wp_reuse_shared, rcuf_test_params.wp_reuse_shared,
 MODULE_PARM_DESC(test_wp_reuse_shared,
 		 "testing only, UNSAFE: in tasks of this name, lockless write-protect faults reuse pages shared with another mm instead of copying them");
 
+module_param_named(test_pte_table_unsynced,
+		   rcuf_test_params.pte_table_unsynced, charp, 0400);
+MODULE_PARM_DESC(test_pte_table_unsynced,
+		 "testing only, UNSAFE: in tasks of this name, lockless faults publish new PTE tables without waiting out mmap_lock writers (tables can leak into unmapped ranges)");
+
 module_param_named(test_missing_symbol, rcuf_test_params.missing_symbol,
 		   charp, 0400);
 MODULE_PARM_DESC(test_missing_symbol,

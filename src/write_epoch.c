@@ -19,6 +19,8 @@
  *  - Only the write owner begins, downgrades and ends a section, and it
  *    does so in program order: the rwsem itself serialises the transitions
  *    of one mm. Other tasks only read the state (and may quarantine it).
+ *  - A section's begin waits out the faults that are publishing a PTE
+ *    table (src/pte_table.c: W2, W3) before the writer goes on.
  *  - Transitions are idempotent: begin only from even, end only from odd.
  *    A begin that finds the epoch odd (an end was missed) keeps it odd and
  *    takes the section over; an end that finds it even (a begin was missed)
@@ -54,6 +56,7 @@
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include "rcufault/mm_state.h"
+#include "rcufault/pte_table.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/write_epoch.h"
@@ -221,6 +224,7 @@ void rcuf_epoch_write_acquired(struct mm_struct *mm)
 	rcuf_epoch_undowngrade(m);
 	if (!rcuf_epoch_odd(m))
 		raw_write_seqcount_begin(&m->write_seq);
+	rcuf_pte_table_writer_sync(m);
 	WRITE_ONCE(m->writer, current);
 	m->clean = clean;
 	if (!clean)
@@ -259,6 +263,7 @@ static void rcuf_epoch_downgraded(struct mm_struct *mm)
 		m->clean = false;	/* we missed this section's begin */
 		if (!rcuf_epoch_odd(m))
 			raw_write_seqcount_begin(&m->write_seq);
+		rcuf_pte_table_writer_sync(m);
 		WRITE_ONCE(m->writer, current);
 		rcuf_epoch_desync(m);
 	}

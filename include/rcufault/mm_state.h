@@ -47,6 +47,8 @@ enum rcuf_shadow_fill {
  *	mm until a write section that began cleanly has ended
  * @clean: the current write section began from an even epoch, by the
  *	task that write-owns the rwsem
+ * @table_publishers: faults publishing a PTE table now (src/pte_table.c);
+ *	a write section waits for it to be 0 before it changes anything
  * @tree: the shadow VMA tree: address ranges to struct rcuf_shadow_vma;
  *	read under RCU, written under @tree_lock (see src/shadow.c)
  * @tree_lock: serialises the writers of @tree and of @vma_hash; taken in
@@ -72,6 +74,7 @@ struct rcuf_mm {
 	bool downgraded;
 	bool quarantined;
 	bool clean;
+	atomic_t table_publishers;
 	struct rcuf_btree tree;
 	spinlock_t tree_lock;
 	DECLARE_HASHTABLE(vma_hash, RCUF_MM_VMA_HASH_BITS);

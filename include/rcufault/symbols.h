@@ -48,7 +48,10 @@ struct vm_area_struct;
  * @flush_tlb_mm_range: flush a range of an mm's TLB entries on every CPU
  * @page_remove_rmap: drop a mapping's rmap of a page (wp_page_copy())
  * @shmem_vm_ops: shmem's VMA operations (a variable, mm/shmem.c)
+ * @pte_alloc_one: a new, memcg-charged user PTE table (arch/x86/mm/pgtable.c)
  * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
+ * @hugepage_vma_check: would a fault try a huge page in this VMA (THP
+ *	kernels; mm/huge_memory.c)
  * @get_swap_device: pin a swap device against swapoff (put_swap_device())
  * @swapper_spaces: the swap cache's address spaces, per swap type (an array)
  * @page_cpupid_xchg_last: reset a page's NUMA-balancing last cpupid
@@ -92,8 +95,12 @@ struct rcuf_symbols {
 	const struct vm_operations_struct *shmem_vm_ops;
 	struct swap_info_struct *(*get_swap_device)(swp_entry_t entry);
 	struct address_space **swapper_spaces;
+	pgtable_t (*pte_alloc_one)(struct mm_struct *mm);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	int *shmem_huge;
+	bool (*hugepage_vma_check)(struct vm_area_struct *vma,
+				   unsigned long vm_flags, bool smaps,
+				   bool in_pf, bool enforce_sysfs);
 #endif
 #if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
 	int (*page_cpupid_xchg_last)(struct page *page, int cpupid);

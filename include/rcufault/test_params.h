@@ -42,6 +42,9 @@
  * @wp_reuse_shared: test_wp_reuse_shared, UNSAFE: the name of the tasks
  *	whose lockless write-protect faults reuse pages that are not
  *	exclusive (shared with a fork child) instead of copying them
+ * @pte_table_unsynced: test_pte_table_unsynced, UNSAFE: the name of the
+ *	tasks whose lockless faults publish new PTE tables without waiting
+ *	out writers (src/pte_table.c)
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
  * @ptl_nomem: test_ptl_nomem: free every Nth split PTE lock as if out of
  *	memory (after an IPI; lockdep kernels only)
@@ -59,6 +62,7 @@ struct rcuf_test_params {
 	atomic_t shadow_nomem_count;
 	char *broken_cow;
 	char *wp_reuse_shared;
+	char *pte_table_unsynced;
 	char *missing_symbol;
 	bool io_fallback;
 	unsigned int ptl_nomem;
@@ -163,6 +167,12 @@ static inline bool rcuf_test_shadow_nomem(void)
 				   &rcuf_test_params.shadow_nomem_count);
 }
 
+/* Is current a task named @comm (a test parameter; NULL: none)? */
+static inline bool rcuf_test_comm_is(const char *comm)
+{
+	return comm && !strcmp(current->comm, comm);
+}
+
 /**
  * rcuf_test_broken_cow() - is current a task the broken COW applies to?
  *
@@ -175,8 +185,7 @@ static inline bool rcuf_test_broken_cow(void)
 {
 	if (!RCUF_TEST_BUILD)
 		return false;
-	return rcuf_test_params.broken_cow &&
-	       !strcmp(current->comm, rcuf_test_params.broken_cow);
+	return rcuf_test_comm_is(rcuf_test_params.broken_cow);
 }
 
 /**
@@ -193,8 +202,24 @@ static inline bool rcuf_test_wp_reuse_shared(void)
 {
 	if (!RCUF_TEST_BUILD)
 		return false;
-	return rcuf_test_params.wp_reuse_shared &&
-	       !strcmp(current->comm, rcuf_test_params.wp_reuse_shared);
+	return rcuf_test_comm_is(rcuf_test_params.wp_reuse_shared);
+}
+
+/**
+ * rcuf_test_pte_table_unsynced() - publish PTE tables unsynced? (UNSAFE)
+ *
+ * The PTE table publication's broken build: no wait-out of writers and a
+ * pause before publishing, so a table can land in a range munmap() has
+ * already freed the page tables of (leaked). Confined to tasks named by
+ * test_pte_table_unsynced; the torture's tables subcommand must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_pte_table_unsynced.
+ */
+static inline bool rcuf_test_pte_table_unsynced(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.pte_table_unsynced);
 }
 
 /**

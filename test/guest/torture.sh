@@ -32,6 +32,14 @@
 #                        write faults reuse pages that are not exclusive,
 #                        so a page shared with a fork child is written in
 #                        place): only fork runs, and it must catch it.
+#   TORTURE_EXPECT_FAIL=tables
+#                        the same with the PTE table publication's broken
+#                        build (test_pte_table_unsynced=torture: new PTE
+#                        tables are published without waiting out
+#                        mmap_lock writers, after a 1 ms pause, so one can
+#                        land in a range munmap() already freed the page
+#                        tables of): only tables runs, and it must catch
+#                        the leaked table.
 #   TORTURE_EXPECT_FAIL_ALL=1
 #                        with TORTURE_EXPECT_FAIL=1: run every subcommand
 #                        anyway, to see which ones catch the broken module.
@@ -68,6 +76,12 @@ elif [ "$XF" = wpreuse ]; then
 	note "expect-fail mode: lockless write-protect faults reuse pages shared with a fork child"
 	modprobe rcufault enable=1 test_wp_reuse_shared=torture ||
 		fail "cannot load rcufault with test_wp_reuse_shared"
+	[ -d $D ] || fail "$D missing after load"
+	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+elif [ "$XF" = tables ]; then
+	note "expect-fail mode: lockless faults publish PTE tables without waiting out writers"
+	modprobe rcufault enable=1 shadow_at_mmap=1 test_pte_table_unsynced=torture ||
+		fail "cannot load rcufault with test_pte_table_unsynced"
 	[ -d $D ] || fail "$D missing after load"
 	MC_MAX=8 MC_OVER=16 MC_UNDER=4
 elif [ "$XF" = 1 ]; then
@@ -129,7 +143,7 @@ expect_fail_done() {
 	[ -n "$violations" ] ||
 		fail "the broken module ($XF) was not caught by any subcommand"
 	case "$XF $violations " in
-	"1 "*" mprotect "* | "cow "*" fork "* | "wpreuse "*" fork "*) ;;
+	"1 "*" mprotect "* | "cow "*" fork "* | "wpreuse "*" fork "* | "tables "*" tables "*) ;;
 	*) note "not caught by the subcommand expected to catch it" ;;
 	esac
 	echo "PASS torture (expect-fail): the broken module was caught by:$violations"
@@ -189,6 +203,11 @@ if [ "$XF" = cow ] || [ "$XF" = wpreuse ]; then
 	judge fork $rc
 	expect_fail_done
 fi
+if [ "$XF" = tables ]; then
+	run tables "$T" tables -s $S
+	judge tables $rc
+	expect_fail_done
+fi
 # mprotect first: it is the one the broken build must fail.
 run mprotect "$T" mprotect -s $S
 judge mprotect $rc
@@ -200,6 +219,12 @@ judge fork $rc
 wp_copy=$(($(stat lockless_wp_copy) - wp0)) wp_reuse=$(($(stat lockless_wp_reuse) - wr0))
 note "fork: lockless write-protect faults: copies +$wp_copy, reuses +$wp_reuse"
 grep -q 'soft-dirty: not in this kernel' $OUT && no_soft_dirty=1 || no_soft_dirty=0
+tp0=$(stat pte_tables_published)
+run tables "$T" tables -s $S
+judge tables $rc
+tables=$(($(stat pte_tables_published) - tp0))
+note "tables: PTE tables published locklessly +$tables (whole run so far: raced $(stat pte_tables_raced)," \
+	"writer waits $(stat pte_table_writer_waits), fallback_pte_table_thp $(stat fallback_pte_table_thp))"
 run uffd "$T" uffd -s $((S / 2 > 3 ? S / 2 : 3))
 judge uffd $rc
 run pkeys "$T" pkeys
@@ -227,7 +252,7 @@ note "whole run: lockless_success $total of $(stat lockless_attempts) attempts" 
 [ "$XF" != 0 ] && expect_fail_done
 
 [ -z "$violations$errors" ] || fail "violations:${violations:- none}; could not run:${errors:- none}"
-for t in integrity mprotect fork; do
+for t in integrity mprotect fork tables; do
 	eval "n=\$ls_$t"
 	at_least "$n" $MIN_EACH "lockless faults during $t (too few: the run proves nothing)"
 done
@@ -240,6 +265,8 @@ if [ $no_soft_dirty = 1 ]; then
 else
 	at_least "$wp_reuse" $((10 * S)) "lockless write-protect reuses during fork"
 fi
+# tables: the first faults in fresh 2 MiB ranges made their PTE tables
+at_least "$tables" $((10 * S)) "PTE tables published locklessly during tables"
 # the under-limit memcg run: most of its faults, or its charge check proved nothing
 at_least "$ls_memcg_under" $((MC_UNDER * 256 / 2)) "lockless faults during memcg_under ($MC_UNDER MiB touched)"
 at_least "$total" $((4 * MIN_EACH)) "lockless faults during the whole run"

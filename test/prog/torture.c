@@ -82,6 +82,23 @@
  *	must have no page resident and read zero everywhere: a page that a
  *	fault installed while munmap() tore the previous R down would still
  *	be in the table (test/guest/downgrade-nest.sh).
+ *   torture tables -s SECONDS
+ *	THP off for the process; 8 cells of two PTE tables each (4 MiB,
+ *	aligned, 4 MiB or more apart), in a 512 MiB area whose PMD table an
+ *	anchor page keeps. The main thread moves cells, by preference one a
+ *	thread is accessing, round their four positions (munmap, then mmap at
+ *	the next, and one store in the first half: the VMA's anon_vma and
+ *	first table; a table left behind survives three more moves) while 2
+ *	threads store
+ *	to and load back random pages of random cells, at the old position
+ *	while a cell moves: first touches in fresh PMD ranges (the second
+ *	half's: a lockless fault makes its table), and faults racing
+ *	munmap()'s free_pgtables(). A cell that did not move must
+ *	never refuse and read back what was written. At the end every cell
+ *	is unmapped and VmPTE must equal its value before any cell existed:
+ *	more is a PTE table installed in a range munmap() had already freed
+ *	the tables of (leaked). The cell range is then mapped and unmapped
+ *	once more (freeing such a table) before the violation is reported.
  *
  * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
  * what was seen); 2 the test could not run (usage, setup failure). Every
@@ -89,7 +106,8 @@
  * ..."), except memcg when the kernel kills it, as it must.
  *
  * Every mapping the tests fault in is MADV_NOHUGEPAGE (one fault per page)
- * except the integrity test's chaos cell, which toggles THP on purpose.
+ * except the integrity test's chaos cell, which toggles THP on purpose, and
+ * the tables test, which disables THP for the whole process (prctl).
  * A lockless anonymous fault needs the VMA's anon_vma and an existing PTE
  * table, so the tests pre-fault pages and MADV_DONTNEED them where they
  * want a supply of fresh pages (MADV_DONTNEED keeps the page tables).
@@ -2692,6 +2710,273 @@ static int cmd_dgnest(long seconds)
 	return 0;
 }
 
+/* =============================================================== tables */
+
+#define TB_CELLS 8
+#define TB_WORKERS 2
+#define TB_AREA (512UL << 20)		/* inside one 1 GiB range: one PMD table */
+#define TB_FIRST (16UL << 20)		/* cell 0 at P0, past the anchor */
+#define TB_POS 4			/* positions of a cell, 8 MiB apart */
+#define TB_STRIDE (TB_POS * (8UL << 20))
+#define TB_SLOT (2 * CELL_SZ)		/* a cell: two PMD ranges */
+#define TB_PAGES (2 * CELL_PAGES)
+#define TB_STACK (64U << 10)		/* stack prefaulted before the baseline */
+
+static char *tb_area;			/* published through tb_published */
+static atomic_int tb_published, tb_ready, tb_go, tb_stop, tb_left, tb_release;
+static atomic_uint tb_gen[TB_CELLS];	/* odd while the cell moves */
+static atomic_uint tb_pos[TB_CELLS];	/* at position 0 .. TB_POS - 1 */
+static atomic_int tb_busy[TB_CELLS];	/* workers accessing the cell now */
+static atomic_long tb_moves, tb_stores, tb_racing, tb_racing_segv;
+static long tb_base_pte;
+
+/* VmPTE from /proc/self/status, in kB: every page table of the mm. */
+static long vmpte_kb(void)
+{
+	return proc_value("/proc/self/status", "VmPTE:");
+}
+
+static char *tb_slot(unsigned int i, unsigned int p)
+{
+	return tb_area + TB_FIRST + i * TB_STRIDE + p * (TB_STRIDE / TB_POS);
+}
+
+/*
+ * Map cell @i at position @p and store once in its first half (the last
+ * word of its first page: no worker's): the stock fault gives the VMA its
+ * anon_vma and that half its table; the second half has no table yet.
+ */
+static void tb_map_slot(unsigned int i, unsigned int p)
+{
+	char *a = tb_slot(i, p);
+
+	if (mmap(a, TB_SLOT, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0) != a)
+		fatal("mmap(cell %u at %p, MAP_FIXED_NOREPLACE): %s", i, (void *)a,
+		      strerror(errno));
+	WRITE_ONCE(((uint64_t *)a)[WORDS - 1], 1);
+}
+
+/*
+ * Map the whole cell range and unmap it again: munmap()'s free_pgtables()
+ * then frees every PTE table left in it (the anchor is far below, nothing
+ * above within the PMD table). Async-signal-safe, no fatal(): the summary
+ * runs it on the way out too.
+ */
+static int tb_repair(void)
+{
+	char *a = tb_area + TB_FIRST;
+	size_t len = TB_CELLS * TB_STRIDE;
+
+	if (mmap(a, len, RW, ANON | MAP_FIXED, -1, 0) != a)
+		return -1;
+	return munmap(a, len);
+}
+
+static void tb_summary(const char *verdict)
+{
+	char buf[256];
+
+	/* a failing run must not exit with a leaked table: the kernel would BUG */
+	if (strcmp(verdict, "PASS") && atomic_load(&tb_published))
+		tb_repair();
+	snprintf(buf, sizeof(buf),
+		 "torture tables: %s %.1f s: moves %ld stores %ld racing_accesses %ld racing_sigsegv %ld vmpte_kb %ld\n",
+		 verdict, now_s() - t_start, atomic_load(&tb_moves), atomic_load(&tb_stores),
+		 atomic_load(&tb_racing), atomic_load(&tb_racing_segv), tb_base_pte);
+	put(1, buf);
+}
+
+/*
+ * Fault in TB_STACK of stack below the caller, so that no later call or
+ * signal frame of this thread needs a new PTE table: VmPTE must not move
+ * but for the cells.
+ */
+static noinline unsigned int tb_prefault_stack(void)
+{
+	char pad[TB_STACK];
+	unsigned int i, sum = 0;
+
+	for (i = 0; i < TB_STACK; i += PAGE_SZ / 2) {
+		WRITE_ONCE(pad[i], 1);
+		sum += READ_ONCE(pad[i]);
+	}
+	return sum;
+}
+
+/* Never 0: bit 63; cell, thread, page, generation, count. */
+static uint64_t tb_value(unsigned int i, unsigned int gen, unsigned int page,
+			 unsigned int id, unsigned int n)
+{
+	return 1ULL << 63 | (uint64_t)(i & 7) << 60 | (uint64_t)(id & 3) << 58 |
+	       (uint64_t)(page & 0x3ff) << 48 | (uint64_t)(gen & 0xffffff) << 24 | (n & 0xffffff);
+}
+
+/*
+ * A worker: store to and load back a random page of a random cell, at the
+ * cell's position when it started, also while the cell moves: the faults on
+ * the old position race munmap(), the first in each fresh slot installs a
+ * PTE table. Its own word of the page: the other worker never changes it.
+ */
+static void *tb_worker(void *arg)
+{
+	unsigned int id = (unsigned int)(long)arg, n = 0, i, p, page, g1, g2;
+	uint64_t rng = seed_for(40 + id), v, r;
+	uint64_t *a;
+	int bad;
+
+	tb_prefault_stack();
+	while (!atomic_load(&tb_published))
+		sched_yield();
+	/* the SIGSEGV path once (cell 0's P0 is not mapped yet) */
+	a = (uint64_t *)tb_slot(0, 0) + id;
+	if (!try_store(a, 1))
+		fatal("warm-up store to unmapped %p succeeded", (void *)a);
+	atomic_fetch_add(&tb_ready, 1);
+	while (!atomic_load(&tb_go))
+		sched_yield();
+	while (!atomic_load(&tb_stop) && !time_up()) {
+		i = rnd(&rng, TB_CELLS);
+		page = rnd(&rng, TB_PAGES);
+		g1 = atomic_load_explicit(&tb_gen[i], memory_order_acquire);
+		p = atomic_load_explicit(&tb_pos[i], memory_order_relaxed);
+		a = (uint64_t *)(tb_slot(i, p) + page * PAGE_SZ) + id;
+		v = tb_value(i, g1, page, id, ++n);
+		r = 0;
+		atomic_fetch_add(&tb_busy[i], 1);
+		bad = try_store(a, v);
+		if (!bad) {
+			atomic_fetch_add(&tb_stores, 1);
+			bad = try_load(a, &r);
+		}
+		atomic_fetch_sub(&tb_busy[i], 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		g2 = atomic_load_explicit(&tb_gen[i], memory_order_acquire);
+		if (g1 != g2 || (g1 & 1)) {
+			/* the cell moved meanwhile: anything goes but a stray SIGSEGV */
+			atomic_fetch_add(&tb_racing, 1);
+			if (!bad)
+				continue;
+			if (READ_ONCE(seg_addr) != (void *)a)
+				violation("SIGSEGV for an access to %p reported address %p",
+					  (void *)a, READ_ONCE(seg_addr));
+			atomic_fetch_add(&tb_racing_segv, 1);
+			continue;
+		}
+		if (bad)
+			violation("cell %u page %u at %p raised SIGSEGV (si_code %d) while mapped",
+				  i, page, (void *)a, READ_ONCE(seg_code));
+		if (r != v)
+			violation("cell %u page %u at %p read %#llx after writing %#llx",
+				  i, page, (void *)a, (unsigned long long)r,
+				  (unsigned long long)v);
+	}
+	/* stay until VmPTE was read: a thread exit frees stack page tables */
+	atomic_fetch_add(&tb_left, 1);
+	while (!atomic_load(&tb_release))
+		nap_us(1000);
+	return NULL;
+}
+
+/* The next cell to move: one a worker is in, if any (from a random start). */
+static unsigned int tb_pick(uint64_t *rng)
+{
+	unsigned int i, k = rnd(rng, TB_CELLS);
+
+	for (i = 0; i < TB_CELLS; i++)
+		if (atomic_load(&tb_busy[(k + i) % TB_CELLS]))
+			return (k + i) % TB_CELLS;
+	return k;
+}
+
+/*
+ * tables -s SECONDS: 8 cells of two PTE tables each move round four
+ * positions (munmap, mmap at the next) while 2 threads fault first touches in
+ * them, on the old position too. Then every cell is unmapped: VmPTE must be
+ * back to its value before any cell existed, or a fault installed a PTE
+ * table in a range munmap() had freed the tables of.
+ */
+static int cmd_tables(long seconds)
+{
+	uint64_t rng = seed_for(4);
+	pthread_t th[TB_WORKERS];
+	unsigned int i, p;
+	long end, after;
+	char *res;
+
+	/* no THP: every first touch in a fresh 2 MiB range needs a PTE table */
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+		fatal("prctl(PR_SET_THP_DISABLE): %s", strerror(errno));
+	tb_prefault_stack();
+	summary_fn = tb_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	/* before the reservation is given up: their stacks must not land in it */
+	for (i = 0; i < TB_WORKERS; i++)
+		th[i] = spawn(tb_worker, (void *)(long)i);
+	res = mmap(NULL, 2 * TB_AREA, PROT_NONE, ANON | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		fatal("mmap reservation of %lu bytes: %s", 2 * TB_AREA, strerror(errno));
+	tb_area = (char *)(((uintptr_t)res + TB_AREA - 1) & ~(TB_AREA - 1));
+	if (munmap(res, 2 * TB_AREA))
+		fatal("munmap of the reservation: %s", strerror(errno));
+	/* the anchor keeps the PMD table of the area */
+	map_at(tb_area, PAGE_SZ, RW);
+	WRITE_ONCE(*(uint64_t *)tb_area, 1);
+	/* first touches of this test's data: none may come after the baseline */
+	for (i = 0; i < TB_CELLS; i++) {
+		atomic_store(&tb_gen[i], 0);
+		atomic_store(&tb_pos[i], 0);
+	}
+	atomic_store(&tb_moves, 0);
+	atomic_store(&tb_stores, 0);
+	atomic_store(&tb_racing, 0);
+	atomic_store(&tb_racing_segv, 0);
+	atomic_store(&tb_stop, 0);
+	atomic_store(&tb_left, 0);
+	atomic_store(&tb_release, 0);
+	nap_us(1);
+	atomic_store(&tb_published, 1);
+	dg_wait(&tb_ready, TB_WORKERS, "workers ready");
+	vmpte_kb();
+	tb_base_pte = vmpte_kb();
+	for (i = 0; i < TB_CELLS; i++)
+		tb_map_slot(i, 0);
+	atomic_store(&tb_go, 1);
+	while (!time_up()) {
+		i = tb_pick(&rng);
+		p = atomic_load(&tb_pos[i]);
+		atomic_fetch_add(&tb_gen[i], 1);	/* odd: moving */
+		if (munmap(tb_slot(i, p), TB_SLOT))
+			fatal("munmap(cell %u at %p): %s", i, (void *)tb_slot(i, p),
+			      strerror(errno));
+		tb_map_slot(i, (p + 1) % TB_POS);
+		atomic_store(&tb_pos[i], (p + 1) % TB_POS);
+		atomic_fetch_add(&tb_gen[i], 1);	/* even: settled */
+		atomic_fetch_add(&tb_moves, 1);
+		nap_us(1000);
+	}
+	atomic_store(&tb_stop, 1);
+	dg_wait(&tb_left, TB_WORKERS, "workers stopped");
+	for (i = 0; i < TB_CELLS; i++)
+		if (munmap(tb_slot(i, atomic_load(&tb_pos[i])), TB_SLOT))
+			fatal("munmap(cell %u): %s", i, strerror(errno));
+	end = vmpte_kb();
+	if (end != tb_base_pte) {
+		if (tb_repair())
+			fatal("repair of the cell range: %s", strerror(errno));
+		after = vmpte_kb();
+		violation("VmPTE %ld kB after unmapping every cell, %ld kB before: a page table was left in an unmapped range (leaked); %ld kB after mapping and unmapping the whole cell range",
+			  end, tb_base_pte, after);
+	}
+	atomic_store(&tb_release, 1);
+	for (i = 0; i < TB_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	if (munmap(tb_area, PAGE_SZ))
+		fatal("munmap of the anchor: %s", strerror(errno));
+	tb_summary("PASS");
+	return 0;
+}
+
 /* ================================================================= main */
 
 static void usage_exit(void)
@@ -2699,7 +2984,8 @@ static void usage_exit(void)
 	fprintf(stderr,
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
 		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB [-S] |\n"
-		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS | dgnest -s SECONDS\n");
+		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS | dgnest -s SECONDS |\n"
+		"               tables -s SECONDS\n");
 	exit(2);
 }
 
@@ -2768,5 +3054,7 @@ int main(int argc, char **argv)
 		return cmd_storm(s);
 	if (!strcmp(sub, "dgnest") && s > 0)
 		return cmd_dgnest(s);
+	if (!strcmp(sub, "tables") && s > 0)
+		return cmd_tables(s);
 	usage_exit();
 }
