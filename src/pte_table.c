@@ -8,23 +8,37 @@
  *
  * (a) Under the PMD lock (pmd_lock()): pmd_install() for stock faults,
  *     userfaultfd and change_pmd_range(); do_huge_pmd_anonymous_page(),
- *     do_set_pmd(), zap_huge_pmd(), __split_huge_pmd(), the THP
- *     migration and NUMA paths. We take the same lock (a trylock: a holder
- *     may wait, with it held, for a TLB-flush IPI to this CPU, where
- *     interrupts are off: pmdp_collapse_flush(), pmdp_invalidate()) and
- *     populate only an entry still pmd_none() under it, as pmd_install().
- * (b) Without the PMD lock, only inside a write section of mmap_lock:
- *     free_pgtables() (free_pte_range(): pmd_clear() and the table's free;
- *     free_pmd_range() frees the PMD table itself) from unmap_region()
- *     (munmap, in its downgraded part too; a failed mmap_region()),
- *     exit_mmap() and fs/exec.c shift_arg_pages(); mremap's
- *     move_normal_pmd(); khugepaged's collapse_huge_page() and
- *     retract_page_tables() (mmap_write_lock()/mmap_write_trylock(), on
- *     any mm). free_pgtables() reads each entry once, with no lock, and
- *     skips an empty one: a table published after that read would stay
- *     behind in an unmapped range (leaked, and counted in pgtables_bytes:
- *     "BUG: non-zero pgtables_bytes" when the mm is freed), or be written
- *     into a PMD table that is being freed.
+ *     do_set_pmd(), zap_huge_pmd() and zap_deposited_table(),
+ *     __split_huge_pmd(), the THP migration and NUMA paths. We take the
+ *     same lock (a trylock: a holder may wait, with it held, for a
+ *     TLB-flush IPI to this CPU, where interrupts are off:
+ *     pmdp_invalidate()) and populate only an entry still pmd_none()
+ *     under it, as pmd_install(). MADV_DONTNEED/MADV_FREE and the OOM
+ *     reaper (read lock) zap entries but free no PTE table in 6.1.
+ * (b) Without the PMD lock, or with an empty entry left between two holds
+ *     of it, only inside a write section of mmap_lock:
+ *     - free_pgtables() (free_pte_range(): pmd_clear() and the table's
+ *       free; free_pmd_range() frees the PMD table itself) from
+ *       unmap_region() (munmap and brk, in their downgraded part too; a
+ *       failed mmap_region()), exit_mmap() and fs/exec.c
+ *       shift_arg_pages();
+ *     - mremap's move_normal_pmd() (checks pmd_none() of the target with
+ *       no lock, then VM_BUG_ON()s it under the lock);
+ *     - fork's copy_pmd_range() (skips empty source entries, no lock);
+ *     - khugepaged's collapse_huge_page(): pmdp_collapse_flush() under
+ *       the PMD lock, then the entry stays empty with the lock dropped
+ *       until pmd_populate() or set_pmd_at(), each behind
+ *       BUG_ON(!pmd_none()) (mm/khugepaged.c);
+ *     - collapse_and_free_pmd() (clears and frees a table with no PMD
+ *       lock) from retract_page_tables() (mmap_write_trylock() of any
+ *       mm), collapse_pte_mapped_thp() and MADV_COLLAPSE.
+ *     free_pgtables() reads each entry once, with no lock, and skips an
+ *     empty one: a table published after that read would stay behind in
+ *     an unmapped range (leaked, and counted in pgtables_bytes: "BUG:
+ *     non-zero pgtables_bytes" when the mm is freed), or be written into
+ *     a PMD table that is being freed. In the khugepaged and mremap
+ *     windows a publication would hit a BUG_ON. Only the epoch, begun by
+ *     every one of these sections, keeps us out of all of them.
  *
  * So (b) must see our table or we must not publish it. Each write section
  * begins with the epoch's increment (write_epoch.c, from the
@@ -41,9 +55,12 @@
  * With full barriers on both sides (P2, W2), either P3 sees W1 (then the
  * publisher does not publish) or W3 sees P1 (then W3 waits for P5, and the
  * release/acquire pair orders P4's store before W4's reads). P3 through P5
- * run with interrupts off, so W3 waits a few hundred instructions at most
- * and never for a task that could wait for it: the publisher only ever
- * trylocks. An unchanged epoch at P3 also means no writer freed the PUD's
+ * run with interrupts off, so W3 waits for a few hundred instructions (a
+ * hypercall more under Xen PV, longer if the publisher's vCPU is
+ * preempted: the writer spins with preemption off, as a spinlock waiter
+ * would) and never for a task that could wait for it: the publisher only
+ * ever trylocks. A busy PMD lock is tried again (RCUF_TABLE_TRIES), each
+ * time from P1 after a pause with interrupts as on entry. An unchanged epoch at P3 also means no writer freed the PUD's
  * PMD table, so P4's walk and lock are of live tables: a writer that
  * began after P3 waits at W3 before it frees anything.
  *
@@ -106,7 +123,7 @@ static enum rcuf_stat rcuf_pte_table_install(struct mm_struct *mm,
 		return RCUF_STAT_FB_NO_PTE_TABLE;
 	ptl = pmd_lockptr(mm, pmdp);
 	if (!spin_trylock(ptl))
-		return RCUF_STAT_FB_PTL_BUSY;
+		return RCUF_STAT_FB_PMD_LOCK_BUSY;
 	res = RCUF_STAT_PTE_TABLES_RACED;
 	if (pmd_none(READ_ONCE(*pmdp))) {
 		mm_inc_nr_ptes(mm);
@@ -157,6 +174,30 @@ static enum rcuf_stat rcuf_pte_table_publish_unsynced(struct rcuf_mm *m,
 	return res;
 }
 
+/* Tries of a busy PMD lock (one per 1 GiB: first touches share it). */
+#define RCUF_TABLE_TRIES	8
+#define RCUF_TABLE_PAUSE	32
+
+/* P1-P5, again while the PMD lock is busy (for a few short pauses). */
+static enum rcuf_stat rcuf_pte_table_publish_tries(struct rcuf_mm *m,
+						   unsigned int seq,
+						   unsigned long addr,
+						   struct page *table)
+{
+	enum rcuf_stat res;
+	int tries, i;
+
+	for (tries = 1; ; tries++) {
+		res = rcuf_pte_table_publish_synced(m, seq, addr, table);
+		if (res != RCUF_STAT_FB_PMD_LOCK_BUSY ||
+		    tries >= RCUF_TABLE_TRIES || need_resched())
+			return res;
+		rcuf_stat_inc(RCUF_STAT_PTL_RETRIES);
+		for (i = 0; i < RCUF_TABLE_PAUSE; i++)
+			cpu_relax();
+	}
+}
+
 /**
  * rcuf_pte_table_publish() - give @addr's empty PMD entry a PTE table
  * @m: the faulting mm's state (current->mm)
@@ -170,7 +211,10 @@ static enum rcuf_stat rcuf_pte_table_publish_unsynced(struct rcuf_mm *m,
  * Context: process, no locks held, not under RCU; may sleep.
  * Return: RCUF_STAT_LOCKLESS_SUCCESS if @addr now has a PTE table (ours or
  * one that got there first), else the reason to fall back: nothing was
- * published then.
+ * published then. RCUF_STAT_FB_NO_MEMORY if the table could not be had:
+ * every check stock's do_anonymous_page() makes before its pte_alloc()
+ * has passed, and that failure is its VM_FAULT_OOM (the allocator or the
+ * memcg charge has reclaimed and OOM-killed already).
  */
 enum rcuf_stat rcuf_pte_table_publish(struct rcuf_mm *m, unsigned int seq,
 				      unsigned long addr)
@@ -178,12 +222,12 @@ enum rcuf_stat rcuf_pte_table_publish(struct rcuf_mm *m, unsigned int seq,
 	struct page *table = rcuf_sym.pte_alloc_one(m->mm);
 	enum rcuf_stat res;
 
-	if (!table)
-		return RCUF_STAT_FB_NO_PTE_TABLE;	/* stock tries again */
+	if (!table)	/* stock's do_anonymous_page(): VM_FAULT_OOM */
+		return RCUF_STAT_FB_NO_MEMORY;
 	if (unlikely(rcuf_test_pte_table_unsynced()))
 		res = rcuf_pte_table_publish_unsynced(m, addr, table);
 	else
-		res = rcuf_pte_table_publish_synced(m, seq, addr, table);
+		res = rcuf_pte_table_publish_tries(m, seq, addr, table);
 	if (res != RCUF_STAT_PTE_TABLES_PUBLISHED)
 		rcuf_pte_table_free_unused(table);
 	if (res != RCUF_STAT_PTE_TABLES_PUBLISHED &&

@@ -59,8 +59,10 @@
  * with interrupts off or outside a task, the lock is leaked and counted:
  * the only safe choice then.
  *
- * PMD tables' locks take this path too: rcufault never takes them, so for
- * them the delay only costs memory for a grace period.
+ * PMD tables' locks take this path too. rcufault takes them only to
+ * publish a PTE table (src/pte_table.c), and only while it holds the mm's
+ * publisher count, which every write section waits out before it can free
+ * a PMD table: for them the delay only costs memory for a grace period.
  *
  * Where ALLOC_SPLIT_PTLOCKS is 0 (Debian's kernel: a 4-byte spinlock_t
  * inside struct page, as long-lived as the table page), nothing of this is

@@ -126,14 +126,15 @@ bool rcuf_mmap_write_owner(struct mm_struct *mm)
  * dereferenced.
  *
  * Context: RCU read side.
- * Return: true if a write owner is on a CPU.
+ * Return: true if a write owner other than current is on a CPU (a fault
+ * inside current's own write section must not wait for itself).
  */
 bool rcuf_mmap_writer_running(struct mm_struct *mm)
 {
 	unsigned long owner = atomic_long_read(&mm->mmap_lock.owner);
 	struct task_struct *t = (void *)(owner & ~RCUF_RWSEM_OWNER_FLAGS);
 
-	if (!t || (owner & RCUF_RWSEM_READER_OWNED) ||
+	if (!t || t == current || (owner & RCUF_RWSEM_READER_OWNED) ||
 	    !(atomic_long_read(&mm->mmap_lock.count) & RCUF_RWSEM_WRITER_LOCKED))
 		return false;
 	return READ_ONCE(t->on_cpu);
