@@ -35,6 +35,7 @@
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_entry.h"
 #include "rcufault/fault_file.h"
+#include "rcufault/fault_swap.h"
 #include "rcufault/fault_wp.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
@@ -64,6 +65,7 @@ enum rcuf_fault_kind {
 	RCUF_KIND_SHMEM_WRITE,
 	RCUF_KIND_WP_REUSE,
 	RCUF_KIND_WP_COPY,
+	RCUF_KIND_SWAPIN,
 };
 
 static const char *const rcuf_fault_kind_names[] = {
@@ -74,6 +76,7 @@ static const char *const rcuf_fault_kind_names[] = {
 	[RCUF_KIND_SHMEM_WRITE] = "shmem_write",
 	[RCUF_KIND_WP_REUSE] = "wp_reuse",
 	[RCUF_KIND_WP_COPY] = "wp_copy",
+	[RCUF_KIND_SWAPIN] = "swapin",
 };
 
 /**
@@ -287,12 +290,13 @@ static enum rcuf_fault_kind rcuf_fault_file_kind(unsigned long error_code,
  */
 static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code,
-					enum rcuf_fault_kind *kind, bool may_fill)
+					enum rcuf_fault_kind *kind, bool *major,
+					bool may_fill)
 {
 	unsigned int seq = rcuf_fault_epoch(m);
 	enum rcuf_walk_result walk;
 	struct vm_area_struct *vma;
-	bool file, shared, wp, reuse = false;
+	bool file, shared, wp, swap = false, reuse = false;
 	enum rcuf_stat res;
 	pte_t pte;
 
@@ -318,12 +322,19 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	wp = !pte_none(pte);
 	if (wp) {
 		res = rcuf_fault_pte_reason(pte, error_code);
-		if (res != RCUF_STAT_FB_PTE_COW)
+		swap = res == RCUF_STAT_FB_PTE_SWAP;
+		if (res != RCUF_STAT_FB_PTE_COW && !swap)
 			return res;
 	}
 	res = rcuf_fault_shadow_vma(m, addr, seq, &vma, &file, &shared);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
+	if (swap) {	/* anonymous pages of file VMAs too: still stock */
+		*kind = RCUF_KIND_SWAPIN;
+		return file ? RCUF_STAT_FB_PTE_SWAP :
+			      rcuf_fault_swap(m, vma, addr, error_code, seq,
+					      pte, major);
+	}
 	if (wp && file)	/* write-protect of a file page: still the stock path */
 		return shared ? RCUF_STAT_FB_FILE_WRITE : RCUF_STAT_FB_PTE_COW;
 	if (wp) {	/* write-protect: reuse or copy */
@@ -350,7 +361,8 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code, bool *major,
 					enum rcuf_fault_kind *kind)
 {
-	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code, kind, true);
+	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code, kind,
+					       major, true);
 
 	if (!rcuf_fault_filled(res))
 		return res;
@@ -361,7 +373,7 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 			return RCUF_STAT_FB_FILE_IO_FAILED;
 	}
 	/* Still missing (reclaimed, punched, a new readahead mark): give up. */
-	return rcuf_fault_try_mm(m, addr, error_code, kind, false);
+	return rcuf_fault_try_mm(m, addr, error_code, kind, major, false);
 }
 
 /*

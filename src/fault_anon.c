@@ -169,8 +169,35 @@ void rcuf_anon_fault_fill(struct rcuf_anon_fault *af,
 	af->index = ((addr - READ_ONCE(vma->vm_start)) >> PAGE_SHIFT) +
 		    READ_ONCE(vma->vm_pgoff);	/* linear_page_index() */
 	af->prot = READ_ONCE(vma->vm_page_prot);
+	af->vm_flags = flags;
 	af->writable = flags & VM_WRITE;
 	af->write = write;
+}
+
+/**
+ * rcuf_anon_rmap_new() - the first, exclusive rmap of a page, VMA-free
+ * @af: the copies rcuf_anon_fault_fill() made
+ * @folio: a small page that no page table maps yet (swap-backed already)
+ *
+ * What page_add_new_anon_rmap() does for a small page, and what
+ * page_add_anon_rmap(RMAP_EXCLUSIVE) does for the first mapping of a page
+ * that is not anonymous yet (a swap-in that skipped the swap cache): the
+ * mapcount, NR_ANON_MAPPED, __page_set_anon_rmap(exclusive), from @af
+ * rather than from the VMA (see rcuf_anon_add_new()).
+ *
+ * Context: PTE lock held.
+ */
+void rcuf_anon_rmap_new(const struct rcuf_anon_fault *af, struct folio *folio)
+{
+	struct page *page = &folio->page;
+
+	atomic_set(&page->_mapcount, 0);	/* starts at -1 */
+	__mod_lruvec_page_state(page, NR_ANON_MAPPED, 1);
+	/* __page_set_anon_rmap(), exclusive: one store for page_idle's walk */
+	WRITE_ONCE(page->mapping, (struct address_space *)
+		   ((unsigned long)af->anon_vma | PAGE_MAPPING_ANON));
+	page->index = af->index;
+	SetPageAnonExclusive(page);
 }
 
 /**
@@ -193,16 +220,8 @@ void rcuf_anon_fault_fill(struct rcuf_anon_fault *af,
  */
 void rcuf_anon_add_new(const struct rcuf_anon_fault *af, struct folio *folio)
 {
-	struct page *page = &folio->page;
-
 	__folio_set_swapbacked(folio);
-	atomic_set(&page->_mapcount, 0);	/* starts at -1 */
-	__mod_lruvec_page_state(page, NR_ANON_MAPPED, 1);
-	/* __page_set_anon_rmap(), exclusive: one store for page_idle's walk */
-	WRITE_ONCE(page->mapping, (struct address_space *)
-		   ((unsigned long)af->anon_vma | PAGE_MAPPING_ANON));
-	page->index = af->index;
-	SetPageAnonExclusive(page);
+	rcuf_anon_rmap_new(af, folio);
 	folio_add_lru(folio);	/* folio_add_lru_vma(): not VM_LOCKED */
 }
 

@@ -18,6 +18,7 @@ struct rcuf_mm;
  * @anon_vma: its anon_vma
  * @index: linear_page_index() of the faulting address
  * @prot: its vm_page_prot
+ * @vm_flags: its vm_flags, as checked
  * @writable: its VM_WRITE
  * @write: the fault is a write
  */
@@ -27,6 +28,7 @@ struct rcuf_anon_fault {
 	struct anon_vma *anon_vma;
 	pgoff_t index;
 	pgprot_t prot;
+	unsigned long vm_flags;
 	bool writable;
 	bool write;
 };
@@ -48,6 +50,7 @@ pte_t rcuf_anon_pte(struct folio *folio, pgprot_t prot, bool writable,
 void rcuf_anon_fault_fill(struct rcuf_anon_fault *af,
 			  struct vm_area_struct *vma, unsigned long flags,
 			  unsigned long addr, bool write);
+void rcuf_anon_rmap_new(const struct rcuf_anon_fault *af, struct folio *folio);
 void rcuf_anon_add_new(const struct rcuf_anon_fault *af, struct folio *folio);
 void rcuf_anon_map(const struct rcuf_anon_fault *af, struct folio *folio,
 		   unsigned long addr, pte_t *ptep, pte_t entry);

@@ -21,6 +21,7 @@ struct page;
 struct tracepoint;
 struct mm_struct;
 struct swap_info_struct;
+struct swap_iocb;
 struct address_space;
 struct pt_regs;
 struct vm_area_struct;
@@ -49,6 +50,15 @@ struct vm_area_struct;
  * @page_remove_rmap: drop a mapping's rmap of a page (wp_page_copy())
  * @shmem_vm_ops: shmem's VMA operations (a variable, mm/shmem.c)
  * @pte_alloc_one: a new, memcg-charged user PTE table (arch/x86/mm/pgtable.c)
+ * @__swap_count: a swap entry's count of users (mm/swapfile.c)
+ * @swapcache_prepare: set SWAP_HAS_CACHE on an entry; -EEXIST if set
+ * @swapcache_clear: clear it again, freeing the slot if unused
+ * @swap_free: drop one user of a swap entry
+ * @mem_cgroup_swapin_charge_folio: charge a swap-in to the entry's memcg
+ * @mem_cgroup_swapin_uncharge_swap: uncharge the entry's swap usage
+ * @get_shadow_from_swap_cache: a swapped-out page's workingset shadow
+ * @workingset_refault: account a refault from that shadow
+ * @swap_readpage: read a page from swap (mm/page_io.c)
  * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
  * @hugepage_vma_check: would a fault try a huge page in this VMA (THP
  *	kernels; mm/huge_memory.c)
@@ -96,6 +106,18 @@ struct rcuf_symbols {
 	struct swap_info_struct *(*get_swap_device)(swp_entry_t entry);
 	struct address_space **swapper_spaces;
 	pgtable_t (*pte_alloc_one)(struct mm_struct *mm);
+	int (*__swap_count)(swp_entry_t entry);
+	int (*swapcache_prepare)(swp_entry_t entry);
+	void (*swapcache_clear)(struct swap_info_struct *si, swp_entry_t entry);
+	void (*swap_free)(swp_entry_t entry);
+	int (*mem_cgroup_swapin_charge_folio)(struct folio *folio,
+					      struct mm_struct *mm, gfp_t gfp,
+					      swp_entry_t entry);
+	void (*mem_cgroup_swapin_uncharge_swap)(swp_entry_t entry);
+	void *(*get_shadow_from_swap_cache)(swp_entry_t entry);
+	void (*workingset_refault)(struct folio *folio, void *shadow);
+	int (*swap_readpage)(struct page *page, bool synchronous,
+			     struct swap_iocb **plug);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	int *shmem_huge;
 	bool (*hugepage_vma_check)(struct vm_area_struct *vma,

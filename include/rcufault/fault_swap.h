@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lockless swap-in of anonymous pages from synchronous swap devices.
+ */
+#ifndef _RCUFAULT_FAULT_SWAP_H
+#define _RCUFAULT_FAULT_SWAP_H
+
+#include <linux/mm_types.h>
+#include <linux/pgtable.h>
+#include "rcufault/stats.h"
+
+struct rcuf_mm;
+
+enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
+			       unsigned long addr, unsigned long error_code,
+			       unsigned int seq, pte_t orig, bool *major);
+
+#endif /* _RCUFAULT_FAULT_SWAP_H */

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A fault on a swapped-out page of a private anonymous VMA, served without
+ * mmap_lock when 6.1's do_swap_page() would skip the swap cache: the swap
+ * device does synchronous I/O (SWP_SYNCHRONOUS_IO: zram, pmem, brd) and
+ * the entry has one user. The memcg charge (and the reclaim it may run)
+ * and the read then happen with no lock held, then the page is mapped
+ * under the epoch-validated PTE lock with do_swap_page()'s commit.
+ *
+ * The steps, against mm/memory.c do_swap_page() (6.1):
+ * 1. Under RCU at the fault's epoch, the VMA checks of the anonymous path
+ *    (rcuf_anon_vma_check(): an anon_vma, no mempolicy, not mlocked, no
+ *    userfaultfd). Entries that are not swap entries (migration, device,
+ *    markers, hwpoison, swapin errors) and entries with the uffd-wp bit
+ *    fall back.
+ * 2. get_swap_device() (swapoff waits for us). If the device is not
+ *    synchronous, or __swap_count() != 1, stock reads through the swap
+ *    cache with readahead: fall back (swap_cache). swapcache_prepare()
+ *    sets SWAP_HAS_CACHE, as stock does before skipping the cache: while
+ *    it is set the entry cannot be freed and reused, so pte_same() under
+ *    the lock proves the PTE still holds this swap-out of the page; it
+ *    fails with -EEXIST when the page is in the swap cache or another
+ *    swap-in runs (fall back: the stock path finds the page in the cache,
+ *    or waits a tick as stock does).
+ * 3. With no lock held: a new folio (no VMA policy: the anonymous path
+ *    excludes VMA mempolicies, so vma_alloc_folio() would use the task's,
+ *    as folio_alloc() does), locked and swap-backed, charged by
+ *    mem_cgroup_swapin_charge_folio() to the memcg that owns the entry,
+ *    mem_cgroup_swapin_uncharge_swap(), workingset_refault() of the
+ *    shadow, folio_add_lru(), swap_readpage(synchronous), PGMAJFAULT
+ *    (vm and memcg) and cgroup_throttle_swaprate(), in stock's order.
+ * 4. Under the PTE lock validated at the epoch (pte_lock.c): pte_same()
+ *    with the swap PTE read at the start, the folio uptodate, then the
+ *    commit: a fresh page not exposed to the swap cache is exclusive;
+ *    arch_swap_restore() (nothing on x86); swap_free() (the count drops
+ *    to SWAP_HAS_CACHE, so no slot is freed and nothing here turns
+ *    interrupts on: free_swap_slot() runs at step 5); the folio is not in
+ *    the swap cache, so should_try_to_free_swap() is false; MM_ANONPAGES
+ *    and MM_SWAPENTS; mk_pte() with the VMA's protection, dirty and
+ *    writable for a write fault (VM_WRITE: the access check), soft-dirty
+ *    from the swap PTE; page_add_anon_rmap(RMAP_EXCLUSIVE) done VMA-free
+ *    (rcuf_anon_rmap_new()); set_pte_at(); arch_do_swap_page() and
+ *    update_mmu_cache() (nothing on x86); folio_unlock().
+ * 5. After the PTE lock: swapcache_clear() (frees the slot), then
+ *    put_swap_device(), as stock does.
+ * Anything off before the commit undoes steps 2-3 (the folio's last put
+ * uncharges it and takes it off the LRU) and falls back, counted. A failed
+ * allocation or charge is stock's VM_FAULT_OOM (RCUF_STAT_FB_NO_MEMORY).
+ */
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <asm/trap_pf.h>
+#include "rcufault/fault.h"
+#include "rcufault/fault_anon.h"
+#include "rcufault/fault_swap.h"
+#include "rcufault/mm_state.h"
+#include "rcufault/pte_lock.h"
+#include "rcufault/stats.h"
+#include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
+
+/* Step 1. Return: the outcome; @af filled in on success. */
+static enum rcuf_stat rcuf_swap_vma_check(struct rcuf_mm *m,
+					  struct vm_area_struct *vma,
+					  unsigned long addr,
+					  unsigned long error_code,
+					  unsigned int seq,
+					  struct rcuf_anon_fault *af)
+{
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+
+	rcu_read_lock();	/* as in rcuf_fault_anon() */
+	if (!rcuf_anon_epoch_changed(m, seq)) {
+		res = rcuf_anon_vma_check(vma, addr, error_code, af);
+		if (rcuf_anon_epoch_changed(m, seq))
+			res = RCUF_STAT_FB_EPOCH_CHANGED;
+	}
+	rcu_read_unlock();
+	return res;
+}
+
+/* Step 2: may @entry be swapped in here, skipping the swap cache? */
+static enum rcuf_stat rcuf_swap_claim(struct swap_info_struct *si,
+				      swp_entry_t entry)
+{
+	/* a racy read of the flags, as do_swap_page()'s */
+	if (!(data_race(si->flags) & SWP_SYNCHRONOUS_IO) ||
+	    rcuf_sym.__swap_count(entry) != 1)
+		return RCUF_STAT_FB_SWAP_CACHE;
+	return rcuf_sym.swapcache_prepare(entry) ? RCUF_STAT_FB_SWAP_CACHE :
+						   RCUF_STAT_LOCKLESS_SUCCESS;
+}
+
+/*
+ * Step 3: read @entry into a new folio, charged and on the LRU, locked.
+ * Return: the folio, or NULL (the allocation or the charge failed).
+ */
+static struct folio *rcuf_swap_read(swp_entry_t entry, unsigned long vm_flags)
+{
+	struct folio *folio = folio_alloc(GFP_HIGHUSER_MOVABLE, 0);
+	void *shadow;
+
+	if (!folio)
+		return NULL;
+	__folio_set_locked(folio);
+	__folio_set_swapbacked(folio);
+	if (rcuf_sym.mem_cgroup_swapin_charge_folio(folio, current->mm,
+						    GFP_KERNEL, entry)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		return NULL;
+	}
+	rcuf_sym.mem_cgroup_swapin_uncharge_swap(entry);
+	shadow = rcuf_sym.get_shadow_from_swap_cache(entry);
+	if (shadow)
+		rcuf_sym.workingset_refault(folio, shadow);
+	rcuf_fault_lru_enter(vm_flags);
+	folio_add_lru(folio);
+	rcuf_fault_lru_exit();
+	folio_set_swap_entry(folio, entry);	/* for swap_readpage() */
+	rcuf_sym.swap_readpage(&folio->page, true, NULL);
+	folio->private = NULL;
+	rcuf_fault_count_event(PGMAJFAULT);	/* had to read: a major fault */
+	rcuf_sym.__cgroup_throttle_swaprate(&folio->page, GFP_KERNEL);
+	return folio;
+}
+
+/* Step 4's commit, the PTE lock held and the swap PTE @orig still there. */
+static void rcuf_swap_map(const struct rcuf_anon_fault *af,
+			  struct folio *folio, swp_entry_t entry,
+			  unsigned long addr, pte_t *ptep, pte_t orig)
+{
+	pte_t pte;
+
+	arch_swap_restore(entry, folio);
+	rcuf_sym.swap_free(entry);
+	current->rss_stat.count[MM_ANONPAGES]++;	/* inc_mm_counter_fast */
+	current->rss_stat.count[MM_SWAPENTS]--;		/* dec_mm_counter_fast */
+	pte = mk_pte(&folio->page, af->prot);
+	if (af->write) {
+		pte = pte_mkdirty(pte);
+		if (af->writable)		/* maybe_mkwrite() */
+			pte = pte_mkwrite(pte);
+	}
+	if (pte_swp_soft_dirty(orig))
+		pte = pte_mksoft_dirty(pte);
+	rcuf_anon_rmap_new(af, folio);
+	set_pte_at(af->mm, addr, ptep, pte);
+	update_mmu_cache(af->vma, addr, ptep);	/* x86: nothing */
+	folio_unlock(folio);
+}
+
+/* Step 4. Return: the outcome; the folio is mapped on success. */
+static enum rcuf_stat rcuf_swap_install(struct rcuf_mm *m, unsigned int seq,
+					const struct rcuf_anon_fault *af,
+					struct folio *folio, swp_entry_t entry,
+					unsigned long addr, pte_t orig)
+{
+	struct rcuf_pte_locked pl;
+	enum rcuf_stat res;
+
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck(),
+				     addr, &pl);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (!pte_same(ptep_get(pl.ptep), orig))
+		res = RCUF_STAT_FB_RACED;
+	else if (!folio_test_uptodate(folio))
+		res = RCUF_STAT_FB_SWAP_FAILED;	/* stock: VM_FAULT_SIGBUS */
+	else
+		rcuf_swap_map(af, folio, entry, addr, pl.ptep, orig);
+	rcuf_pte_unlock(&pl);
+	return res;
+}
+
+/* Steps 2 to 5 with the device pinned and the entry claimed. */
+static enum rcuf_stat rcuf_swap_in(struct rcuf_mm *m, unsigned int seq,
+				   const struct rcuf_anon_fault *af,
+				   swp_entry_t entry, unsigned long addr,
+				   pte_t orig, bool *major)
+{
+	struct folio *folio;
+	enum rcuf_stat res;
+
+	folio = rcuf_swap_read(entry, af->vm_flags);
+	if (!folio)
+		return RCUF_STAT_FB_NO_MEMORY;
+	*major = true;
+	rcuf_test_commit_delay(false);
+	rcu_read_lock();
+	res = rcuf_swap_install(m, seq, af, folio, entry, addr, orig);
+	rcu_read_unlock();
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
+		folio_unlock(folio);
+		folio_put(folio);	/* uncharges, off the LRU */
+	}
+	return res;
+}
+
+/**
+ * rcuf_fault_swap() - serve a fault on a swap PTE of an anonymous VMA
+ * @m: the faulting mm's state (current->mm)
+ * @vma: the VMA the shadow tree gave for @addr at epoch @seq
+ * @addr: the faulting address
+ * @error_code: the hardware error code
+ * @seq: the even write epoch at which @vma was current
+ * @orig: the swap PTE read for @addr
+ * @major: set if the page was read from swap (PGMAJFAULT is counted here;
+ *	the caller reports the fault major, maj_flt and perf, as stock's
+ *	VM_FAULT_MAJOR, also when it then falls back)
+ *
+ * See the top of this file.
+ *
+ * Context: process, no locks held, not under RCU; may sleep.
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped, else the
+ * reason to fall back; nothing changed then (but PGMAJFAULT, if the read
+ * ran: the stock retry then finds no swap entry, or reads again).
+ */
+enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
+			       unsigned long addr, unsigned long error_code,
+			       unsigned int seq, pte_t orig, bool *major)
+{
+	swp_entry_t entry = pte_to_swp_entry(orig);
+	struct swap_info_struct *si;
+	struct rcuf_anon_fault af;
+	enum rcuf_stat res;
+
+	addr &= PAGE_MASK;
+	if (non_swap_entry(entry) || pte_swp_uffd_wp(orig))
+		return RCUF_STAT_FB_PTE_SWAP;
+	res = rcuf_swap_vma_check(m, vma, addr, error_code, seq, &af);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	si = rcuf_sym.get_swap_device(entry);
+	if (!si)
+		return RCUF_STAT_FB_SWAP_FAILED;	/* swapoff, or a bad entry */
+	res = rcuf_swap_claim(si, entry);
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
+		res = rcuf_swap_in(m, seq, &af, entry, addr, orig, major);
+		rcuf_sym.swapcache_clear(si, entry);
+	}
+	put_swap_device(si);
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
+		rcuf_stat_inc(RCUF_STAT_LOCKLESS_SWAPIN);
+	return res;
+}
