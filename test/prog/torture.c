@@ -99,6 +99,24 @@
  *	more is a PTE table installed in a range munmap() had already freed
  *	the tables of (leaked). The cell range is then mapped and unmapped
  *	once more (freeing such a table) before the violation is reported.
+ *   torture swapin -s SECONDS
+ *	Swap-in of anonymous pages; run it with a synchronous swap device
+ *	(zram) and page-cluster 0. Accounting, single-threaded: 256 pages,
+ *	every word a pattern of page, word and version, are paged out
+ *	(MADV_PAGEOUT; fewer than 9 in 10 swapped out, by mincore, is an
+ *	error), read back in order, word 0 first, then paged out again and
+ *	written word 0 first: each page holds its data, and each pass counts
+ *	exactly one major fault (getrusage, /proc/vmstat pgmajfault) and one
+ *	pswpin per page swapped out; one line per pass prints the counts.
+ *	Then for SECONDS: 2 threads verify and rewrite (new version, every
+ *	word) their own 512 pages while a thread pages random parts of them
+ *	out; the main thread writes and pages out a range F, a thread stores
+ *	to F and the main thread mprotect()s F to PROT_READ: once the store
+ *	in flight ended, every store to F is refused (SEGV_ACCERR at the
+ *	right address) and F holds what the successful stores wrote. Every
+ *	200 ms a fork: the child sees a worker pattern in every word it
+ *	checks and keeps its own writes, the workers never see them. At the
+ *	end every worker page holds its last version.
  *
  * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
  * what was seen); 2 the test could not run (usage, setup failure). Every
@@ -144,6 +162,9 @@
 #endif
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
 #endif
 #define MPOL_DEFAULT 0
 #define MPOL_BIND 2
@@ -2977,6 +2998,514 @@ static int cmd_tables(long seconds)
 	return 0;
 }
 
+/* =============================================================== swapin */
+
+#define SW_ACC_PAGES 256		/* the accounting passes */
+#define SW_WORKERS 2
+#define SW_WPAGES 512			/* per worker */
+#define SW_PAGES (SW_WORKERS * SW_WPAGES)
+#define SW_FPAGES 64			/* F, the flip range */
+#define SW_AREA_PAGES (SW_PAGES + 1 + SW_FPAGES + 1)	/* a guard page after each */
+#define SW_PAGEOUT_MAX 64		/* pages per MADV_PAGEOUT of the pager */
+#define SW_POST_STORES 16		/* the flip writer's stores after the flip */
+#define SW_CHILD_PAGES 32		/* a child checks these worker pages */
+#define SW_CHILD_MARKS 8		/* and writes its marker into the first 8 */
+#define SW_FORK_S 0.2
+#define SW_TAG_ACC 0xa51
+#define SW_TAG_WORK 0xa52
+#define SW_TAG_F 0xa53
+#define SW_TAG_CHILD 0xa54
+
+static uint64_t *sw_acc, *sw_work, *sw_f;
+static char *sw_area;
+static atomic_int sw_stop, sw_f_round, sw_f_flipping, sw_f_flipped, sw_f_acks, sw_f_done;
+static atomic_uint sw_f_ver;
+static _Atomic uint64_t sw_f_rec[SW_FPAGES];	/* F: the last successful store */
+static atomic_long sw_worker_ops, sw_pageouts, sw_flip_rounds, sw_flip_refused, sw_forks;
+
+struct sw_worker {
+	unsigned int id;
+	uint64_t rng;
+	unsigned int ver[SW_WPAGES];	/* the version each own page holds */
+};
+
+static struct sw_worker sw_wk[SW_WORKERS];
+
+static void sw_summary(const char *verdict)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "torture swapin: %s %.1f s: worker_ops %ld pageouts %ld flip_rounds %ld flip_refused %ld forks %ld\n",
+		 verdict, now_s() - t_start, atomic_load(&sw_worker_ops), atomic_load(&sw_pageouts),
+		 atomic_load(&sw_flip_rounds), atomic_load(&sw_flip_refused),
+		 atomic_load(&sw_forks));
+	put(1, buf);
+}
+
+/*
+ * Word @word of page @page at version @ver (24 bits) of the area @tag (12
+ * bits, 0xa5.): never zero; another page's, word's, version's or area's
+ * data, or zero, is not this value.
+ */
+static uint64_t sw_pat(unsigned int tag, unsigned int page, unsigned int word, unsigned int ver)
+{
+	return (uint64_t)(tag & 0xfff) << 52 | (uint64_t)(ver & 0xffffff) << 28 |
+	       (uint64_t)(page & 0x7ffff) << 9 | (word & 0x1ff);
+}
+
+static unsigned int sw_ver(uint64_t v)
+{
+	return (v >> 28) & 0xffffff;
+}
+
+/* Is @v word @word of page @page of area @tag at some version? */
+static int sw_valid(uint64_t v, unsigned int tag, unsigned int page, unsigned int word)
+{
+	return sw_ver(v) && v == sw_pat(tag, page, word, sw_ver(v));
+}
+
+static unsigned int sw_next_ver(unsigned int v)
+{
+	v = (v + 1) & 0xffffff;
+	return v ? v : 1;
+}
+
+/* What @v is, for messages. */
+static const char *sw_describe(uint64_t v, char *buf, size_t n)
+{
+	if (!v)
+		snprintf(buf, n, "zero");
+	else if (v >> 56 != 0xa5)
+		snprintf(buf, n, "not a pattern of this test");
+	else
+		snprintf(buf, n, "area %#x page %u word %u version %u", (unsigned int)(v >> 52),
+			 (unsigned int)(v >> 9) & 0x7ffff, (unsigned int)v & 0x1ff, sw_ver(v));
+	return buf;
+}
+
+static void sw_fill(uint64_t *a, unsigned int tag, unsigned int page, unsigned int ver)
+{
+	unsigned int w;
+
+	for (w = 0; w < WORDS; w++)
+		WRITE_ONCE(a[w], sw_pat(tag, page, w, ver));
+}
+
+/* Words @from..@to - 1 of page @page at @a must hold version @ver, read in order. */
+static void sw_check(const char *what, uint64_t *a, unsigned int tag, unsigned int page,
+		     unsigned int ver, unsigned int from, unsigned int to, const char *when)
+{
+	unsigned int w;
+	char d[96];
+
+	for (w = from; w < to; w++) {
+		uint64_t v = READ_ONCE(a[w]), e = sw_pat(tag, page, w, ver);
+
+		if (v != e)
+			violation("%s: page %u word %u read %#llx, expected %#llx %s (read: %s)",
+				  what, page, w, (unsigned long long)v, (unsigned long long)e, when,
+				  sw_describe(v, d, sizeof(d)));
+	}
+}
+
+/* The number for @name in /proc/vmstat. */
+static long vmstat_value(const char *name)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "\n%s ", name);
+	return proc_value("/proc/vmstat", key);
+}
+
+struct sw_counters {
+	long majflt, minflt, pgmajfault, pswpin;
+};
+
+static void read_counters(struct sw_counters *c)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		fatal("getrusage: %s", strerror(errno));
+	c->majflt = ru.ru_majflt;
+	c->minflt = ru.ru_minflt;
+	c->pgmajfault = vmstat_value("pgmajfault");
+	c->pswpin = vmstat_value("pswpin");
+}
+
+/* MADV_PAGEOUT the accounting pages; the number swapped out (mincore). */
+static int sw_page_out(void)
+{
+	static unsigned char vec[SW_ACC_PAGES];
+	int p, swapped = 0;
+
+	xmadvise(sw_acc, SW_ACC_PAGES * PAGE_SZ, MADV_PAGEOUT, "MADV_PAGEOUT");
+	if (mincore(sw_acc, SW_ACC_PAGES * PAGE_SZ, vec))
+		fatal("mincore(%p): %s", (void *)sw_acc, strerror(errno));
+	for (p = 0; p < SW_ACC_PAGES; p++)
+		swapped += !(vec[p] & 1);
+	if (swapped < SW_ACC_PAGES * 9 / 10)
+		fatal("only %d of %d pages were paged out: is swap on?", swapped, SW_ACC_PAGES);
+	return swapped;
+}
+
+/* One pass's line; each swapped-out page is one major fault and one swap-in. */
+static void sw_account_report(const char *pass, const struct sw_counters *c0,
+			      const struct sw_counters *c1, int swapped)
+{
+	long maj = c1->majflt - c0->majflt, pgmaj = c1->pgmajfault - c0->pgmajfault;
+	long pswpin = c1->pswpin - c0->pswpin;
+
+	printf("torture swapin: account %s majflt %ld minflt %ld swapped %d pgmajfault %ld pswpin %ld\n",
+	       pass, maj, c1->minflt - c0->minflt, swapped, pgmaj, pswpin);
+	if (maj != swapped)
+		violation("account %s: majflt (getrusage) rose by %ld over %d swapped-out pages: each swap-in must be exactly one major fault",
+			  pass, maj, swapped);
+	if (pgmaj != swapped)
+		violation("account %s: /proc/vmstat pgmajfault rose by %ld over %d swapped-out pages: each swap-in must count exactly one",
+			  pass, pgmaj, swapped);
+	if (pswpin != swapped)
+		violation("account %s: /proc/vmstat pswpin rose by %ld over %d swapped-out pages: each must be read from swap exactly once",
+			  pass, pswpin, swapped);
+}
+
+/*
+ * Part 1, single-threaded: SW_ACC_PAGES pages paged out, then read back
+ * (read faults on swap PTEs), paged out again and written word 0 first
+ * (write faults on swap PTEs); each pass counts its faults and swap-ins.
+ */
+static void sw_account(void)
+{
+	struct sw_counters c0, c1;
+	unsigned int p;
+	int swapped;
+
+	sw_acc = mmap(NULL, SW_ACC_PAGES * PAGE_SZ, RW, ANON, -1, 0);
+	if (sw_acc == MAP_FAILED)
+		fatal("mmap: %s", strerror(errno));
+	xmadvise(sw_acc, SW_ACC_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	for (p = 0; p < SW_ACC_PAGES; p++)
+		sw_fill(page_at(sw_acc, p), SW_TAG_ACC, p, 1);
+	/* the loops' code and the counters' paths run once before counting */
+	for (p = 0; p < SW_ACC_PAGES; p++)
+		sw_check("account", page_at(sw_acc, p), SW_TAG_ACC, p, 1, 0, WORDS,
+			 "before paging out");
+	read_counters(&c0);
+
+	swapped = sw_page_out();
+	read_counters(&c0);
+	for (p = 0; p < SW_ACC_PAGES; p++)	/* word 0 first: the fault */
+		sw_check("account read", page_at(sw_acc, p), SW_TAG_ACC, p, 1, 0, WORDS,
+			 "after swap-in");
+	read_counters(&c1);
+	sw_account_report("read", &c0, &c1, swapped);
+
+	swapped = sw_page_out();
+	read_counters(&c0);
+	for (p = 0; p < SW_ACC_PAGES; p++) {
+		uint64_t *a = page_at(sw_acc, p);
+
+		WRITE_ONCE(a[0], sw_pat(SW_TAG_ACC, p, 0, 2));
+		sw_check("account write", a, SW_TAG_ACC, p, 2, 0, 1, "after swap-in");
+		sw_check("account write", a, SW_TAG_ACC, p, 1, 1, WORDS, "after swap-in");
+	}
+	read_counters(&c1);
+	sw_account_report("write", &c0, &c1, swapped);
+}
+
+/* A worker: verify or rewrite (every word, new version) random own pages. */
+static void *sw_worker_fn(void *arg)
+{
+	struct sw_worker *t = arg;
+	unsigned int i, g;
+	char name[32];
+
+	snprintf(name, sizeof(name), "worker %u", t->id);
+	while (!time_up() && !atomic_load(&sw_stop)) {
+		i = rnd(&t->rng, SW_WPAGES);
+		g = t->id * SW_WPAGES + i;
+		if (rnd(&t->rng, 2)) {
+			sw_check(name, page_at(sw_work, g), SW_TAG_WORK, g, t->ver[i], 0, WORDS,
+				 "(its last write)");
+		} else {
+			t->ver[i] = sw_next_ver(t->ver[i]);
+			sw_fill(page_at(sw_work, g), SW_TAG_WORK, g, t->ver[i]);
+		}
+		atomic_fetch_add(&sw_worker_ops, 1);
+	}
+	return NULL;
+}
+
+/* The pager: MADV_PAGEOUT of random parts of the workers' pages. */
+static void *sw_pager_fn(void *arg)
+{
+	uint64_t rng = seed_for(51);
+	unsigned int n, from;
+
+	(void)arg;
+	while (!time_up() && !atomic_load(&sw_stop)) {
+		n = 1 + rnd(&rng, SW_PAGEOUT_MAX);
+		from = rnd(&rng, SW_PAGES - n + 1);
+		xmadvise(page_at(sw_work, from), n * PAGE_SZ, MADV_PAGEOUT, "MADV_PAGEOUT");
+		atomic_fetch_add(&sw_pageouts, 1);
+		nap_us(100);
+	}
+	return NULL;
+}
+
+/*
+ * One store of the flip writer to a random page of F. @after: it started
+ * after mprotect(PROT_READ) returned, so it must be refused.
+ */
+static void sw_flip_store(uint64_t *rng, int after)
+{
+	unsigned int p = rnd(rng, SW_FPAGES);
+	uint64_t *a = page_at(sw_f, p);
+	uint64_t v = sw_pat(SW_TAG_F, p, 0, sw_next_ver(atomic_fetch_add(&sw_f_ver, 1)));
+
+	if (!try_store(a, v)) {
+		if (after)
+			violation("write to F page %u after mprotect(PROT_READ) returned succeeded (flip writer, %p)",
+				  p, (void *)a);
+		atomic_store(&sw_f_rec[p], v);
+		return;
+	}
+	if (!atomic_load(&sw_f_flipping))
+		violation("write to F page %u at %p refused (si_code %d) before mprotect was called",
+			  p, (void *)a, READ_ONCE(seg_code));
+	if (READ_ONCE(seg_code) != SEGV_ACCERR || READ_ONCE(seg_addr) != (void *)a)
+		violation("refused write to F page %u at %p: si_code %d (want SEGV_ACCERR) at %p",
+			  p, (void *)a, READ_ONCE(seg_code), READ_ONCE(seg_addr));
+	atomic_fetch_add(&sw_flip_refused, 1);
+}
+
+/*
+ * The flip writer: in each round, stores to F until it sees the flip (the
+ * stores in flight at mprotect may go either way), acknowledges, then
+ * SW_POST_STORES more, which must all be refused.
+ */
+static void *sw_flip_writer(void *arg)
+{
+	uint64_t rng = seed_for(52);
+	int round = 0, i;
+
+	(void)arg;
+	for (;;) {
+		while (atomic_load(&sw_f_round) == round && !atomic_load(&sw_stop))
+			sched_yield();
+		if (atomic_load(&sw_stop))
+			return NULL;
+		round = atomic_load(&sw_f_round);
+		while (!atomic_load(&sw_f_flipped))
+			sw_flip_store(&rng, 0);
+		atomic_fetch_add(&sw_f_acks, 1);
+		for (i = 0; i < SW_POST_STORES; i++)
+			sw_flip_store(&rng, 1);
+		atomic_fetch_add(&sw_f_done, 1);
+	}
+}
+
+/* A random delay of 0..@max_us, spun when short. */
+static void sw_delay(uint64_t *rng, unsigned int max_us)
+{
+	unsigned int us = rnd(rng, max_us + 1);
+	double until = now_s() + us / 1e6;
+
+	if (us >= 100) {
+		nap_us(us);
+		return;
+	}
+	while (now_s() < until)
+		sched_yield();
+}
+
+/*
+ * One flip round: F written and paged out, the flip writer storing to it,
+ * mprotect(PROT_READ) after 0..2 ms. Once the writer's stores in flight
+ * ended, every store to F is refused and F holds what the successful
+ * stores wrote.
+ */
+static void sw_flip_round(uint64_t *rng)
+{
+	unsigned int p, v0;
+	uint64_t *a;
+
+	xmprotect(sw_f, SW_FPAGES * PAGE_SZ, RW);
+	v0 = sw_next_ver(atomic_fetch_add(&sw_f_ver, 1));
+	for (p = 0; p < SW_FPAGES; p++) {
+		sw_fill(page_at(sw_f, p), SW_TAG_F, p, v0);
+		atomic_store(&sw_f_rec[p], sw_pat(SW_TAG_F, p, 0, v0));
+	}
+	xmadvise(sw_f, SW_FPAGES * PAGE_SZ, MADV_PAGEOUT, "MADV_PAGEOUT");
+	atomic_store(&sw_f_flipping, 0);
+	atomic_store(&sw_f_flipped, 0);
+	atomic_store(&sw_f_acks, 0);
+	atomic_store(&sw_f_done, 0);
+	atomic_fetch_add(&sw_f_round, 1);
+	sw_delay(rng, 2000);
+	atomic_store(&sw_f_flipping, 1);
+	xmprotect(sw_f, SW_FPAGES * PAGE_SZ, PROT_READ);
+	atomic_store(&sw_f_flipped, 1);
+	dg_wait(&sw_f_acks, 1, "the flip writer's store in flight at mprotect");
+	for (p = 0; p < SW_FPAGES; p++) {
+		a = page_at(sw_f, p);
+		if (!try_store(a, sw_pat(SW_TAG_F, p, 0, 0)))
+			violation("write to F page %u after mprotect(PROT_READ) returned succeeded (probe, %p)",
+				  p, (void *)a);
+		if (READ_ONCE(seg_code) != SEGV_ACCERR || READ_ONCE(seg_addr) != (void *)a)
+			violation("refused write to F page %u at %p: si_code %d (want SEGV_ACCERR) at %p",
+				  p, (void *)a, READ_ONCE(seg_code), READ_ONCE(seg_addr));
+		atomic_fetch_add(&sw_flip_refused, 1);
+	}
+	dg_wait(&sw_f_done, 1, "the flip writer's stores after mprotect");
+	for (p = 0; p < SW_FPAGES; p++) {
+		uint64_t rec = atomic_load(&sw_f_rec[p]), v;
+		char d[96];
+
+		a = page_at(sw_f, p);
+		v = READ_ONCE(a[0]);
+		if (v != rec)
+			violation("F page %u at %p holds %#llx (%s), but the last successful store wrote %#llx (%s)",
+				  p, (void *)a, (unsigned long long)v, sw_describe(v, d, sizeof(d)),
+				  (unsigned long long)rec,
+				  rec == sw_pat(SW_TAG_F, p, 0, v0) ? "the round's first value" :
+				  "the flip writer");
+		sw_check("F", a, SW_TAG_F, p, v0, 1, WORDS, "(written at the round's start)");
+	}
+	atomic_fetch_add(&sw_flip_rounds, 1);
+}
+
+/*
+ * A child: only this thread, a copy of the workers' pages taken while they
+ * ran. Each word of 32 random pages must be a worker pattern of its page
+ * and word (of any version); its own marker in 8 of them must stay.
+ */
+static void __noreturn sw_child(void)
+{
+	unsigned int pages[SW_CHILD_PAGES], mark = (unsigned int)getpid() & 0xffffff;
+	uint64_t rng = seed_for(53), v;
+	unsigned int i, w, p;
+	char d[96];
+
+	summary_fn = NULL;
+	if (atomic_load(&dying))
+		_exit(0);	/* forked while the parent reports a violation */
+	if (!mark)
+		mark = 1;
+	for (i = 0; i < SW_CHILD_PAGES; i++) {
+		uint64_t *a;
+
+		p = rnd(&rng, SW_PAGES);
+		pages[i] = p;
+		a = page_at(sw_work, p);
+		for (w = 0; w < WORDS; w++) {
+			v = READ_ONCE(a[w]);
+			if (!sw_valid(v, SW_TAG_WORK, p, w))
+				violation("child %d: worker page %u at %p word %u holds %#llx (%s) after fork: not a worker pattern of that page and word",
+					  getpid(), p, (void *)a, w, (unsigned long long)v,
+					  sw_describe(v, d, sizeof(d)));
+		}
+	}
+	for (i = 0; i < SW_CHILD_MARKS; i++)
+		sw_fill(page_at(sw_work, pages[i]), SW_TAG_CHILD, pages[i], mark);
+	for (i = 0; i < SW_CHILD_MARKS; i++)
+		sw_check("child", page_at(sw_work, pages[i]), SW_TAG_CHILD, pages[i], mark, 0,
+			 WORDS, "(the child's own write)");
+	_exit(0);
+}
+
+static void sw_fork(void)
+{
+	int status;
+	pid_t pid, w;
+
+	pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (!pid)
+		sw_child();
+	w = waitpid(pid, &status, 0);
+	if (w < 0)
+		fatal("waitpid: %s", strerror(errno));
+	if (w != pid)
+		violation("waitpid(%d) reaped child %d", pid, w);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		violation("child %d saw a wrong word in the workers' pages or lost its own (message above)",
+			  pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		violation("child %d ended with status %#x", pid, status);
+	atomic_fetch_add(&sw_forks, 1);
+}
+
+/*
+ * Part 2, for @seconds: the workers and the pager on the workers' pages,
+ * flip rounds on F and a fork every SW_FORK_S in this thread; then every
+ * worker page is checked once more.
+ */
+static void sw_race(long seconds)
+{
+	pthread_t th[SW_WORKERS + 2];
+	uint64_t rng = seed_for(50);
+	unsigned int i, p, nt = 0;
+	double next_fork;
+
+	sw_area = mmap(NULL, SW_AREA_PAGES * PAGE_SZ, PROT_NONE, ANON | MAP_NORESERVE, -1, 0);
+	if (sw_area == MAP_FAILED)
+		fatal("mmap reservation: %s", strerror(errno));
+	sw_work = map_at(sw_area, SW_PAGES * PAGE_SZ, RW);
+	sw_f = map_at(page_at(sw_area, SW_PAGES + 1), SW_FPAGES * PAGE_SZ, RW);
+	xmadvise(sw_work, SW_PAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	xmadvise(sw_f, SW_FPAGES * PAGE_SZ, MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
+	for (i = 0; i < SW_WORKERS; i++) {
+		sw_wk[i].id = i;
+		sw_wk[i].rng = seed_for(54 + i);
+		for (p = 0; p < SW_WPAGES; p++) {
+			sw_wk[i].ver[p] = 1;
+			sw_fill(page_at(sw_work, i * SW_WPAGES + p), SW_TAG_WORK,
+				i * SW_WPAGES + p, 1);
+		}
+	}
+	t_start = now_s();
+	t_end = t_start + seconds;
+	next_fork = t_start + SW_FORK_S;
+	for (i = 0; i < SW_WORKERS; i++)
+		th[nt++] = spawn(sw_worker_fn, &sw_wk[i]);
+	th[nt++] = spawn(sw_pager_fn, NULL);
+	th[nt++] = spawn(sw_flip_writer, NULL);
+	while (!time_up()) {
+		sw_flip_round(&rng);
+		if (now_s() >= next_fork) {
+			sw_fork();
+			next_fork = now_s() + SW_FORK_S;
+		}
+	}
+	atomic_store(&sw_stop, 1);
+	for (i = 0; i < nt; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < SW_WORKERS; i++)
+		for (p = 0; p < SW_WPAGES; p++)
+			sw_check("final check", page_at(sw_work, i * SW_WPAGES + p), SW_TAG_WORK,
+				 i * SW_WPAGES + p, sw_wk[i].ver[p], 0, WORDS,
+				 "(the worker's last write)");
+}
+
+/*
+ * swapin -s SECONDS: the accounting passes, the race for SECONDS, then
+ * everything unmapped.
+ */
+static int cmd_swapin(long seconds)
+{
+	summary_fn = sw_summary;
+	t_start = now_s();
+	sw_account();
+	sw_race(seconds);
+	if (munmap(sw_acc, SW_ACC_PAGES * PAGE_SZ) || munmap(sw_area, SW_AREA_PAGES * PAGE_SZ))
+		fatal("munmap: %s", strerror(errno));
+	sw_summary("PASS");
+	return 0;
+}
+
 /* ================================================================= main */
 
 static void usage_exit(void)
@@ -2985,7 +3514,7 @@ static void usage_exit(void)
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
 		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB [-S] |\n"
 		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS | dgnest -s SECONDS |\n"
-		"               tables -s SECONDS\n");
+		"               tables -s SECONDS | swapin -s SECONDS\n");
 	exit(2);
 }
 
@@ -3056,5 +3585,7 @@ int main(int argc, char **argv)
 		return cmd_dgnest(s);
 	if (!strcmp(sub, "tables") && s > 0)
 		return cmd_tables(s);
+	if (!strcmp(sub, "swapin") && s > 0)
+		return cmd_swapin(s);
 	usage_exit();
 }

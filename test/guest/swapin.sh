@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Lockless swap-in of anonymous pages (src/fault_swap.c), on zram swap
+# (a synchronous device: the path where 6.1's do_swap_page() skips the swap
+# cache) with page-cluster 0 (no readahead), inside a memory cgroup whose
+# memory.max the workload exceeds, so that reclaim swaps it out too.
+# build/test/torture swapin runs, with enable=0 (stock) and then enable=1:
+# - accounting: 256 pages paged out, then read (and, paged out again,
+#   written) back one by one: every page holds its data, and majflt,
+#   /proc/vmstat pgmajfault and pswpin each equal the pages swapped out, as
+#   stock counts them;
+# - a race: threads verify and rewrite their pages while a pager thread
+#   pages ranges out, a flipper makes a swapped-out range read-only (a
+#   write after mprotect(PROT_READ) returned must SIGSEGV, whether its
+#   fault found a swap PTE or not) and forks share swap entries (an entry
+#   with two users is stock's, through the swap cache).
+# Both runs must pass; memory.peak never above memory.max and no OOM kill;
+# with enable=1 the lockless path must have swapped pages in (at least 9
+# in 10 of the accounting runs' swap-ins, and more during the race).
+#
+#   SWAPIN_SECONDS=N       seconds of the race (default 15)
+#   SWAPIN_EXPECT_FAIL=1   "does it bite": the deliberately broken module
+#                          (test_skip_epoch_recheck=1 test_commit_delay_us=
+#                          20000: no epoch re-check, 20 ms between the VMA
+#                          check and the commit) must be caught by the
+#                          race's flipper: a swap-in write fault that
+#                          checked the VMA before mprotect(PROT_READ) and
+#                          maps the page writable after it returned.
+. "$(dirname "$0")/lib.sh"
+
+S=${SWAPIN_SECONDS:-15}
+XF=${SWAPIN_EXPECT_FAIL:-0}
+T=$BIN/torture
+CG=/sys/fs/cgroup/rcufault-swapin
+OUT=/tmp/swapin.out
+MAX_MIB=6
+case $S in ''|*[!0-9]*|0) fail "SWAPIN_SECONDS must be a positive integer, not '$S'" ;; esac
+[ -x "$T" ] || fail "$T missing: run 'make test-progs'"
+
+modprobe zram && echo 128M > /sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
+	fail "zram swap set-up"
+echo 0 > /proc/sys/vm/page-cluster
+grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control ||
+	fail "cannot enable the memory controller"
+
+# run ENABLE: torture swapin in a fresh cgroup with lockless faults ENABLE;
+# sets rc, ls (lockless swap-ins meanwhile)
+run() {
+	rmdir $CG 2>/dev/null
+	mkdir $CG || fail "mkdir $CG"
+	echo ${MAX_MIB}M > $CG/memory.max || fail "set memory.max"
+	echo "$1" > $D/enable
+	snap
+	ls0=$(stat lockless_swapin)
+	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" swapin -s "$3"' sh $CG "$T" $S >$OUT 2>&1
+	rc=$?
+	snap
+	ls=$(($(stat lockless_swapin) - ls0))
+	sed 's/^/    /' $OUT
+	peak=$(cat $CG/memory.peak) lim=$(cat $CG/memory.max)
+	oom=$(awk '$1 == "oom_kill" { print $2 }' $CG/memory.events)
+	evmax=$(awk '$1 == "max" { print $2 }' $CG/memory.events)
+	note "enable=$1: status $rc; memory.max $lim, memory.peak $peak, memory.events max $evmax oom_kill $oom;" \
+	     "lockless_swapin +$ls (fallback swap_cache $(stat fallback_swap_cache), swap_failed $(stat fallback_swap_failed))"
+	rmdir $CG || note "could not remove $CG"
+	[ "$peak" -le "$lim" ] || fail "enable=$1: memory.peak $peak > memory.max $lim"
+	[ "$XF" != 0 ] || [ "$oom" = 0 ] || fail "enable=$1: $oom OOM kills under memory.max $lim"
+}
+
+# swapped_total: the pages the two accounting runs swapped out (from $OUT)
+swapped_total() {
+	awk '/torture swapin: account/ { for (i = 1; i < NF; i++) if ($i == "swapped") n += $(i + 1) }
+	     END { print n + 0 }' $OUT
+}
+
+if [ "$XF" != 0 ]; then
+	note "expect-fail mode: the module skips its write-epoch re-checks and sleeps 20 ms before each commit"
+	load_module enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000
+	run 1
+	echo 0 > $D/enable
+	unload_module
+	swapoff /dev/zram0 || fail "swapoff"
+	grep -q 'VIOLATION.*after mprotect(PROT_READ)' $OUT ||
+		fail "the broken module was not caught by the swap-in race (status $rc)"
+	echo "PASS swapin (expect-fail): the broken module was caught"
+	exit 0
+fi
+
+load_module enable=0
+run 0
+[ $rc = 0 ] || fail "the stock run failed (status $rc): the test itself is wrong here"
+run 1
+[ $rc = 0 ] || fail "enable=1: torture swapin failed (status $rc)"
+sw=$(swapped_total)
+at_least "$ls" $((sw * 9 / 10 + 1)) "pages swapped in locklessly with enable=1 (accounting runs swapped out $sw)"
+echo 0 > $D/enable
+snap
+[ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
+	fail "lockless_success $(stat lockless_success) != sentinel_completions $(stat sentinel_completions)"
+unload_module
+swapoff /dev/zram0 || fail "swapoff"
+echo "PASS swapin"
