@@ -82,10 +82,8 @@
 #include <linux/xarray.h>
 #include "rcufault/fault.h"
 #include "rcufault/fault_shmem.h"
+#include "rcufault/fault_swap.h"
 #include "rcufault/symbols.h"
-
-/* mm/swap.h's SWAP_ADDRESS_SPACE_SHIFT (6.1): 64 MiB of swap per space */
-#define RCUF_SWAP_ADDRESS_SPACE_SHIFT	14
 
 /* mm/shmem.c's SHMEM_HUGE_NEVER, _DENY and _FORCE (6.1) */
 #define RCUF_SHMEM_HUGE_NEVER	0
@@ -139,19 +137,16 @@ static bool rcuf_shmem_remote_memcg(void)
 static enum rcuf_stat rcuf_shmem_swapin_kind(swp_entry_t swap)
 {
 	struct swap_info_struct *si;
-	struct address_space *space;
-	void *cached;
+	bool cached;
 
 	if (is_swapin_error_entry(swap))
 		return RCUF_STAT_FB_SHMEM_SWAPPED;	/* -EIO: SIGBUS */
 	si = rcuf_sym.get_swap_device(swap);
 	if (!si)
 		return RCUF_STAT_FB_SHMEM_SWAPPED;
-	space = &rcuf_sym.swapper_spaces[swp_type(swap)]
-			[swp_offset(swap) >> RCUF_SWAP_ADDRESS_SPACE_SHIFT];
-	cached = xa_load(&space->i_pages, swp_offset(swap));
+	cached = rcuf_swap_cache_has(swap);
 	put_swap_device(si);
-	if (cached && !xa_is_value(cached))
+	if (cached)
 		return RCUF_STAT_SHMEM_FILL_UNLOCKED;
 	return RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
 }

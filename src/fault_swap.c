@@ -19,16 +19,21 @@
  *    sets SWAP_HAS_CACHE, as stock does before skipping the cache: while
  *    it is set the entry cannot be freed and reused, so pte_same() under
  *    the lock proves the PTE still holds this swap-out of the page; it
- *    fails with -EEXIST when the page is in the swap cache or another
- *    swap-in runs (fall back: the stock path finds the page in the cache,
- *    or waits a tick as stock does).
- * 3. With no lock held: a new folio (no VMA policy: the anonymous path
- *    excludes VMA mempolicies, so vma_alloc_folio() would use the task's,
- *    as folio_alloc() does), locked and swap-backed, charged by
- *    mem_cgroup_swapin_charge_folio() to the memcg that owns the entry,
- *    mem_cgroup_swapin_uncharge_swap(), workingset_refault() of the
- *    shadow, folio_add_lru(), swap_readpage(synchronous), PGMAJFAULT
- *    (vm and memcg) and cgroup_throttle_swaprate(), in stock's order.
+ *    fails with -EEXIST when the page is in the swap cache (fall back: the
+ *    stock path maps it from there) or another swap-in of the entry runs:
+ *    stock then sleeps a tick with mmap_lock held and returns to retry
+ *    the access; we sleep the tick holding nothing (swap_waits).
+ * 3. With no lock held: a new folio (folio_alloc(): the task's memory
+ *    policy; the anonymous path excludes VMA policies, and only under a
+ *    task MPOL_INTERLEAVE does vma_alloc_folio() pick another node, by
+ *    address), locked and swap-backed, charged by
+ *    mem_cgroup_swapin_charge_folio() to the memcg that owns the entry;
+ *    workingset_refault() of the shadow, folio_add_lru() (both inside the
+ *    fault's multi-gen LRU marking, as handle_mm_fault()'s),
+ *    swap_readpage(synchronous), PGMAJFAULT (vm and memcg); the folio
+ *    locked again (the read's completion unlocked it; an asynchronous
+ *    read, zram's writeback device, is waited for there, as by stock's
+ *    folio_lock_or_retry()); cgroup_throttle_swaprate().
  * 4. Under the PTE lock validated at the epoch (pte_lock.c): pte_same()
  *    with the swap PTE read at the start, the folio uptodate, then the
  *    commit: a fresh page not exposed to the swap cache is exclusive;
@@ -41,17 +46,25 @@
  *    from the swap PTE; page_add_anon_rmap(RMAP_EXCLUSIVE) done VMA-free
  *    (rcuf_anon_rmap_new()); set_pte_at(); arch_do_swap_page() and
  *    update_mmu_cache() (nothing on x86); folio_unlock().
- * 5. After the PTE lock: swapcache_clear() (frees the slot), then
- *    put_swap_device(), as stock does.
+ * 5. After the PTE lock: mem_cgroup_swapin_uncharge_swap() (cgroup v1's
+ *    memory+swap; stock does it right after the charge, we after the
+ *    commit, so that a fallback leaves the entry's record to the stock
+ *    retry), swapcache_clear() (frees the slot), then put_swap_device(),
+ *    as stock does.
  * Anything off before the commit undoes steps 2-3 (the folio's last put
  * uncharges it and takes it off the LRU) and falls back, counted. A failed
  * allocation or charge is stock's VM_FAULT_OOM (RCUF_STAT_FB_NO_MEMORY).
+ * A fallback after the read (a writer began, the PTE changed, a read
+ * error: stock would SIGBUS, its retry reads again and decides) throws
+ * the read away: the stock retry reads again, counting PSWPIN and
+ * PGMAJFAULT a second time (swap_reads_wasted counts these).
  */
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
 #include <asm/trap_pf.h>
@@ -84,26 +97,56 @@ static enum rcuf_stat rcuf_swap_vma_check(struct rcuf_mm *m,
 	return res;
 }
 
-/* Step 2: may @entry be swapped in here, skipping the swap cache? */
+/* mm/swap.h's SWAP_ADDRESS_SPACE_SHIFT (6.1): 64 MiB of swap per space */
+#define RCUF_SWAP_ADDRESS_SPACE_SHIFT	14
+
+/**
+ * rcuf_swap_cache_has() - is a page in the swap cache for @entry?
+ * @entry: a swap entry whose device the caller holds (get_swap_device())
+ *
+ * A plain look-up, without swap_cache_get_folio()'s readahead statistics
+ * or a reference: the answer can be stale at once, callers only choose a
+ * path with it.
+ *
+ * Return: true if the swap cache holds a folio for @entry.
+ */
+bool rcuf_swap_cache_has(swp_entry_t entry)
+{
+	struct address_space *space;
+	void *cached;
+
+	space = &rcuf_sym.swapper_spaces[swp_type(entry)]
+			[swp_offset(entry) >> RCUF_SWAP_ADDRESS_SPACE_SHIFT];
+	cached = xa_load(&space->i_pages, swp_offset(entry));
+	return cached && !xa_is_value(cached);
+}
+
+/*
+ * Step 2: may @entry be swapped in here, skipping the swap cache?
+ * RCUF_STAT_SWAP_WAITS: another task is swapping it in that way (the
+ * entry claimed, no page in the swap cache); stock sleeps a tick with
+ * mmap_lock held and returns, to retry the access: so do we, holding
+ * nothing.
+ */
 static enum rcuf_stat rcuf_swap_claim(struct swap_info_struct *si,
 				      swp_entry_t entry)
 {
+	if (!rcuf_sym.swapcache_clear)	/* a kernel from before the claim */
+		return RCUF_STAT_FB_SWAP_CACHE;
 	/* a racy read of the flags, as do_swap_page()'s */
 	if (!(data_race(si->flags) & SWP_SYNCHRONOUS_IO) ||
 	    rcuf_sym.__swap_count(entry) != 1)
 		return RCUF_STAT_FB_SWAP_CACHE;
-	return rcuf_sym.swapcache_prepare(entry) ? RCUF_STAT_FB_SWAP_CACHE :
-						   RCUF_STAT_LOCKLESS_SUCCESS;
+	if (!rcuf_sym.swapcache_prepare(entry))
+		return RCUF_STAT_LOCKLESS_SUCCESS;
+	return rcuf_swap_cache_has(entry) ? RCUF_STAT_FB_SWAP_CACHE :
+					    RCUF_STAT_SWAP_WAITS;
 }
 
-/*
- * Step 3: read @entry into a new folio, charged and on the LRU, locked.
- * Return: the folio, or NULL (the allocation or the charge failed).
- */
-static struct folio *rcuf_swap_read(swp_entry_t entry, unsigned long vm_flags)
+/* Step 3's new folio, locked, swap-backed and charged; NULL if none. */
+static struct folio *rcuf_swap_folio_new(swp_entry_t entry)
 {
 	struct folio *folio = folio_alloc(GFP_HIGHUSER_MOVABLE, 0);
-	void *shadow;
 
 	if (!folio)
 		return NULL;
@@ -115,19 +158,43 @@ static struct folio *rcuf_swap_read(swp_entry_t entry, unsigned long vm_flags)
 		folio_put(folio);
 		return NULL;
 	}
-	rcuf_sym.mem_cgroup_swapin_uncharge_swap(entry);
+	return folio;
+}
+
+/*
+ * Step 3: read @entry into a new folio, charged, on the LRU and locked
+ * again after the read (its completion unlocks it: page_endio(),
+ * end_swap_bio_read(); an asynchronous read, from zram's writeback device,
+ * is waited for there, as stock's folio_lock_or_retry() does). The swap
+ * uncharge (cgroup v1's memory+swap) waits for the commit, so that a
+ * fallback leaves the entry's record for the stock retry. Return:
+ * RCUF_STAT_LOCKLESS_SUCCESS with *@folio set, or a fallback.
+ */
+static enum rcuf_stat rcuf_swap_read(swp_entry_t entry,
+				     unsigned long vm_flags,
+				     struct folio **folio)
+{
+	struct folio *f = rcuf_swap_folio_new(entry);
+	void *shadow;
+
+	if (!f)
+		return RCUF_STAT_FB_NO_MEMORY;
+	rcuf_fault_lru_enter(vm_flags);
 	shadow = rcuf_sym.get_shadow_from_swap_cache(entry);
 	if (shadow)
-		rcuf_sym.workingset_refault(folio, shadow);
-	rcuf_fault_lru_enter(vm_flags);
-	folio_add_lru(folio);
+		rcuf_sym.workingset_refault(f, shadow);
+	folio_add_lru(f);
+	folio_set_swap_entry(f, entry);	/* for swap_readpage() */
+	rcuf_sym.swap_readpage(&f->page, true, NULL);
+	f->private = NULL;
 	rcuf_fault_lru_exit();
-	folio_set_swap_entry(folio, entry);	/* for swap_readpage() */
-	rcuf_sym.swap_readpage(&folio->page, true, NULL);
-	folio->private = NULL;
 	rcuf_fault_count_event(PGMAJFAULT);	/* had to read: a major fault */
-	rcuf_sym.__cgroup_throttle_swaprate(&folio->page, GFP_KERNEL);
-	return folio;
+	*folio = f;
+	if (folio_lock_killable(f))
+		return RCUF_STAT_FB_SWAP_FAILED;	/* not locked */
+	if (!mem_cgroup_disabled())	/* cgroup_throttle_swaprate() */
+		rcuf_sym.__cgroup_throttle_swaprate(&f->page, GFP_KERNEL);
+	return RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
 /* Step 4's commit, the PTE lock held and the swap PTE @orig still there. */
@@ -184,21 +251,27 @@ static enum rcuf_stat rcuf_swap_in(struct rcuf_mm *m, unsigned int seq,
 				   swp_entry_t entry, unsigned long addr,
 				   pte_t orig, bool *major)
 {
-	struct folio *folio;
+	struct folio *folio = NULL;
 	enum rcuf_stat res;
 
-	folio = rcuf_swap_read(entry, af->vm_flags);
+	res = rcuf_swap_read(entry, af->vm_flags, &folio);
 	if (!folio)
-		return RCUF_STAT_FB_NO_MEMORY;
+		return res;
 	*major = true;
-	rcuf_test_commit_delay(false);
-	rcu_read_lock();
-	res = rcuf_swap_install(m, seq, af, folio, entry, addr, orig);
-	rcu_read_unlock();
-	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
+		rcuf_test_commit_delay(false);
+		rcu_read_lock();
+		res = rcuf_swap_install(m, seq, af, folio, entry, addr, orig);
+		rcu_read_unlock();
+		if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
+			rcuf_sym.mem_cgroup_swapin_uncharge_swap(entry);
+			return res;
+		}
 		folio_unlock(folio);
-		folio_put(folio);	/* uncharges, off the LRU */
 	}
+	/* the stock retry reads it again: counted, as a cost of the race */
+	rcuf_stat_inc(RCUF_STAT_SWAP_READS_WASTED);
+	folio_put(folio);	/* uncharges, off the LRU */
 	return res;
 }
 
@@ -245,6 +318,11 @@ enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 		rcuf_sym.swapcache_clear(si, entry);
 	}
 	put_swap_device(si);
+	if (res == RCUF_STAT_SWAP_WAITS) {
+		rcuf_stat_inc(res);
+		schedule_timeout_uninterruptible(1);
+		return RCUF_STAT_LOCKLESS_SUCCESS;	/* the access retries */
+	}
 	if (res == RCUF_STAT_LOCKLESS_SUCCESS)
 		rcuf_stat_inc(RCUF_STAT_LOCKLESS_SWAPIN);
 	return res;

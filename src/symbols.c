@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Resolve the unexported kernel functions rcufault needs, refusing a kernel
- * that lacks any of them with one clear line.
+ * that lacks any of them with one clear line. An optional one only turns
+ * off the path that needs it, with one line saying so.
  */
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -14,9 +15,12 @@ struct rcuf_symbols rcuf_sym;
 struct rcuf_symbol_ref {
 	const char *name;
 	void **addr;
+	const char *without;	/* optional: what is off without it */
 };
 
-#define RCUF_SYM(field) { #field, (void **)&rcuf_sym.field }
+#define RCUF_SYM(field) { #field, (void **)&rcuf_sym.field, NULL }
+#define RCUF_SYM_OPTIONAL(field, without) \
+	{ #field, (void **)&rcuf_sym.field, without }
 static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(lock_mm_and_find_vma),
 	RCUF_SYM(vm_area_free),
@@ -43,7 +47,8 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(pte_alloc_one),
 	RCUF_SYM(__swap_count),
 	RCUF_SYM(swapcache_prepare),
-	RCUF_SYM(swapcache_clear),
+	/* the 2024 stable backport of "mm/swap: fix race when skipping swapcache" */
+	RCUF_SYM_OPTIONAL(swapcache_clear, "lockless swap-in"),
 	RCUF_SYM(swap_free),
 	RCUF_SYM(mem_cgroup_swapin_charge_folio),
 	RCUF_SYM(mem_cgroup_swapin_uncharge_swap),
@@ -99,6 +104,12 @@ int rcuf_symbols_resolve(void)
 		const struct rcuf_symbol_ref *ref = &rcuf_symbol_refs[i];
 
 		addr = rcuf_test_symbol_missing(ref->name) ? 0 : lookup(ref->name);
+		if (!addr && ref->without) {
+			pr_info("symbol %s not found: %s is off (it falls back)\n",
+				ref->name, ref->without);
+			*ref->addr = NULL;
+			continue;
+		}
 		if (!addr) {
 			pr_err("unsupported kernel: symbol %s not found (rcufault needs Debian 12's 6.1.37 or later)\n",
 			       ref->name);

@@ -52,7 +52,9 @@ struct vm_area_struct;
  * @pte_alloc_one: a new, memcg-charged user PTE table (arch/x86/mm/pgtable.c)
  * @__swap_count: a swap entry's count of users (mm/swapfile.c)
  * @swapcache_prepare: set SWAP_HAS_CACHE on an entry; -EEXIST if set
- * @swapcache_clear: clear it again, freeing the slot if unused
+ * @swapcache_clear: clear it again, freeing the slot if unused (optional:
+ *	NULL on kernels from before its backport, where do_swap_page() does
+ *	not claim the entry either, and lockless swap-in is off)
  * @swap_free: drop one user of a swap entry
  * @mem_cgroup_swapin_charge_folio: charge a swap-in to the entry's memcg
  * @mem_cgroup_swapin_uncharge_swap: uncharge the entry's swap usage

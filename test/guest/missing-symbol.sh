@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # An unsupported kernel (a required symbol missing, forced through a test
-# parameter) is refused with one clear line, and leaves nothing behind.
+# parameter) is refused with one clear line, and leaves nothing behind. An
+# optional symbol missing (swapcache_clear, a kernel from before its 2024
+# backport) loads with one line saying what is off, and that path then
+# falls back: swapped-out pages are swapped in by the stock path.
 . "$(dirname "$0")/lib.sh"
 need_test_build
 
@@ -20,6 +23,22 @@ for sym in lock_mm_and_find_vma trace_mmap_lock_unreg kallsyms_lookup_name; do
 	grep -q rcuf_probe /sys/kernel/tracing/enabled_functions && fail "probes left"
 done
 note "refusals: $(dmesg | grep 'rcufault: unsupported')"
+dmesg -C
+load_module enable=1 test_missing_symbol=swapcache_clear
+dmesg | grep -q 'rcufault: symbol swapcache_clear not found: lockless swap-in is off' ||
+	fail "no line saying lockless swap-in is off without swapcache_clear"
+modprobe zram && echo 16M > /sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 || fail "zram swap set-up"
+echo 0 > /proc/sys/vm/page-cluster
+out=$("$BIN/torture" swapin -s 1 2>&1) || fail "torture swapin without swapcache_clear: $out"
+note "$(echo "$out" | grep 'account read')"
+snap
+[ "$(stat lockless_swapin)" = 0 ] ||
+	fail "lockless_swapin $(stat lockless_swapin) without swapcache_clear: the path must be off"
+at_least "$(stat fallback_swap_cache)" 200 "swap-ins left to the stock path without swapcache_clear"
+echo 0 > $D/enable
+unload_module
+swapoff /dev/zram0 || fail "swapoff"
 # and a normal load still works afterwards
 load_module
 unload_module
