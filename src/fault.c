@@ -333,7 +333,7 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 		*kind = RCUF_KIND_SWAPIN;
 		return file ? RCUF_STAT_FB_PTE_SWAP :
 			      rcuf_fault_swap(m, vma, addr, error_code, seq,
-					      pte, major);
+					      pte, major, may_fill);
 	}
 	if (wp && file)	/* write-protect of a file page: still the stock path */
 		return shared ? RCUF_STAT_FB_FILE_WRITE : RCUF_STAT_FB_PTE_COW;

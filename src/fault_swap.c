@@ -7,6 +7,13 @@
  * and the read then happen with no lock held, then the page is mapped
  * under the epoch-validated PTE lock with do_swap_page()'s commit.
  *
+ * Where stock reads through the swap cache instead (an asynchronous
+ * device, or an entry shared after fork), the read, its charge and the
+ * wait for it are done with no lock held (rcuf_swap_read_cache()), and the
+ * fault is retried: the stock path then maps the page from the swap cache,
+ * with no I/O under mmap_lock. A page already in the swap cache is left
+ * to the stock path as it is (no I/O either).
+ *
  * The steps, against mm/memory.c do_swap_page() (6.1):
  * 1. Under RCU at the fault's epoch, the VMA checks of the anonymous path
  *    (rcuf_anon_vma_check(): an anon_vma, no mempolicy, not mlocked, no
@@ -122,25 +129,70 @@ bool rcuf_swap_cache_has(swp_entry_t entry)
 }
 
 /*
- * Step 2: may @entry be swapped in here, skipping the swap cache?
- * RCUF_STAT_SWAP_WAITS: another task is swapping it in that way (the
- * entry claimed, no page in the swap cache); stock sleeps a tick with
+ * Step 2: how is @entry to be swapped in? RCUF_STAT_LOCKLESS_SUCCESS: here,
+ * skipping the swap cache, the entry claimed. RCUF_STAT_SWAP_READ_UNLOCKED:
+ * stock would read it through the swap cache (an asynchronous device, or
+ * an entry with other users: swapin_readahead()), and the cache lacks it.
+ * RCUF_STAT_SWAP_WAITS: another task is swapping it in skipping the cache
+ * (the entry claimed, no page in the cache); stock sleeps a tick with
  * mmap_lock held and returns, to retry the access: so do we, holding
- * nothing.
+ * nothing. RCUF_STAT_FB_SWAP_CACHE: the page is in the swap cache (stock
+ * maps it from there, no I/O), or this kernel predates the claim.
  */
 static enum rcuf_stat rcuf_swap_claim(struct swap_info_struct *si,
 				      swp_entry_t entry)
 {
-	if (!rcuf_sym.swapcache_clear)	/* a kernel from before the claim */
-		return RCUF_STAT_FB_SWAP_CACHE;
+	bool cache_path;
+
 	/* a racy read of the flags, as do_swap_page()'s */
-	if (!(data_race(si->flags) & SWP_SYNCHRONOUS_IO) ||
-	    rcuf_sym.__swap_count(entry) != 1)
+	cache_path = !(data_race(si->flags) & SWP_SYNCHRONOUS_IO) ||
+		     rcuf_sym.__swap_count(entry) != 1;
+	if (cache_path)
+		return rcuf_swap_cache_has(entry) ? RCUF_STAT_FB_SWAP_CACHE :
+						    RCUF_STAT_SWAP_READ_UNLOCKED;
+	if (!rcuf_sym.swapcache_clear)	/* a kernel from before the claim */
 		return RCUF_STAT_FB_SWAP_CACHE;
 	if (!rcuf_sym.swapcache_prepare(entry))
 		return RCUF_STAT_LOCKLESS_SUCCESS;
 	return rcuf_swap_cache_has(entry) ? RCUF_STAT_FB_SWAP_CACHE :
 					    RCUF_STAT_SWAP_WAITS;
+}
+
+/*
+ * The swap-cache path's read, with no lock held: what do_swap_page()'s
+ * swapin_readahead() does under mmap_lock, by swap_cluster_readahead()
+ * (page-cluster's window around the entry; stock's VMA-based readahead,
+ * used on non-rotational devices, walks the page table under mmap_lock and
+ * is not reproduced). It uses the VMA only to pick the node
+ * (vma_alloc_folio(): a NULL VMA gives the task's policy, and the
+ * anonymous path excludes VMA policies); the charge goes to the entry's
+ * memcg (mem_cgroup_swapin_charge_folio(folio, NULL, ...)). Then the read
+ * is waited for (the folio's lock), so that the stock retry finds the page
+ * in the swap cache, uptodate: it maps it with no I/O, as a major fault
+ * (RCUF_FAULT_MARK_TRIED). PGMAJFAULT is counted here, as stock counts it
+ * when the swap cache lacked the entry.
+ * Return: RCUF_STAT_SWAP_READ_UNLOCKED (a retry follows), or a fallback.
+ */
+static enum rcuf_stat rcuf_swap_read_cache(swp_entry_t entry,
+					   unsigned long addr,
+					   unsigned long vm_flags)
+{
+	struct vm_fault vmf = { .vma = NULL, .address = addr };
+	struct page *page;
+	int locked;
+
+	rcuf_fault_lru_enter(vm_flags);
+	page = rcuf_sym.swap_cluster_readahead(entry, GFP_HIGHUSER_MOVABLE,
+					       &vmf);
+	rcuf_fault_lru_exit();
+	if (!page)
+		return RCUF_STAT_FB_SWAP_FAILED;	/* stock: VM_FAULT_OOM */
+	rcuf_fault_count_event(PGMAJFAULT);
+	locked = !folio_lock_killable(page_folio(page));
+	if (locked)
+		folio_unlock(page_folio(page));
+	put_page(page);
+	return locked ? RCUF_STAT_SWAP_READ_UNLOCKED : RCUF_STAT_FB_SWAP_FAILED;
 }
 
 /* Step 3's new folio, locked, swap-backed and charged; NULL if none. */
@@ -286,17 +338,22 @@ static enum rcuf_stat rcuf_swap_in(struct rcuf_mm *m, unsigned int seq,
  * @major: set if the page was read from swap (PGMAJFAULT is counted here;
  *	the caller reports the fault major, maj_flt and perf, as stock's
  *	VM_FAULT_MAJOR, also when it then falls back)
+ * @may_read: a swap-cache path's entry may be read (not on the retry)
  *
  * See the top of this file.
  *
  * Context: process, no locks held, not under RCU; may sleep.
- * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped, else the
- * reason to fall back; nothing changed then (but PGMAJFAULT, if the read
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS if the page is mapped (or another
+ * task's swap-in was waited out: the access retries),
+ * RCUF_STAT_SWAP_READ_UNLOCKED if it was read into the swap cache (the
+ * caller retries the fault, which then falls back to stock's mapping from
+ * the swap cache), else the reason to fall back; nothing changed then (but PGMAJFAULT, if the read
  * ran: the stock retry then finds no swap entry, or reads again).
  */
 enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
-			       unsigned int seq, pte_t orig, bool *major)
+			       unsigned int seq, pte_t orig, bool *major,
+			       bool may_read)
 {
 	swp_entry_t entry = pte_to_swp_entry(orig);
 	struct swap_info_struct *si;
@@ -316,6 +373,9 @@ enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
 		res = rcuf_swap_in(m, seq, &af, entry, addr, orig, major);
 		rcuf_sym.swapcache_clear(si, entry);
+	} else if (res == RCUF_STAT_SWAP_READ_UNLOCKED) {
+		res = may_read ? rcuf_swap_read_cache(entry, addr, af.vm_flags) :
+				 RCUF_STAT_FB_SWAP_CACHE;
 	}
 	put_swap_device(si);
 	if (res == RCUF_STAT_SWAP_WAITS) {

@@ -55,6 +55,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(get_shadow_from_swap_cache),
 	RCUF_SYM(workingset_refault),
 	RCUF_SYM(swap_readpage),
+	RCUF_SYM(swap_cluster_readahead),
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	RCUF_SYM(shmem_huge),
 	RCUF_SYM(hugepage_vma_check),

@@ -62,7 +62,8 @@ static inline bool rcuf_fault_filled(enum rcuf_stat res)
 {
 	return res == RCUF_STAT_FILE_IO_UNLOCKED ||
 	       res == RCUF_STAT_SHMEM_FILL_UNLOCKED ||
-	       res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED;
+	       res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED ||
+	       res == RCUF_STAT_SWAP_READ_UNLOCKED;
 }
 
 void rcuf_fault_init(void);

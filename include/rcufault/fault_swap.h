@@ -15,6 +15,7 @@ struct rcuf_mm;
 bool rcuf_swap_cache_has(swp_entry_t entry);
 enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
-			       unsigned int seq, pte_t orig, bool *major);
+			       unsigned int seq, pte_t orig, bool *major,
+			       bool may_read);
 
 #endif /* _RCUFAULT_FAULT_SWAP_H */

@@ -22,6 +22,7 @@ struct tracepoint;
 struct mm_struct;
 struct swap_info_struct;
 struct swap_iocb;
+struct vm_fault;
 struct address_space;
 struct pt_regs;
 struct vm_area_struct;
@@ -61,6 +62,8 @@ struct vm_area_struct;
  * @get_shadow_from_swap_cache: a swapped-out page's workingset shadow
  * @workingset_refault: account a refault from that shadow
  * @swap_readpage: read a page from swap (mm/page_io.c)
+ * @swap_cluster_readahead: read an entry into the swap cache, with
+ *	page-cluster's readahead (mm/swap_state.c)
  * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
  * @hugepage_vma_check: would a fault try a huge page in this VMA (THP
  *	kernels; mm/huge_memory.c)
@@ -120,6 +123,8 @@ struct rcuf_symbols {
 	void (*workingset_refault)(struct folio *folio, void *shadow);
 	int (*swap_readpage)(struct page *page, bool synchronous,
 			     struct swap_iocb **plug);
+	struct page *(*swap_cluster_readahead)(swp_entry_t entry, gfp_t gfp,
+					       struct vm_fault *vmf);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	int *shmem_huge;
 	bool (*hugepage_vma_check)(struct vm_area_struct *vma,

@@ -17,6 +17,11 @@
 # Both runs must pass; memory.peak never above memory.max and no OOM kill;
 # with enable=1 the lockless path must have swapped pages in (at least 9
 # in 10 of the accounting runs' swap-ins, and more during the race).
+# Then the same on swap over a loop device (asynchronous: stock reads
+# through the swap cache): with enable=1 at least 9 in 10 of the
+# accounting swap-ins must have been read with no lock held
+# (swap_reads_unlocked), the stock path then mapping them from the swap
+# cache, with the same accounting as stock.
 #
 #   SWAPIN_SECONDS=N       seconds of the race (default 15)
 #   SWAPIN_EXPECT_FAIL=1   "does it bite": the deliberately broken module
@@ -41,6 +46,15 @@ modprobe zram && echo 128M > /sys/block/zram0/disksize &&
 	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
 	fail "zram swap set-up"
 echo 0 > /proc/sys/vm/page-cluster
+
+# loop_swap: swap on a loop device over a tmpfs file instead of zram
+loop_swap() {
+	swapoff /dev/zram0 || fail "swapoff zram"
+	mkdir -p /tmp/swapin-back && mount -t tmpfs -o size=160m tmpfs /tmp/swapin-back &&
+		truncate -s 128M /tmp/swapin-back/swap && modprobe loop &&
+		LOOP=$(losetup -f --show /tmp/swapin-back/swap) &&
+		mkswap "$LOOP" >/dev/null && swapon "$LOOP" || fail "loop swap set-up"
+}
 grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
 	echo +memory > /sys/fs/cgroup/cgroup.subtree_control ||
 	fail "cannot enable the memory controller"
@@ -53,17 +67,18 @@ run() {
 	echo ${MAX_MIB}M > $CG/memory.max || fail "set memory.max"
 	echo "$1" > $D/enable
 	snap
-	ls0=$(stat lockless_swapin)
+	ls0=$(stat lockless_swapin) ru0=$(stat swap_reads_unlocked)
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" swapin -s "$3"' sh $CG "$T" $S >$OUT 2>&1
 	rc=$?
 	snap
-	ls=$(($(stat lockless_swapin) - ls0))
+	ls=$(($(stat lockless_swapin) - ls0)) ru=$(($(stat swap_reads_unlocked) - ru0))
 	sed 's/^/    /' $OUT
 	peak=$(cat $CG/memory.peak) lim=$(cat $CG/memory.max)
 	oom=$(awk '$1 == "oom_kill" { print $2 }' $CG/memory.events)
 	evmax=$(awk '$1 == "max" { print $2 }' $CG/memory.events)
 	note "enable=$1: status $rc; memory.max $lim, memory.peak $peak, memory.events max $evmax oom_kill $oom;" \
-	     "lockless_swapin +$ls (fallback swap_cache $(stat fallback_swap_cache), swap_failed $(stat fallback_swap_failed))"
+	     "lockless_swapin +$ls, swap_reads_unlocked +$ru (whole run so far: fallback swap_cache $(stat fallback_swap_cache)," \
+	     "swap_failed $(stat fallback_swap_failed), swap_waits $(stat swap_waits), swap_reads_wasted $(stat swap_reads_wasted))"
 	rmdir $CG || note "could not remove $CG"
 	[ "$peak" -le "$lim" ] || fail "enable=$1: memory.peak $peak > memory.max $lim"
 	[ "$XF" != 0 ] || [ "$oom" = 0 ] || fail "enable=$1: $oom OOM kills under memory.max $lim"
@@ -95,10 +110,18 @@ run 1
 [ $rc = 0 ] || fail "enable=1: torture swapin failed (status $rc)"
 sw=$(swapped_total)
 at_least "$ls" $((sw * 9 / 10 + 1)) "pages swapped in locklessly with enable=1 (accounting runs swapped out $sw)"
+loop_swap
+S=$(((S + 2) / 3))
+run 0
+[ $rc = 0 ] || fail "loop swap: the stock run failed (status $rc): the test itself is wrong here"
+run 1
+[ $rc = 0 ] || fail "loop swap, enable=1: torture swapin failed (status $rc)"
+sw=$(swapped_total)
+at_least "$ru" $((sw * 9 / 10 + 1)) "loop swap: pages read into the swap cache with no lock held (accounting runs swapped out $sw)"
 echo 0 > $D/enable
 snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
 	fail "lockless_success $(stat lockless_success) != sentinel_completions $(stat sentinel_completions)"
 unload_module
-swapoff /dev/zram0 || fail "swapoff"
+swapoff "$LOOP" && losetup -d "$LOOP" && umount /tmp/swapin-back || fail "loop swap clean-up"
 echo "PASS swapin"
