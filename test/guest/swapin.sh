@@ -103,20 +103,22 @@ if [ "$XF" != 0 ]; then
 	exit 0
 fi
 
+# stock_then_lockless SWAP: both runs on swap device SWAP must pass; sets
+# sw (pages the lockless run's accounting swapped out), ls and ru
+stock_then_lockless() {
+	run 0
+	[ $rc = 0 ] || fail "$1: the stock run failed (status $rc): the test itself is wrong here"
+	run 1
+	[ $rc = 0 ] || fail "$1, enable=1: torture swapin failed (status $rc)"
+	sw=$(swapped_total)
+}
+
 load_module enable=0
-run 0
-[ $rc = 0 ] || fail "the stock run failed (status $rc): the test itself is wrong here"
-run 1
-[ $rc = 0 ] || fail "enable=1: torture swapin failed (status $rc)"
-sw=$(swapped_total)
-at_least "$ls" $((sw * 9 / 10 + 1)) "pages swapped in locklessly with enable=1 (accounting runs swapped out $sw)"
+stock_then_lockless zram
+at_least "$ls" $((sw * 9 / 10 + 1)) "zram: pages swapped in locklessly with enable=1 (accounting runs swapped out $sw)"
 loop_swap
 S=$(((S + 2) / 3))
-run 0
-[ $rc = 0 ] || fail "loop swap: the stock run failed (status $rc): the test itself is wrong here"
-run 1
-[ $rc = 0 ] || fail "loop swap, enable=1: torture swapin failed (status $rc)"
-sw=$(swapped_total)
+stock_then_lockless "loop swap"
 at_least "$ru" $((sw * 9 / 10 + 1)) "loop swap: pages read into the swap cache with no lock held (accounting runs swapped out $sw)"
 echo 0 > $D/enable
 snap
