@@ -83,6 +83,21 @@
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
 #include "rcufault/test_params.h"
+#include "rcufault/trace_events.h"
+
+/* Start timing a read for the unlocked_io tracepoint: 0 when it is off. */
+static u64 rcuf_swap_trace_start(void)
+{
+	return trace_unlocked_io_enabled() ? ktime_get_ns() : 0;
+}
+
+/* The unlocked_io event of a one-page read started at @t0 (if traced). */
+static void rcuf_swap_trace(unsigned long addr, const char *what, u64 t0,
+			    bool ok)
+{
+	if (t0)
+		trace_unlocked_io(addr, what, PAGE_SIZE, ktime_get_ns() - t0, ok);
+}
 
 /* Step 1. Return: the outcome; @af filled in on success. */
 static enum rcuf_stat rcuf_swap_vma_check(struct rcuf_mm *m,
@@ -178,20 +193,23 @@ static enum rcuf_stat rcuf_swap_read_cache(swp_entry_t entry,
 					   unsigned long vm_flags)
 {
 	struct vm_fault vmf = { .vma = NULL, .address = addr };
+	u64 t0 = rcuf_swap_trace_start();
 	struct page *page;
-	int locked;
+	int locked = 0;
 
 	rcuf_fault_lru_enter(vm_flags);
 	page = rcuf_sym.swap_cluster_readahead(entry, GFP_HIGHUSER_MOVABLE,
 					       &vmf);
 	rcuf_fault_lru_exit();
-	if (!page)
-		return RCUF_STAT_FB_SWAP_FAILED;	/* stock: VM_FAULT_OOM */
-	rcuf_fault_count_event(PGMAJFAULT);
-	locked = !folio_lock_killable(page_folio(page));
-	if (locked)
-		folio_unlock(page_folio(page));
-	put_page(page);
+	if (page) {
+		rcuf_fault_count_event(PGMAJFAULT);
+		locked = !folio_lock_killable(page_folio(page));
+		if (locked)
+			folio_unlock(page_folio(page));
+		put_page(page);
+	}
+	rcuf_swap_trace(addr, "swap_cache_read", t0, locked);
+	/* no page: stock's VM_FAULT_OOM, unless the entry went meanwhile */
 	return locked ? RCUF_STAT_SWAP_READ_UNLOCKED : RCUF_STAT_FB_SWAP_FAILED;
 }
 
@@ -303,10 +321,12 @@ static enum rcuf_stat rcuf_swap_in(struct rcuf_mm *m, unsigned int seq,
 				   swp_entry_t entry, unsigned long addr,
 				   pte_t orig, bool *major)
 {
+	u64 t0 = rcuf_swap_trace_start();
 	struct folio *folio = NULL;
 	enum rcuf_stat res;
 
 	res = rcuf_swap_read(entry, af->vm_flags, &folio);
+	rcuf_swap_trace(addr, "swap_read", t0, res == RCUF_STAT_LOCKLESS_SUCCESS);
 	if (!folio)
 		return res;
 	*major = true;

@@ -14,6 +14,9 @@
 #   write after mprotect(PROT_READ) returned must SIGSEGV, whether its
 #   fault found a swap PTE or not) and forks share swap entries (an entry
 #   with two users is stock's, through the swap cache).
+# The lockless runs are traced (rcufault:unlocked_io): every read into the
+# swap cache with no lock held is one swap_cache_read event with ok=1, and
+# every lockless swap-in one swap_read event with ok=1 at least.
 # Both runs must pass; memory.peak never above memory.max and no OOM kill;
 # with enable=1 the lockless path must have swapped pages in (at least 9
 # in 10 of the accounting runs' swap-ins, and more during the race).
@@ -59,6 +62,27 @@ grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
 	echo +memory > /sys/fs/cgroup/cgroup.subtree_control ||
 	fail "cannot enable the memory controller"
 
+TR=/sys/kernel/tracing
+# trace ON: the unlocked_io tracepoint on (1, buffer emptied) or off (0,
+# then its events are checked against the counters' deltas ls and ru)
+trace() {
+	if [ "$1" = 1 ]; then
+		echo > $TR/trace && echo 16384 > $TR/buffer_size_kb &&
+			echo 1 > $TR/events/rcufault/unlocked_io/enable ||
+			fail "cannot enable rcufault:unlocked_io"
+		return
+	fi
+	echo 0 > $TR/events/rcufault/unlocked_io/enable
+	lost=$(cat $TR/per_cpu/cpu*/stats | awk '$1 == "overrun:" { n += $2 } END { print n + 0 }')
+	[ "$lost" = 0 ] || fail "the trace buffer overran: $lost events lost"
+	ev_sr=$(grep -c 'what=swap_read .*ok=1' $TR/trace)
+	ev_scr=$(grep -c 'what=swap_cache_read .*ok=1' $TR/trace)
+	note "unlocked_io events: swap_read ok=1 $ev_sr, swap_cache_read ok=1 $ev_scr"
+	at_least "$ev_sr" "$ls" "swap_read events with ok=1 (lockless swap-ins $ls)"
+	[ "$ev_scr" = "$ru" ] ||
+		fail "$ev_scr swap_cache_read events with ok=1 for $ru reads counted in swap_reads_unlocked"
+}
+
 # run ENABLE: torture swapin in a fresh cgroup with lockless faults ENABLE;
 # sets rc, ls (lockless swap-ins meanwhile)
 run() {
@@ -68,8 +92,10 @@ run() {
 	echo "$1" > $D/enable
 	snap
 	ls0=$(stat lockless_swapin) ru0=$(stat swap_reads_unlocked)
+	[ "$1" = 0 ] || [ "$XF" != 0 ] || trace 1
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" swapin -s "$3"' sh $CG "$T" $S >$OUT 2>&1
 	rc=$?
+	echo 0 > $D/enable	# no event or count after the snapshot
 	snap
 	ls=$(($(stat lockless_swapin) - ls0)) ru=$(($(stat swap_reads_unlocked) - ru0))
 	sed 's/^/    /' $OUT
@@ -80,6 +106,7 @@ run() {
 	     "lockless_swapin +$ls, swap_reads_unlocked +$ru (whole run so far: fallback swap_cache $(stat fallback_swap_cache)," \
 	     "swap_failed $(stat fallback_swap_failed), swap_waits $(stat swap_waits), swap_reads_wasted $(stat swap_reads_wasted))"
 	rmdir $CG || note "could not remove $CG"
+	[ "$1" = 0 ] || [ "$XF" != 0 ] || trace 0
 	[ "$peak" -le "$lim" ] || fail "enable=$1: memory.peak $peak > memory.max $lim"
 	[ "$XF" != 0 ] || [ "$oom" = 0 ] || fail "enable=$1: $oom OOM kills under memory.max $lim"
 }
