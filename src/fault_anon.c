@@ -107,6 +107,41 @@ static bool rcuf_anon_thp_fault(struct vm_area_struct *vma,
 }
 
 /**
+ * rcuf_anon_vma_check_at() - rcuf_anon_vma_check() at the epoch @seq
+ * @m: the faulting mm's state (current->mm)
+ * @vma: the VMA the shadow tree gave for @addr at epoch @seq
+ * @addr: the faulting address, page-aligned
+ * @error_code: the hardware error code
+ * @seq: the even write epoch at which @vma was current
+ * @af: filled in on success
+ *
+ * An unchanged epoch at the start of the RCU section means @vma was not
+ * freed before it; a free after it waits for the section's end. The second
+ * check catches a writer that started while we read.
+ *
+ * Context: process, not under RCU.
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS, or the reason to fall back.
+ */
+enum rcuf_stat rcuf_anon_vma_check_at(struct rcuf_mm *m,
+				      struct vm_area_struct *vma,
+				      unsigned long addr,
+				      unsigned long error_code,
+				      unsigned int seq,
+				      struct rcuf_anon_fault *af)
+{
+	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
+
+	rcu_read_lock();
+	if (!rcuf_anon_epoch_changed(m, seq)) {
+		res = rcuf_anon_vma_check(vma, addr, error_code, af);
+		if (rcuf_anon_epoch_changed(m, seq))
+			res = RCUF_STAT_FB_EPOCH_CHANGED;
+	}
+	rcu_read_unlock();
+	return res;
+}
+
+/**
  * rcuf_anon_table_check() - may @addr's missing PTE table be made here?
  * @m: the faulting mm's state (current->mm)
  * @vma: the VMA the shadow tree gave for @addr at epoch @seq
@@ -132,11 +167,11 @@ enum rcuf_stat rcuf_anon_table_check(struct rcuf_mm *m,
 	struct rcuf_anon_fault af;
 
 	addr &= PAGE_MASK;
-	rcu_read_lock();	/* as in rcuf_fault_anon() */
+	rcu_read_lock();	/* as in rcuf_anon_vma_check_at() */
 	if (!rcuf_anon_epoch_changed(m, seq)) {
 		res = rcuf_anon_vma_check(vma, addr, error_code, &af);
 		if (res == RCUF_STAT_LOCKLESS_SUCCESS &&
-		    rcuf_anon_thp_fault(vma, READ_ONCE(vma->vm_flags), addr))
+		    rcuf_anon_thp_fault(vma, af.vm_flags, addr))
 			res = RCUF_STAT_FB_PTE_TABLE_THP;
 		if (rcuf_anon_epoch_changed(m, seq))
 			res = RCUF_STAT_FB_EPOCH_CHANGED;
@@ -345,19 +380,7 @@ enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 	enum rcuf_stat res;
 
 	addr &= PAGE_MASK;
-	/*
-	 * An unchanged epoch at the start of this RCU section means @vma was
-	 * not freed before it; a free after it waits for the section's end.
-	 * The second check catches a writer that started while we read.
-	 */
-	rcu_read_lock();
-	res = RCUF_STAT_FB_EPOCH_CHANGED;
-	if (!rcuf_anon_epoch_changed(m, seq)) {
-		res = rcuf_anon_vma_check(vma, addr, error_code, &af);
-		if (rcuf_anon_epoch_changed(m, seq))
-			res = RCUF_STAT_FB_EPOCH_CHANGED;
-	}
-	rcu_read_unlock();
+	res = rcuf_anon_vma_check_at(m, vma, addr, error_code, seq, &af);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	rcuf_test_commit_delay(false);

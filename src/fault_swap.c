@@ -99,26 +99,6 @@ static void rcuf_swap_trace(unsigned long addr, const char *what, u64 t0,
 		trace_unlocked_io(addr, what, PAGE_SIZE, ktime_get_ns() - t0, ok);
 }
 
-/* Step 1. Return: the outcome; @af filled in on success. */
-static enum rcuf_stat rcuf_swap_vma_check(struct rcuf_mm *m,
-					  struct vm_area_struct *vma,
-					  unsigned long addr,
-					  unsigned long error_code,
-					  unsigned int seq,
-					  struct rcuf_anon_fault *af)
-{
-	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
-
-	rcu_read_lock();	/* as in rcuf_fault_anon() */
-	if (!rcuf_anon_epoch_changed(m, seq)) {
-		res = rcuf_anon_vma_check(vma, addr, error_code, af);
-		if (rcuf_anon_epoch_changed(m, seq))
-			res = RCUF_STAT_FB_EPOCH_CHANGED;
-	}
-	rcu_read_unlock();
-	return res;
-}
-
 /* mm/swap.h's SWAP_ADDRESS_SPACE_SHIFT (6.1): 64 MiB of swap per space */
 #define RCUF_SWAP_ADDRESS_SPACE_SHIFT	14
 
@@ -383,7 +363,7 @@ enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 	addr &= PAGE_MASK;
 	if (non_swap_entry(entry) || pte_swp_uffd_wp(orig))
 		return RCUF_STAT_FB_PTE_SWAP;
-	res = rcuf_swap_vma_check(m, vma, addr, error_code, seq, &af);
+	res = rcuf_anon_vma_check_at(m, vma, addr, error_code, seq, &af);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	si = rcuf_sym.get_swap_device(entry);

@@ -361,23 +361,6 @@ static struct folio *rcuf_wp_new_page(struct rcuf_wp_fault *wf,
 	return folio;
 }
 
-/* Step 1 under RCU at @seq: the VMA checks, as rcuf_fault_anon()'s. */
-static enum rcuf_stat rcuf_wp_vma(struct rcuf_mm *m, struct vm_area_struct *vma,
-				  unsigned long addr, unsigned long error_code,
-				  unsigned int seq, struct rcuf_wp_fault *wf)
-{
-	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
-
-	rcu_read_lock();
-	if (!rcuf_anon_epoch_changed(m, seq)) {
-		res = rcuf_anon_vma_check(vma, addr, error_code, &wf->af);
-		if (rcuf_anon_epoch_changed(m, seq))
-			res = RCUF_STAT_FB_EPOCH_CHANGED;
-	}
-	rcu_read_unlock();
-	return res;
-}
-
 /**
  * rcuf_fault_wp() - serve a write fault on a read-only anonymous PTE
  * @m: the faulting mm's state (current->mm)
@@ -405,7 +388,7 @@ enum rcuf_stat rcuf_fault_wp(struct rcuf_mm *m, struct vm_area_struct *vma,
 	addr &= PAGE_MASK;
 	if (irqs_disabled())	/* a copy's flush needs IPIs; reuse is rare then */
 		return RCUF_STAT_FB_IRQS_OFF;
-	res = rcuf_wp_vma(m, vma, addr, error_code, seq, &wf);
+	res = rcuf_anon_vma_check_at(m, vma, addr, error_code, seq, &wf.af);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (mm_has_notifiers(m->mm))
