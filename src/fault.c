@@ -156,8 +156,9 @@ static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
 
 /*
  * The VMA the shadow tree holds for @addr, if its record is current at
- * epoch @seq (refreshed under mmap_lock with no writer since) or can be
- * revalidated, whether it maps a file and whether it is shared. A VMA is freed only after a grace period that starts once
+ * epoch @seq (refreshed under mmap_lock with no writer since; never at an
+ * odd @seq, whose writer may have made the record in its own section) or
+ * can be revalidated, whether it maps a file and whether it is shared. A VMA is freed only after a grace period that starts once
  * its record has left the tree, so finding the record under RCU makes the
  * VMA safe to read in the same section (its contents are only trusted once
  * the epoch is re-checked).
@@ -174,7 +175,7 @@ static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 	r = rcuf_btree_lookup(&m->tree, addr, NULL, NULL);
 	if (!r) {
 		res = RCUF_STAT_FB_NO_SHADOW;
-	} else if (READ_ONCE(r->epoch) == seq) {
+	} else if (READ_ONCE(r->epoch) == seq && !(seq & 1)) {
 		res = RCUF_STAT_LOCKLESS_SUCCESS;
 	} else if (rcuf_fault_shadow_revalidate(r)) {
 		rcuf_stat_inc(RCUF_STAT_SHADOW_REVALIDATED);
@@ -229,17 +230,19 @@ static enum rcuf_stat rcuf_fault_pte_reason(pte_t pte, unsigned long error_code)
 
 /*
  * The write epoch to speculate on: even, or odd if a writer holds the mm.
- * With writer_spin_ns set, wait a bounded time for a write owner that is
+ * With writer_spin_ns set, and unless the writer declared a range without
+ * @addr (src/write_range.c), wait a bounded time for a write owner that is
  * running on a CPU (its section is likely short) instead of falling back
  * at once. The owner is read from the rwsem, never from the state (see
  * rcuf_mmap_writer_running()).
  */
-static unsigned int rcuf_fault_epoch(struct rcuf_mm *m)
+static unsigned int rcuf_fault_epoch(struct rcuf_mm *m, unsigned long addr)
 {
 	unsigned int seq = rcuf_mm_epoch_begin(m);
 	u64 deadline;
 
-	if (!(seq & 1) || !READ_ONCE(writer_spin_ns))
+	if (!(seq & 1) || !READ_ONCE(writer_spin_ns) ||
+	    rcuf_range_excludes(m, seq, addr))
 		return seq;
 	rcuf_stat_inc(RCUF_STAT_WRITER_SPINS);
 	deadline = local_clock() + READ_ONCE(writer_spin_ns);
@@ -257,18 +260,20 @@ static unsigned int rcuf_fault_epoch(struct rcuf_mm *m)
 }
 
 /*
- * Why the mm's epoch forbids speculating: a writer is active, or the
- * epoch was found out of step with mmap_lock (an odd epoch while nobody
- * holds the lock is checked here, where a stuck epoch would show).
+ * Why the mm's epoch forbids speculating at @addr: a writer is active and
+ * did not declare a range without @addr (src/write_range.c), or the epoch
+ * was found out of step with mmap_lock (an odd epoch while nobody holds
+ * the lock is checked here, where a stuck epoch would show).
  */
 static enum rcuf_stat rcuf_fault_epoch_reason(struct rcuf_mm *m,
-					      unsigned int seq)
+					      unsigned int seq,
+					      unsigned long addr)
 {
-	if (seq & 1)
-		return rcuf_epoch_verify(m, seq) ? RCUF_STAT_FB_EPOCH_DESYNC :
-						   RCUF_STAT_FB_WRITER_ACTIVE;
-	return READ_ONCE(m->quarantined) ? RCUF_STAT_FB_EPOCH_DESYNC :
-					   RCUF_STAT_LOCKLESS_SUCCESS;
+	if (READ_ONCE(m->quarantined) || ((seq & 1) && rcuf_epoch_verify(m, seq)))
+		return RCUF_STAT_FB_EPOCH_DESYNC;
+	if ((seq & 1) && !rcuf_range_excludes(m, seq, addr))
+		return RCUF_STAT_FB_WRITER_ACTIVE;
+	return RCUF_STAT_LOCKLESS_SUCCESS;
 }
 
 /* The kind of a served file fault: decided by the access and the mapping. */
@@ -281,26 +286,26 @@ static enum rcuf_fault_kind rcuf_fault_file_kind(unsigned long error_code,
 }
 
 /*
- * The lockless attempt proper, on a tracked mm. A PTE already valid for the
+ * The lockless attempt proper, on a tracked mm, at epoch @seq. A PTE already valid for the
  * access (a racing thread's fault resolved it) needs nothing; a missing PTE
  * in an existing table of an anonymous VMA is served by rcuf_fault_anon(),
  * a write to a read-only one by rcuf_fault_wp(). @kind is set to what a
  * served fault needed (only meaningful on success). Without @may_fill, a
  * file miss falls back instead of being read or filled.
  */
-static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
+static enum rcuf_stat rcuf_fault_try_at(struct rcuf_mm *m, unsigned int seq,
+					unsigned long addr,
 					unsigned long error_code,
 					enum rcuf_fault_kind *kind, bool *major,
 					bool may_fill)
 {
-	unsigned int seq = rcuf_fault_epoch(m);
 	enum rcuf_walk_result walk;
 	struct vm_area_struct *vma;
 	bool file, shared, wp, swap = false, reuse = false;
 	enum rcuf_stat res;
 	pte_t pte;
 
-	res = rcuf_fault_epoch_reason(m, seq);
+	res = rcuf_fault_epoch_reason(m, seq, addr);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
 	if (unlikely(rcuf_test_broken_cow()) && (error_code & X86_PF_PROT))
@@ -317,8 +322,8 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 						    RCUF_STAT_FB_PGTABLE;
 	*kind = RCUF_KIND_MAPPED;
 	if (rcuf_pte_allows(pte, error_code))
-		return rcuf_mm_epoch_changed(m, seq) ? RCUF_STAT_FB_EPOCH_CHANGED :
-						       RCUF_STAT_LOCKLESS_SUCCESS;
+		return rcuf_mm_epoch_moved(m, seq, addr) ? RCUF_STAT_FB_EPOCH_CHANGED :
+							   RCUF_STAT_LOCKLESS_SUCCESS;
 	wp = !pte_none(pte);
 	if (wp) {
 		res = rcuf_fault_pte_reason(pte, error_code);
@@ -349,6 +354,26 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 	}
 	*kind = RCUF_KIND_ANON;
 	return rcuf_fault_anon(m, vma, addr, error_code, seq);
+}
+
+/*
+ * rcuf_fault_try_at() at the epoch of now; a fault served while a write
+ * section ran (one that declared a range without @addr: src/write_range.c)
+ * is counted as such.
+ */
+static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
+					unsigned long error_code,
+					enum rcuf_fault_kind *kind, bool *major,
+					bool may_fill)
+{
+	unsigned int seq = rcuf_fault_epoch(m, addr);
+	enum rcuf_stat res = rcuf_fault_try_at(m, seq, addr, error_code, kind,
+					       major, may_fill);
+
+	if (res == RCUF_STAT_LOCKLESS_SUCCESS &&
+	    ((seq & 1) || rcuf_mm_epoch_changed(m, seq)))
+		rcuf_stat_inc(RCUF_STAT_LOCKLESS_DURING_WRITER);
+	return res;
 }
 
 /*

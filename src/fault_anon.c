@@ -34,16 +34,19 @@
 #include "rcufault/vma_access.h"
 
 /**
- * rcuf_anon_epoch_changed() - has a writer run since @seq?
+ * rcuf_anon_epoch_changed() - may a writer have changed @addr's VMA since @seq?
  * @m: the faulting mm's state
- * @seq: the even write epoch the fault speculates on
+ * @seq: the write epoch the fault speculates on
+ * @addr: the faulting address
  *
- * Return: true if so; always false in the deliberately broken test build
+ * Return: true if so (rcuf_mm_epoch_moved()); always false in the deliberately broken test build
  * (test_skip_epoch_recheck).
  */
-bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq)
+bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq,
+			     unsigned long addr)
 {
-	return !rcuf_test_skip_epoch_recheck() && rcuf_mm_epoch_changed(m, seq);
+	return !rcuf_test_skip_epoch_recheck() &&
+	       rcuf_mm_epoch_moved(m, seq, addr);
 }
 
 /* The VMA flags that make do_anonymous_page() not apply, or need the lock. */
@@ -132,9 +135,9 @@ enum rcuf_stat rcuf_anon_vma_check_at(struct rcuf_mm *m,
 	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
 
 	rcu_read_lock();
-	if (!rcuf_anon_epoch_changed(m, seq)) {
+	if (!rcuf_anon_epoch_changed(m, seq, addr)) {
 		res = rcuf_anon_vma_check(vma, addr, error_code, af);
-		if (rcuf_anon_epoch_changed(m, seq))
+		if (rcuf_anon_epoch_changed(m, seq, addr))
 			res = RCUF_STAT_FB_EPOCH_CHANGED;
 	}
 	rcu_read_unlock();
@@ -168,12 +171,12 @@ enum rcuf_stat rcuf_anon_table_check(struct rcuf_mm *m,
 
 	addr &= PAGE_MASK;
 	rcu_read_lock();	/* as in rcuf_anon_vma_check_at() */
-	if (!rcuf_anon_epoch_changed(m, seq)) {
+	if (!rcuf_anon_epoch_changed(m, seq, addr)) {
 		res = rcuf_anon_vma_check(vma, addr, error_code, &af);
 		if (res == RCUF_STAT_LOCKLESS_SUCCESS &&
 		    rcuf_anon_thp_fault(vma, af.vm_flags, addr))
 			res = RCUF_STAT_FB_PTE_TABLE_THP;
-		if (rcuf_anon_epoch_changed(m, seq))
+		if (rcuf_anon_epoch_changed(m, seq, addr))
 			res = RCUF_STAT_FB_EPOCH_CHANGED;
 	}
 	rcu_read_unlock();

@@ -438,7 +438,7 @@ static struct file *rcuf_file_pin(struct rcuf_mm *m, unsigned int seq,
 
 	if (!get_file_rcu(file))
 		return NULL;
-	if (rcuf_mm_epoch_changed(m, seq)) {
+	if (rcuf_mm_epoch_moved(m, seq, ff->addr)) {
 		fput(file);
 		return NULL;
 	}
@@ -500,7 +500,7 @@ static enum rcuf_stat rcuf_file_try(struct rcuf_mm *m, unsigned int seq,
 	bool io;
 
 	/* As in rcuf_fault_anon(): the epoch, checked at the section's start. */
-	if (rcuf_mm_epoch_changed(m, seq))
+	if (rcuf_mm_epoch_moved(m, seq, addr))
 		return RCUF_STAT_FB_EPOCH_CHANGED;
 	res = rcuf_file_check(vma, addr, error_code, ff);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
@@ -560,9 +560,9 @@ static enum rcuf_stat rcuf_file_no_memory(struct rcuf_mm *m,
 	enum rcuf_stat res = RCUF_STAT_FB_EPOCH_CHANGED;
 
 	rcu_read_lock();
-	if (!rcuf_mm_epoch_changed(m, seq)) {
+	if (!rcuf_mm_epoch_moved(m, seq, addr)) {
 		res = rcuf_file_check(vma, addr & PAGE_MASK, error_code, &ff);
-		if (rcuf_mm_epoch_changed(m, seq))
+		if (rcuf_mm_epoch_moved(m, seq, addr))
 			res = RCUF_STAT_FB_EPOCH_CHANGED;
 	}
 	rcu_read_unlock();

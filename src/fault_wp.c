@@ -276,7 +276,7 @@ static enum rcuf_stat rcuf_wp_copy(struct rcuf_mm *m, unsigned int seq,
 	old = ptep_get_and_clear(mm, addr, pl->ptep);
 	rcuf_sym.flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SHIFT, false);
 	if (!rcuf_pte_lock_still_valid(m, seq, !rcuf_test_skip_epoch_recheck(),
-				       pl)) {
+				       addr, pl)) {
 		set_pte_at(mm, addr, pl->ptep, old);
 		return RCUF_STAT_FB_EPOCH_CHANGED;
 	}

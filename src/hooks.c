@@ -23,7 +23,9 @@
  * (fault_entry.c): FAULT_FLAG_TRIED after unlocked I/O, or a stub returning
  * VM_FAULT_OOM after a failed charge (holding an inflight reference).
  *
- * mmap_region(): when enabled with shadow_at_mmap, redirected to
+ * mmap_region(): when enabled, its range is declared for the mmap(2)
+ * write section that calls it (src/write_range.c); with shadow_at_mmap
+ * too, it is redirected to
  * rcuf_mmap_region(), which calls the original and records the new VMA in
  * the shadow tree (the mmap_lock is still held for write), so that a new
  * mapping's first fault need not take the stock path.
@@ -64,6 +66,7 @@
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
+#include "rcufault/write_range.h"
 
 bool rcuf_enabled;
 
@@ -257,9 +260,13 @@ static void notrace rcuf_mmap_region_cb(unsigned long ip,
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (within_module(parent_ip, THIS_MODULE) || !READ_ONCE(rcuf_enabled) ||
-	    !READ_ONCE(shadow_at_mmap))
+	if (within_module(parent_ip, THIS_MODULE) || !READ_ONCE(rcuf_enabled))
 		return;		/* our own call of the original, or off */
+	/* mmap_region(file, addr, len, ...): src/write_range.c */
+	rcuf_range_mmap_region(current->mm, (struct file *)regs->di, regs->si,
+			       regs->dx);
+	if (!READ_ONCE(shadow_at_mmap))
+		return;
 	percpu_ref_get(&rcuf_fault_inflight.ref);
 	regs->ip = (unsigned long)rcuf_mmap_region;
 }

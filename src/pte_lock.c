@@ -95,7 +95,7 @@ enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,
 	}
 	pl->ptep = pte_offset_map(&pl->pmd, addr);
 	if (pmd_same(READ_ONCE(*pl->pmdp), pl->pmd) &&
-	    !(check_epoch && rcuf_mm_epoch_changed(m, seq)) &&
+	    !(check_epoch && rcuf_mm_epoch_moved(m, seq, addr)) &&
 	    !test_bit(MMF_UNSTABLE, &mm->flags))
 		return RCUF_STAT_LOCKLESS_SUCCESS;
 	rcuf_pte_unlock(pl);
@@ -157,6 +157,7 @@ bool rcuf_pte_lock_irqs_on(struct rcuf_pte_locked *pl)
  * @m: the state of the faulting mm
  * @seq: the epoch the lock was validated at
  * @check_epoch: re-check @seq (false only in deliberately broken tests)
+ * @addr: the faulting address
  * @pl: the lock, held
  *
  * After rcuf_pte_lock_irqs_on(), a writer that began after the lock was
@@ -175,14 +176,15 @@ bool rcuf_pte_lock_irqs_on(struct rcuf_pte_locked *pl)
  * Return: true if no writer began and the PMD still points to the table.
  */
 bool rcuf_pte_lock_still_valid(struct rcuf_mm *m, unsigned int seq,
-			       bool check_epoch, struct rcuf_pte_locked *pl)
+			       bool check_epoch, unsigned long addr,
+			       struct rcuf_pte_locked *pl)
 {
 	unsigned long flags;
 	bool valid;
 
 	local_irq_save(flags);
 	smp_mb();	/* the caller's PTE change before the epoch read */
-	valid = !(check_epoch && rcuf_mm_epoch_changed(m, seq)) &&
+	valid = !(check_epoch && rcuf_mm_epoch_moved(m, seq, addr)) &&
 		pmd_same(READ_ONCE(*pl->pmdp), pl->pmd);
 	local_irq_restore(flags);
 	return valid;

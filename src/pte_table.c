@@ -147,7 +147,7 @@ static enum rcuf_stat rcuf_pte_table_publish_synced(struct rcuf_mm *m,
 	local_irq_save(flags);
 	atomic_inc(&m->table_publishers);
 	smp_mb__after_atomic();		/* P2: pairs with W2 */
-	if (!rcuf_mm_epoch_changed(m, seq))
+	if (!rcuf_mm_epoch_moved(m, seq, addr))
 		res = rcuf_pte_table_install(m->mm, addr, table);
 	smp_mb__before_atomic();	/* P5: P4's store before the decrement */
 	atomic_dec(&m->table_publishers);

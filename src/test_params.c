@@ -10,7 +10,7 @@
 #include "rcufault/test_params.h"
 
 #ifdef RCUFAULT_TEST_BUILD
-struct rcuf_test_params rcuf_test_params;
+struct rcuf_test_params rcuf_test_params = { .range_audit = true };
 
 module_param_named(test_skip_epoch_recheck, rcuf_test_params.skip_epoch_recheck,
 		   bool, 0400);
@@ -44,6 +44,15 @@ module_param_named(test_pte_table_unsynced,
 		   rcuf_test_params.pte_table_unsynced, charp, 0400);
 MODULE_PARM_DESC(test_pte_table_unsynced,
 		 "testing only, UNSAFE: in tasks of this name, lockless faults publish new PTE tables without waiting out mmap_lock writers (tables can leak into unmapped ranges)");
+
+module_param_named(test_range_uncovered, rcuf_test_params.range_uncovered,
+		   charp, 0400);
+MODULE_PARM_DESC(test_range_uncovered,
+		 "testing only, UNSAFE: in tasks of this name, write sections declare their system call's bare range, without the cover of whole VMAs and neighbours");
+
+module_param_named(test_range_audit, rcuf_test_params.range_audit, bool, 0600);
+MODULE_PARM_DESC(test_range_audit,
+		 "testing only (default 1): at the end of each write section that declared a range, compare every VMA outside it with its state at the declaration (range_audits, range_audit_diffs)");
 
 module_param_named(test_missing_symbol, rcuf_test_params.missing_symbol,
 		   charp, 0400);

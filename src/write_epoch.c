@@ -21,9 +21,12 @@
  *    of one mm. Other tasks only read the state (and may quarantine it).
  *  - A section's begin waits out the faults that are publishing a PTE
  *    table (src/pte_table.c: W2, W3) before the writer goes on.
+ *  - A section begins whole; a clean one may then declare the range it
+ *    can change (src/write_range.c), before it changes anything.
  *  - Transitions are idempotent: begin only from even, end only from odd.
- *    A begin that finds the epoch odd (an end was missed) keeps it odd and
- *    takes the section over; an end that finds it even (a begin was missed)
+ *    A begin that finds the epoch odd (an end was missed) moves it on by
+ *    two and takes the section over, so that no fault confuses it with the
+ *    section before (src/write_range.c); an end that finds it even (a begin was missed)
  *    moves it on by two, so that every fault that speculated inside the
  *    section fails its re-check under the PTE lock. Either is a desync:
  *    counted, and the mm is quarantined (no fault speculates on it, the
@@ -57,9 +60,11 @@
 #include <linux/sched.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_table.h"
+#include "rcufault/range_audit.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/write_epoch.h"
+#include "rcufault/write_range.h"
 
 /* kernel/locking/rwsem.c's owner and count encodings (6.1). */
 #define RCUF_RWSEM_READER_OWNED		(1UL << 0)
@@ -185,6 +190,7 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 	bool in_step = m->writer == current && rcuf_epoch_odd(m);
 	bool lift = in_step && m->clean && READ_ONCE(m->quarantined);
 
+	rcuf_range_section_end(m, in_step);
 	rcuf_epoch_undowngrade(m);
 	m->clean = false;
 	WRITE_ONCE(m->writer, NULL);
@@ -197,6 +203,19 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 	raw_write_seqcount_end(&m->write_seq);
 	if (lift)
 		WRITE_ONCE(m->quarantined, false);
+}
+
+/*
+ * Begin a section, whole: from even by one, from odd (an end was missed)
+ * by two; then wait out the PTE table publishers.
+ */
+static void rcuf_epoch_begin(struct rcuf_mm *m)
+{
+	rcuf_range_reset(m);
+	if (rcuf_epoch_odd(m))
+		raw_write_seqcount_end(&m->write_seq);
+	raw_write_seqcount_begin(&m->write_seq);
+	rcuf_pte_table_writer_sync(m);
 }
 
 /**
@@ -223,12 +242,12 @@ void rcuf_epoch_write_acquired(struct mm_struct *mm)
 	clean = !rcuf_epoch_odd(m) && !m->downgraded &&
 		rcuf_mmap_write_owner(mm);
 	rcuf_epoch_undowngrade(m);
-	if (!rcuf_epoch_odd(m))
-		raw_write_seqcount_begin(&m->write_seq);
-	rcuf_pte_table_writer_sync(m);
+	rcuf_epoch_begin(m);
 	WRITE_ONCE(m->writer, current);
 	m->clean = clean;
-	if (!clean)
+	if (clean)
+		rcuf_range_syscall(m);
+	else
 		rcuf_epoch_desync(m);
 }
 
@@ -262,9 +281,7 @@ static void rcuf_epoch_downgraded(struct mm_struct *mm)
 		return;		/* a section begun before go-live: untracked */
 	if (m->downgraded || m->writer != current || !rcuf_epoch_odd(m)) {
 		m->clean = false;	/* we missed this section's begin */
-		if (!rcuf_epoch_odd(m))
-			raw_write_seqcount_begin(&m->write_seq);
-		rcuf_pte_table_writer_sync(m);
+		rcuf_epoch_begin(m);
 		WRITE_ONCE(m->writer, current);
 		rcuf_epoch_desync(m);
 	}
@@ -392,4 +409,5 @@ unsigned long rcuf_epoch_verify_all(void)
 void rcuf_epoch_forget(struct rcuf_mm *m)
 {
 	rcuf_epoch_undowngrade(m);
+	rcuf_range_audit_drop(m);
 }

@@ -36,7 +36,8 @@ struct rcuf_anon_fault {
 enum rcuf_stat rcuf_fault_anon(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
 			       unsigned int seq);
-bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq);
+bool rcuf_anon_epoch_changed(struct rcuf_mm *m, unsigned int seq,
+			     unsigned long addr);
 enum rcuf_stat rcuf_anon_vma_check_at(struct rcuf_mm *m,
 				      struct vm_area_struct *vma,
 				      unsigned long addr,

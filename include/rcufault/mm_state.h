@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include "rcufault/btree.h"
 
+struct rcuf_range_audit;
+
 /* Buckets of a state's reverse index of shadow records (by VMA pointer). */
 #define RCUF_MM_VMA_HASH_BITS 6
 
@@ -49,6 +51,15 @@ enum rcuf_shadow_fill {
  *	task that write-owns the rwsem
  * @table_publishers: faults publishing a PTE table now (src/pte_table.c);
  *	a write section waits for it to be 0 before it changes anything
+ * @ranged: the section of the current odd epoch (or, once it has ended, of
+ *	the last one) declared that it changes nothing outside
+ *	[@range_lo, @range_hi) (src/write_range.c); false while a section
+ *	may still change anything
+ * @range_lo: the declared range's first address
+ * @range_hi: the declared range's end (exclusive)
+ * @range_class: which kind of system call declared it (for the counters)
+ * @range_audit: test builds: what the VMAs outside the range were when it
+ *	was declared (src/range_audit.c), or NULL
  * @tree: the shadow VMA tree: address ranges to struct rcuf_shadow_vma;
  *	read under RCU, written under @tree_lock (see src/shadow.c)
  * @tree_lock: serialises the writers of @tree and of @vma_hash; taken in
@@ -75,6 +86,11 @@ struct rcuf_mm {
 	bool quarantined;
 	bool clean;
 	atomic_t table_publishers;
+	bool ranged;
+	unsigned long range_lo;
+	unsigned long range_hi;
+	int range_class;
+	struct rcuf_range_audit *range_audit;
 	struct rcuf_btree tree;
 	spinlock_t tree_lock;
 	DECLARE_HASHTABLE(vma_hash, RCUF_MM_VMA_HASH_BITS);
@@ -103,6 +119,29 @@ void rcuf_mm_walk_alive(void (*fn)(struct rcuf_mm *m, void *arg),
 static inline unsigned int rcuf_mm_epoch_begin(struct rcuf_mm *m)
 {
 	return raw_read_seqcount(&m->write_seq);
+}
+
+bool rcuf_range_excludes(struct rcuf_mm *m, unsigned int seq,
+			 unsigned long addr);
+
+/**
+ * rcuf_mm_epoch_moved() - may a writer have changed what a fault at @addr
+ * relies on since rcuf_mm_epoch_begin()?
+ * @m: the mm state
+ * @seq: the value rcuf_mm_epoch_begin() returned (odd if a writer that
+ *	declared a range without @addr was running: rcuf_range_excludes())
+ * @addr: the faulting address
+ *
+ * Return: true when the speculative section must be thrown away: a write
+ * section began or ran since @seq and did not declare a range that leaves
+ * @addr's VMA alone (src/write_range.c).
+ */
+static inline bool rcuf_mm_epoch_moved(struct rcuf_mm *m, unsigned int seq,
+				       unsigned long addr)
+{
+	if (likely(!(seq & 1) && !read_seqcount_retry(&m->write_seq, seq)))
+		return false;
+	return !rcuf_range_excludes(m, seq, addr);
 }
 
 /**

@@ -33,6 +33,7 @@ enum rcuf_stat rcuf_pte_lock_at_epoch(struct rcuf_mm *m, unsigned int seq,
 void rcuf_pte_unlock(struct rcuf_pte_locked *pl);
 bool rcuf_pte_lock_irqs_on(struct rcuf_pte_locked *pl);
 bool rcuf_pte_lock_still_valid(struct rcuf_mm *m, unsigned int seq,
-			       bool check_epoch, struct rcuf_pte_locked *pl);
+			       bool check_epoch, unsigned long addr,
+			       struct rcuf_pte_locked *pl);
 
 #endif /* _RCUFAULT_PTE_LOCK_H */

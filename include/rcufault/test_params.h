@@ -45,6 +45,11 @@
  * @pte_table_unsynced: test_pte_table_unsynced, UNSAFE: the name of the
  *	tasks whose lockless faults publish new PTE tables without waiting
  *	out writers (src/pte_table.c)
+ * @range_uncovered: test_range_uncovered, UNSAFE: the name of the tasks
+ *	whose write sections declare their system call's bare range, without
+ *	the cover of whole VMAs and neighbours (src/write_range.c)
+ * @range_audit: test_range_audit (default on): audit every declared write
+ *	range at the end of its section (src/range_audit.c)
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
  * @ptl_nomem: test_ptl_nomem: free every Nth split PTE lock as if out of
  *	memory (after an IPI; lockdep kernels only)
@@ -63,6 +68,8 @@ struct rcuf_test_params {
 	char *broken_cow;
 	char *wp_reuse_shared;
 	char *pte_table_unsynced;
+	char *range_uncovered;
+	bool range_audit;
 	char *missing_symbol;
 	bool io_fallback;
 	unsigned int ptl_nomem;
@@ -220,6 +227,35 @@ static inline bool rcuf_test_pte_table_unsynced(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.pte_table_unsynced);
+}
+
+/**
+ * rcuf_test_range_uncovered() - declare bare write ranges? (UNSAFE)
+ *
+ * The range sections' broken build: a write section declares its system
+ * call's [start, end) instead of its cover, so a fault on the part of a VMA
+ * the call splits off, or on a neighbour a merge moves, goes on through
+ * the change. Confined to writers named by test_range_uncovered; the
+ * torture's ranges subcommand must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_range_uncovered.
+ */
+static inline bool rcuf_test_range_uncovered(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.range_uncovered);
+}
+
+/**
+ * rcuf_test_range_audit() - audit declared write ranges?
+ *
+ * Return: true only in the test build, where it is on unless
+ * test_range_audit=0.
+ */
+static inline bool rcuf_test_range_audit(void)
+{
+	return RCUF_TEST_BUILD && READ_ONCE(rcuf_test_params.range_audit);
 }
 
 /**

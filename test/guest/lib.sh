@@ -64,11 +64,15 @@ load_module() {
 }
 
 # no_desync: the write epoch never disagreed with mmap_lock (reading stats
-# also checks every tracked mm at rest); a test that provokes a desync on
-# purpose sets EXPECT_DESYNC=1
+# also checks every tracked mm at rest), and no write section that declared
+# a range changed a VMA outside it (range_audit_diffs, audited in every
+# test of the test build); a test that provokes either on purpose sets
+# EXPECT_DESYNC=1 or EXPECT_AUDIT_DIFFS=1
 no_desync() {
-	[ "${EXPECT_DESYNC:-0}" = 1 ] && return 0
 	snap
+	[ "${EXPECT_AUDIT_DIFFS:-0}" = 1 ] || [ "$(stat range_audit_diffs)" = 0 ] ||
+		fail "range_audit_diffs is $(stat range_audit_diffs): a write section changed a VMA outside the range it declared"
+	[ "${EXPECT_DESYNC:-0}" = 1 ] && return 0
 	[ "$(stat epoch_desync)" = 0 ] ||
 		fail "epoch_desync is $(stat epoch_desync): the write epoch disagreed with mmap_lock"
 }

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Range write sections: a write section that can only change a known
+ * address range declares it, and lockless faults outside it go on
+ * (src/write_range.c).
+ */
+#ifndef _RCUFAULT_WRITE_RANGE_H
+#define _RCUFAULT_WRITE_RANGE_H
+
+#include <linux/types.h>
+
+struct file;
+struct mm_struct;
+struct rcuf_mm;
+
+/**
+ * enum rcuf_range_class - what declared a write section's range
+ * @RCUF_RANGE_WHOLE: nothing: the section may change anything
+ * @RCUF_RANGE_MUNMAP: munmap(2)
+ * @RCUF_RANGE_MPROTECT: mprotect(2) or pkey_mprotect(2)
+ * @RCUF_RANGE_MMAP: mmap(2), at its mmap_region()
+ */
+enum rcuf_range_class {
+	RCUF_RANGE_WHOLE,
+	RCUF_RANGE_MUNMAP,
+	RCUF_RANGE_MPROTECT,
+	RCUF_RANGE_MMAP,
+};
+
+void rcuf_range_reset(struct rcuf_mm *m);
+void rcuf_range_syscall(struct rcuf_mm *m);
+void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
+			    unsigned long addr, unsigned long len);
+void rcuf_range_section_end(struct rcuf_mm *m, bool in_step);
+
+#endif /* _RCUFAULT_WRITE_RANGE_H */

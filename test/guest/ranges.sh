@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Range write sections (src/write_range.c): mprotect, munmap and mmap
+# declare the range they can change, and lockless faults outside it go on.
+#
+# build/test/rangetorture on tmpfs: readers fault the pages below the split
+# point of file mappings whose tails a writer protects (PROT_NONE) and
+# unprotects, anonymous workers write and check their own cells, and a
+# second writer does a mixed workload's mmap/write/mprotect/munmap rounds.
+# It must pass (data read is data written; a tail read after
+# mprotect(PROT_NONE) returned, or a scratch write after
+# mprotect(PROT_READ) returned, must fault); every kind of section must
+# have declared a range, faults must have been served during writers
+# (lockless_during_writer), and the audit (test_range_audit, on) must have
+# audited sections and found no VMA outside a range changed. Then
+# stress-ng's mmap, mremap, madvise, mlock and brk stressors run with the
+# audit on: still no difference.
+#
+#   RANGES_SECONDS=N      seconds of torture (default 15)
+#   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
+#                         module (test_range_uncovered=rangewriter: its
+#                         writers declare the bare system call range, with
+#                         no cover of whole VMAs and neighbours;
+#                         test_commit_delay_us=1000) with the audit off:
+#                         the torture alone must report a tail read that
+#                         succeeded after mprotect(PROT_NONE). Then the
+#                         audit, turned on, must count differences.
+. "$(dirname "$0")/lib.sh"
+
+S=${RANGES_SECONDS:-15}
+T=$BIN/rangetorture
+MNT=/tmp/ranges
+case $S in ''|*[!0-9]*|0) fail "RANGES_SECONDS must be a positive integer, not '$S'" ;; esac
+[ -x "$T" ] || fail "$T missing: run 'make test-progs'"
+need_test_build
+mkdir -p $MNT && mount -t tmpfs -o size=16m tmpfs $MNT || fail "mount tmpfs"
+
+if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
+	load_module enable=1 test_range_uncovered=rangewriter test_range_audit=0 \
+		test_commit_delay_us=1000
+	out=$(timeout -k 10 $((S + 60)) "$T" $MNT/file "$S" 2>&1)
+	rc=$?
+	echo "$out" | tail -3 | sed 's/^/  /'
+	case "$out" in
+	*"after mprotect(PROT_NONE) of it returned"*) note "caught: a fault mapped a page of a range protected before it committed" ;;
+	*) fail "the broken build was not caught (status $rc): $out" ;;
+	esac
+	snap
+	d0=$(stat range_audit_diffs)
+	echo 1 > /sys/module/rcufault/parameters/test_range_audit
+	timeout -k 10 60 "$T" $MNT/file 3 >/dev/null 2>&1
+	snap
+	at_least $(($(stat range_audit_diffs) - d0)) 1 \
+		"the audit found no VMA changed outside the bare ranges the broken build declared"
+	note "the audit counted $(($(stat range_audit_diffs) - d0)) sections that changed a VMA outside their range"
+	echo 0 > $D/enable
+	EXPECT_AUDIT_DIFFS=1 no_desync
+	rmmod rcufault || fail "rmmod rcufault"
+	umount $MNT
+	echo "PASS: ranges (broken build caught)"
+	exit 0
+fi
+
+load_module enable=1
+snap
+for c in range_sections_munmap range_sections_mprotect range_sections_mmap \
+	 whole_sections lockless_during_writer range_audits file_around_pages; do
+	eval "b_$c=$(stat $c)"
+done
+out=$("$T" $MNT/file "$S" 2>&1) || fail "rangetorture: $out"
+note "$out"
+snap
+for c in range_sections_munmap range_sections_mprotect range_sections_mmap \
+	 whole_sections lockless_during_writer range_audits file_around_pages; do
+	eval "n=\$(( $(stat $c) - b_$c ))"
+	note "$c +$n"
+	case $c in whole_sections) ;; *) at_least "$n" 10 "$c during the torture" ;; esac
+done
+[ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs)"
+
+command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
+a0=$(stat range_audits)
+out=$(cd $MNT && stress-ng --mmap 1 --mremap 1 --madvise 1 --mlock 1 --brk 1 \
+	-t $((S / 3 + 2)) 2>&1) || fail "stress-ng: $out"
+snap
+note "stress-ng mmap/mremap/madvise/mlock/brk: $(($(stat range_audits) - a0)) sections audited, $(stat range_audit_diffs) differences"
+at_least $(($(stat range_audits) - a0)) 10 "range sections audited under stress-ng"
+[ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after stress-ng"
+echo 0 > $D/enable
+unload_module
+umount $MNT
+echo "PASS: ranges"

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rangetorture: lockless faults racing with write sections that declare a
+ * range (src/write_range.c): mprotect, munmap and mmap.
+ *
+ *   rangetorture FILE SECONDS
+ *
+ * FILE is created (1 MiB, every 8-byte word names its own offset) and kept
+ * in the page cache. Two kinds of cells, each its own VMA (unmapped pages
+ * between them), and three kinds of threads, for SECONDS:
+ *
+ *  - file cells: FILE mapped read-only, shared. Readers read-fault the
+ *    pages just below the split point of a random file cell (the kernel's
+ *    fault-around window reaches past it) and check every word they read.
+ *    The file writer (named "rangewriter", see test_range_uncovered) cycles
+ *    over the file cells: mprotect(PROT_READ) of the cell's tail (which
+ *    merges it back), MADV_DONTNEED of the cell, a pause while the readers
+ *    fault it in, mprotect(PROT_NONE) of the tail (a split), then for a
+ *    while every tail page in reach of a fault-around from below must
+ *    fault when read: a read that succeeds means a fault mapped a page of
+ *    the tail after mprotect() returned.
+ *  - anonymous cells: each anonymous worker owns one; it writes a pattern
+ *    naming the page and a counter, reads it back, and now and then drops
+ *    its pages (MADV_DONTNEED) to fault them in again.
+ *  - the anonymous writer (named "rangewriter" too) does what a mixed
+ *    workload's writer does in a scratch cell: mmap(MAP_FIXED) it, write
+ *    it, mprotect(PROT_READ) it (a write must then fault), munmap it.
+ *
+ * Prints "rangetorture PASS ..." or "rangetorture FAIL: ..." and exits 0
+ * or 1 (2: could not run).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kernel_compat.h"
+
+#define PAGE		4096UL
+#define CELL_PAGES	64		/* a file cell: 256 KiB of FILE */
+#define SPLIT		40		/* tail = pages [SPLIT, CELL_PAGES) */
+#define AROUND_END	48		/* fault-around (64 KiB) from below reaches here */
+#define FILE_CELLS	8
+#define ANON_CELLS	2
+#define ANON_PAGES	32
+#define FILE_BYTES	(1UL << 20)
+#define WORDS		(PAGE / 8)
+
+static char *file_base, *anon_base, *scratch;
+static atomic_int stop;
+static atomic_long reads, anon_checks, cycles, splits_checked, scratch_rounds;
+static double t_end;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void __noreturn __printf(2, 3) finish(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	atomic_store(&stop, 1);
+	printf(status ? "rangetorture FAIL: " : "rangetorture PASS ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	_exit(status);
+}
+
+static __thread sigjmp_buf seg_jb;
+static __thread sig_atomic_t seg_armed;
+
+static void on_segv(int sig, siginfo_t *si __maybe_unused,
+		    void *ctx __maybe_unused)
+{
+	if (!READ_ONCE(seg_armed)) {
+		signal(sig, SIG_DFL);
+		return;
+	}
+	WRITE_ONCE(seg_armed, 0);
+	siglongjmp(seg_jb, 1);
+}
+
+/* 1 if *p could be read (into *v), 0 if the read faulted */
+static noinline int try_load(uint64_t *p, uint64_t *v)
+{
+	if (sigsetjmp(seg_jb, 1))
+		return 0;
+	WRITE_ONCE(seg_armed, 1);
+	barrier();
+	*v = READ_ONCE(*p);
+	barrier();
+	WRITE_ONCE(seg_armed, 0);
+	return 1;
+}
+
+/* 1 if *p could be written, 0 if the write faulted */
+static noinline int try_store(uint64_t *p, uint64_t v)
+{
+	if (sigsetjmp(seg_jb, 1))
+		return 0;
+	WRITE_ONCE(seg_armed, 1);
+	barrier();
+	WRITE_ONCE(*p, v);
+	barrier();
+	WRITE_ONCE(seg_armed, 0);
+	return 1;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static uint64_t file_word(unsigned long off)
+{
+	return 0x5241000000000000ULL | off;
+}
+
+static char *file_cell(unsigned int c)
+{
+	return file_base + c * (CELL_PAGES + 1) * PAGE;
+}
+
+static void make_file(const char *path)
+{
+	static uint64_t buf[WORDS];
+	unsigned long off;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0)
+		finish(2, "open %s: %s", path, strerror(errno));
+	for (off = 0; off < FILE_BYTES; off += PAGE) {
+		for (unsigned int w = 0; w < WORDS; w++)
+			buf[w] = file_word(off + w * 8);
+		if (pwrite(fd, buf, PAGE, off) != (ssize_t)PAGE)
+			finish(2, "write %s: %s", path, strerror(errno));
+	}
+	fsync(fd);
+	/* one cell per CELL_PAGES of the file; a guard page between cells */
+	file_base = mmap(NULL, FILE_CELLS * (CELL_PAGES + 1) * PAGE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (file_base == MAP_FAILED)
+		finish(2, "mmap reserve: %s", strerror(errno));
+	for (unsigned int c = 0; c < FILE_CELLS; c++) {
+		unsigned long foff = (c % (FILE_BYTES / (CELL_PAGES * PAGE))) *
+				     CELL_PAGES * PAGE;
+
+		if (mmap(file_cell(c), CELL_PAGES * PAGE, PROT_READ,
+			 MAP_SHARED | MAP_FIXED, fd, foff) == MAP_FAILED)
+			finish(2, "mmap file cell: %s", strerror(errno));
+		munmap(file_cell(c) + CELL_PAGES * PAGE, PAGE);	/* the gap */
+	}
+	close(fd);
+}
+
+/* the file offset a file cell's page maps */
+static unsigned long cell_off(unsigned int c, unsigned int page)
+{
+	return (c % (FILE_BYTES / (CELL_PAGES * PAGE))) * CELL_PAGES * PAGE +
+	       page * PAGE;
+}
+
+static void *file_reader(void *arg)
+{
+	uint64_t rng = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL + 1, v;
+
+	while (!atomic_load(&stop)) {
+		unsigned int c = rnd(&rng) % FILE_CELLS;
+		unsigned int page = SPLIT - 8 + rnd(&rng) % 8;
+		unsigned int w = rnd(&rng) % WORDS;
+		uint64_t *p = (uint64_t *)(file_cell(c) + page * PAGE) + w;
+
+		if (!try_load(p, &v))
+			finish(1, "read of file cell %u page %u (below the split, never protected) faulted",
+			       c, page);
+		if (v != file_word(cell_off(c, page) + w * 8))
+			finish(1, "file cell %u page %u word %u read %#llx, file has %#llx",
+			       c, page, w, (unsigned long long)v,
+			       (unsigned long long)file_word(cell_off(c, page) + w * 8));
+		atomic_fetch_add(&reads, 1);
+	}
+	return NULL;
+}
+
+static void xmprotect(void *p, size_t len, int prot)
+{
+	if (mprotect(p, len, prot))
+		finish(2, "mprotect: %s", strerror(errno));
+}
+
+/* After mprotect(PROT_NONE) of a tail returned, no read of it may work. */
+static void check_tail(unsigned int c)
+{
+	double until = now_s() + 0.002;
+	uint64_t v;
+
+	do {
+		for (unsigned int page = SPLIT; page < AROUND_END; page++) {
+			uint64_t *p = (uint64_t *)(file_cell(c) + page * PAGE);
+
+			if (try_load(p, &v))
+				finish(1, "file cell %u page %u read %#llx after mprotect(PROT_NONE) of it returned",
+				       c, page, (unsigned long long)v);
+		}
+		atomic_fetch_add(&splits_checked, 1);
+	} while (now_s() < until);
+}
+
+static void *file_writer(void *arg __maybe_unused)
+{
+	size_t tail = (CELL_PAGES - SPLIT) * PAGE;
+
+	prctl(PR_SET_NAME, "rangewriter");
+	while (!atomic_load(&stop)) {
+		for (unsigned int c = 0; c < FILE_CELLS && !atomic_load(&stop); c++) {
+			xmprotect(file_cell(c) + SPLIT * PAGE, tail, PROT_READ);
+			if (madvise(file_cell(c), CELL_PAGES * PAGE, MADV_DONTNEED))
+				finish(2, "madvise: %s", strerror(errno));
+			usleep(300);
+			xmprotect(file_cell(c) + SPLIT * PAGE, tail, PROT_NONE);
+			check_tail(c);
+			atomic_fetch_add(&cycles, 1);
+		}
+		if (now_s() > t_end)
+			atomic_store(&stop, 1);
+	}
+	return NULL;
+}
+
+static uint64_t anon_word(unsigned int cell, unsigned int page, unsigned long n)
+{
+	return ((uint64_t)cell << 56) | ((uint64_t)page << 40) | n;
+}
+
+static void *anon_worker(void *arg)
+{
+	unsigned int cell = (uintptr_t)arg;
+	uint64_t *base = (uint64_t *)(anon_base + cell * (ANON_PAGES + 1) * PAGE);
+	unsigned long n = 0;
+
+	while (!atomic_load(&stop)) {
+		n++;
+		for (unsigned int page = 0; page < ANON_PAGES; page++)
+			WRITE_ONCE(base[page * WORDS + n % WORDS], anon_word(cell, page, n));
+		for (unsigned int page = 0; page < ANON_PAGES; page++) {
+			uint64_t v = READ_ONCE(base[page * WORDS + n % WORDS]);
+
+			if (v != anon_word(cell, page, n))
+				finish(1, "anonymous cell %u page %u read %#llx, wrote %#llx",
+				       cell, page, (unsigned long long)v,
+				       (unsigned long long)anon_word(cell, page, n));
+		}
+		atomic_fetch_add(&anon_checks, 1);
+		if (n % 4 == 0 && madvise(base, ANON_PAGES * PAGE, MADV_DONTNEED))
+			finish(2, "madvise: %s", strerror(errno));
+	}
+	return NULL;
+}
+
+/* a mixed workload's writer: mmap, write, mprotect(PROT_READ), munmap */
+static void *anon_writer(void *arg __maybe_unused)
+{
+	size_t len = 16 * PAGE;
+
+	prctl(PR_SET_NAME, "rangewriter");
+	while (!atomic_load(&stop)) {
+		char *p = mmap(scratch, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+		if (p == MAP_FAILED)
+			finish(2, "mmap scratch: %s", strerror(errno));
+		for (size_t off = 0; off < len; off += PAGE)
+			WRITE_ONCE(p[off], 1);
+		xmprotect(p, len, PROT_READ);
+		if (try_store((uint64_t *)(p + len / 2), 2))
+			finish(1, "a write to the scratch cell worked after mprotect(PROT_READ) of it returned");
+		if (munmap(p, len))
+			finish(2, "munmap: %s", strerror(errno));
+		atomic_fetch_add(&scratch_rounds, 1);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[16];
+	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+	int nt = 0;
+
+	if (argc != 3)
+		finish(2, "usage: rangetorture FILE SECONDS");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGSEGV, &sa, NULL);
+	make_file(argv[1]);
+	anon_base = mmap(NULL, (ANON_CELLS * (ANON_PAGES + 1) + 17) * PAGE,
+			 PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon_base == MAP_FAILED)
+		finish(2, "mmap anon: %s", strerror(errno));
+	for (unsigned int c = 0; c < ANON_CELLS; c++)
+		xmprotect(anon_base + c * (ANON_PAGES + 1) * PAGE,
+			  ANON_PAGES * PAGE, PROT_READ | PROT_WRITE);
+	scratch = anon_base + ANON_CELLS * (ANON_PAGES + 1) * PAGE;
+	t_end = now_s() + atof(argv[2]);
+	for (uintptr_t i = 0; i < 2; i++)
+		pthread_create(&t[nt++], NULL, file_reader, (void *)i);
+	for (uintptr_t i = 0; i < ANON_CELLS; i++)
+		pthread_create(&t[nt++], NULL, anon_worker, (void *)i);
+	pthread_create(&t[nt++], NULL, anon_writer, NULL);
+	pthread_create(&t[nt++], NULL, file_writer, NULL);
+	while (nt)
+		pthread_join(t[--nt], NULL);
+	finish(0, "cycles %ld tails_checked %ld reads %ld anon_checks %ld scratch_rounds %ld",
+	       atomic_load(&cycles), atomic_load(&splits_checked),
+	       atomic_load(&reads), atomic_load(&anon_checks),
+	       atomic_load(&scratch_rounds));
+}
