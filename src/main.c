@@ -19,6 +19,7 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/mmap_lock_probe.h"
 #include "rcufault/procs.h"
+#include "rcufault/range_token.h"
 #include "rcufault/symbols.h"
 #include "rcufault/write_epoch.h"
 
@@ -40,9 +41,10 @@ static int __init rcuf_init(void)
 	if (ret)
 		return ret;
 	rcuf_fault_init();
+	rcuf_range_tokens_register();	/* before the probes that take tokens */
 	ret = rcuf_mmap_lock_probe_register();
 	if (ret)
-		return ret;
+		goto err_tokens;
 	ret = rcuf_fault_entry_register();
 	if (ret)
 		goto err_probes;
@@ -64,6 +66,8 @@ err_entry:
 	rcuf_fault_entry_unregister();
 err_probes:
 	rcuf_mmap_lock_probe_unregister();
+err_tokens:
+	rcuf_range_tokens_unregister();	/* after: see src/range_token.c */
 	rcuf_teardown_state();
 	return ret;
 }
@@ -77,6 +81,7 @@ static void __exit rcuf_exit(void)
 	rcuf_procs_exit();
 	rcuf_lockwatch_exit();
 	rcuf_mmap_lock_probe_unregister();
+	rcuf_range_tokens_unregister();	/* after: see src/range_token.c */
 	rcuf_teardown_state();
 	pr_info("unloaded\n");
 }

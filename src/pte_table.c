@@ -64,6 +64,18 @@
  * PMD table, so P4's walk and lock are of live tables: a writer that
  * began after P3 waits at W3 before it frees anything.
  *
+ * A section that declared a range (src/write_range.c) lets P3 pass for an
+ * address outside it: that section is still waited out at W3 like any
+ * other (it begins whole and declares after W3), and what it frees after
+ * it has declared lies inside its cover. free_pgtables() frees only the
+ * tables that map nothing below its floor (the VMA before the unmapped
+ * range) or at or above its ceiling (the VMA after), both inside the
+ * cover (free_pgd_range() rounds inwards), so the PMD entry we populate,
+ * which maps our address outside the cover, and the PMD table that holds
+ * it, are never among them; mprotect() and mmap() free no table outside
+ * their range either, and the other windows above (khugepaged, mremap)
+ * are never ranged sections.
+ *
  * The table is only published for an address inside a VMA the shadow tree
  * gave at @seq, in a range where the stock fault would also have made a
  * PTE table (no THP would be tried: rcuf_anon_table_check()), so the table

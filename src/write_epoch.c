@@ -207,14 +207,18 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 
 /*
  * Begin a section, whole: from even by one, from odd (an end was missed)
- * by two; then wait out the PTE table publishers.
+ * by two in one store, so that it never reads even while the rwsem is
+ * held; then wait out the PTE table publishers.
  */
 static void rcuf_epoch_begin(struct rcuf_mm *m)
 {
 	rcuf_range_reset(m);
-	if (rcuf_epoch_odd(m))
-		raw_write_seqcount_end(&m->write_seq);
-	raw_write_seqcount_begin(&m->write_seq);
+	if (rcuf_epoch_odd(m)) {
+		WRITE_ONCE(m->write_seq.sequence, m->write_seq.sequence + 2);
+		smp_wmb();	/* as raw_write_seqcount_begin() */
+	} else {
+		raw_write_seqcount_begin(&m->write_seq);
+	}
 	rcuf_pte_table_writer_sync(m);
 }
 
@@ -242,13 +246,13 @@ void rcuf_epoch_write_acquired(struct mm_struct *mm)
 	clean = !rcuf_epoch_odd(m) && !m->downgraded &&
 		rcuf_mmap_write_owner(mm);
 	rcuf_epoch_undowngrade(m);
+	if (!clean)	/* quarantined before the epoch moves */
+		rcuf_epoch_desync(m);
 	rcuf_epoch_begin(m);
 	WRITE_ONCE(m->writer, current);
 	m->clean = clean;
 	if (clean)
-		rcuf_range_syscall(m);
-	else
-		rcuf_epoch_desync(m);
+		rcuf_range_section_begun(m);
 }
 
 /**
@@ -281,9 +285,9 @@ static void rcuf_epoch_downgraded(struct mm_struct *mm)
 		return;		/* a section begun before go-live: untracked */
 	if (m->downgraded || m->writer != current || !rcuf_epoch_odd(m)) {
 		m->clean = false;	/* we missed this section's begin */
+		rcuf_epoch_desync(m);
 		rcuf_epoch_begin(m);
 		WRITE_ONCE(m->writer, current);
-		rcuf_epoch_desync(m);
 	}
 	if (!m->downgraded) {
 		m->downgraded = true;

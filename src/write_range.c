@@ -9,14 +9,17 @@
  * declare it before they change anything, and a fault whose address lies
  * outside it goes on, through the whole section (rcuf_range_excludes()).
  *
- * THE RULE. A section declares [lo, hi) only if, from the declaration to
- * its end, it changes nothing a fault at an address outside [lo, hi) reads:
+ * THE RULE. A section declares [lo, hi) only if, from its begin to its
+ * end, it changes nothing a fault at an address outside [lo, hi) reads:
  * the VMA that holds the address (its struct: bounds, flags, page_prot,
  * pgoff, file, anon_vma, policy, uffd context; and its being attached and
  * not freed), the page tables on the way to the address (PGD to PTE table,
- * and whether they are freed), and the PTE itself.
+ * and whether they are freed), and the PTE itself. From its begin, not
+ * from its declaration: a fault that began before the section may check
+ * its epoch only after the declaration, and is then let through; so a
+ * section declares before it has changed anything at all.
  *
- * THE COVER. The range is never the system call's [start, end) alone but
+ * THE COVER. The range is never the call's [start, end) alone but
  * rcuf_range_cover() of it, taken under the write lock at the declaration:
  * from the start of the VMA before the first VMA that overlaps [start, end)
  * to the end of the VMA after the last one that does (0 and ULONG_MAX where
@@ -27,20 +30,22 @@
  * overlapping ones) and its neighbours, whose bounds, pgoff and anon_vma
  * chains merges move (vma_merge(), __vma_adjust(): remove_next == 2 reaches
  * one VMA past the range's last overlapping VMA, which is that neighbour).
+ * A VMA in [start, end) whose vm_ops has open, close, may_split or
+ * mprotect (hugetlb, special mappings, SysV shm, kernfs and device
+ * mappings) keeps the section whole: that code is not audited here.
  *
  * WHICH SECTIONS DECLARE (the proof; check it against linux-source-6.1):
- * a section declares only when the write acquire comes from current's own
- * system call, read from its saved user registers: task_pt_regs(current),
- * a 64-bit call (not in_ia32_syscall(); x32 numbers have
- * __X32_SYSCALL_BIT and match nothing), and @mm == current->mm. The
- * numbers used, 9, 10 and 11, can never be a user page fault's error code
- * in orig_ax (X86_PF_USER, 4, is clear in all three), kernel threads and
- * io_uring workers have zeroed registers (copy_thread()), and a kernel-mode
- * fault inside a system call leaves task_pt_regs() alone. The arguments
- * are the ones the call runs with: ptrace and seccomp change them only
- * before dispatch, and nothing else writes another task's pt_regs.
+ * a section declares only when its write acquire is the one of
+ * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm,
+ * told by a token a kretprobe on that very call holds from its entry to
+ * its return, with the arguments it runs with (src/range_token.c). Every
+ * other write acquire (exit-to-user work such as a signal frame that
+ * expands a stack, exceptions, ptrace'd registers, io_uring workers,
+ * kernel threads) finds no token and stays whole. Nor does a section
+ * declare when its begin was out of step, or when current is its mm's
+ * only user.
  *
- *  - munmap(addr, len), __NR_munmap: __do_sys_munmap() -> __vm_munmap():
+ *  - __vm_munmap(start, len, downgrade) (munmap(2), vm_munmap()):
  *    mmap_write_lock_killable() (our declaration, its only write acquire)
  *    -> do_mas_munmap(): validation, arch_unmap() (x86: nothing), the
  *    first VMA overlapping [start, end) -> do_mas_align_munmap():
@@ -60,8 +65,8 @@
  *    chain and is not freed); remove_mt() frees the detached VMAs only.
  *    Length zero, misalignment and overflow are classified whole, and an
  *    address range with no VMA changes nothing.
- *  - mprotect(start, len, prot), __NR_mprotect, and pkey_mprotect():
- *    do_mprotect_pkey(): PROT_GROWSDOWN/PROT_GROWSUP are classified whole
+ *  - do_mprotect_pkey(start, len, prot, pkey) (mprotect(2),
+ *    pkey_mprotect(2)): PROT_GROWSDOWN/PROT_GROWSUP are classified whole
  *    (they move start to the VMA's start); mmap_write_lock_killable() (our
  *    declaration); the loop over the VMAs overlapping [start, end) calls
  *    mprotect_fixup(vma, &prev, nstart, tmp, newflags) on each, with
@@ -76,34 +81,33 @@
  *    made writable, populate_vma_page_range() over the same range (GUP
  *    faults on that VMA only). tlb_gather_mmu()/tlb_finish_mmu() flush
  *    only what was changed.
- *  - mmap(), __NR_mmap: the write acquire is whole; ksys_mmap_pgoff() ->
- *    vm_mmap_pgoff() -> do_mmap() changes nothing before mmap_region()
+ *  - vm_mmap_pgoff() (mmap(2), vm_mmap()): its write acquire is whole;
+ *    do_mmap() changes nothing before mmap_region()
  *    (get_unmapped_area() only reads; execute_only_pkey() changes the
  *    mm's pkey bitmap and current's PKRU, which no fault of ours reads:
  *    protection-key faults always fall back), so the section declares in
  *    mmap_region()'s ftrace callback, before it runs, for anonymous
- *    mappings and regular files only (a device's ->mmap() is not
- *    audited here): [addr, addr + len)'s cover. mmap_region():
+ *    mappings only (a file's ->mmap() is not audited here): [addr,
+ *    addr + len)'s cover. mmap_region():
  *    arch_validate_flags(), mapping_map_writable() (the file's counter),
  *    may_expand_vm(), do_mas_munmap() of [addr, addr + len) as above,
  *    vma_expand() or vma_merge() with the VMAs before and after the range,
- *    call_mmap() on the new VMA (a regular file's ->mmap() sets its own
- *    VMA's vm_ops and flags), shmem_zero_setup() for shared anonymous
- *    memory, vma_link()/mas_store_prealloc() of the new VMA,
+ *    shmem_zero_setup() for shared anonymous memory (a new file for the
+ *    new VMA), vma_link()/mas_store_prealloc() of the new VMA,
  *    khugepaged_enter_vma() (adds the mm to a list), perf_event_mmap(),
  *    vm_stat_account(), uprobe_mmap() (breakpoints in the new VMA), and
  *    on error unmap_region() of the new VMA between its prev and next.
  *
  * Everything else stays whole: fork, exec, exit, brk, mremap, madvise,
  * mlock, prctl, userfaultfd, khugepaged and other kernel threads, stack
- * expansion from the fault path, GUP, io_uring, and every system call not
- * listed. A section whose begin was out of step (write_epoch.c) never
- * declares.
+ * expansion from the fault path or a signal frame, GUP, io_uring, and
+ * every call not listed.
  *
  * THE PROTOCOL (rcuf_range_excludes()). The writer clears @ranged and
  * issues smp_wmb() before it makes the epoch odd (rcuf_range_reset()), and
  * a begin that finds the epoch odd moves it on by two, so that a section
- * is never confused with the one before it. It writes the range, then sets
+ * is never confused with the one before it; an end out of step clears it
+ * too before it moves the epoch. It writes the range, then sets
  * @ranged with release semantics, once, before it changes anything.
  * The range stays until the next section's reset. A fault at epoch @seq
  * with the epoch now @cur goes on iff @cur == @seq and even, or exactly one
@@ -113,15 +117,13 @@
  * is only ever narrowed from whole.
  */
 #include <linux/atomic.h>
-#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
-#include <linux/sched/task_stack.h>
-#include <asm/unistd.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/range_audit.h"
+#include "rcufault/range_token.h"
 #include "rcufault/stats.h"
 #include "rcufault/test_params.h"
 #include "rcufault/write_range.h"
@@ -172,28 +174,49 @@ void rcuf_range_reset(struct rcuf_mm *m)
 }
 
 /*
+ * Does @vma's munmap or mprotect run code of its driver or file system
+ * (vm_ops->open and ->may_split at a split, ->close when it is removed,
+ * ->mprotect)? Such a section stays whole: that code is not audited here.
+ * Anonymous memory and page-cache files (ext4, xfs, shmem: fault,
+ * map_pages and page_mkwrite only) have none of them.
+ */
+static bool rcuf_range_vma_has_hooks(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *ops = vma->vm_ops;
+
+	return ops && (ops->open || ops->close || ops->may_split ||
+		       ops->mprotect);
+}
+
+/*
  * Widen [*lo, *hi) to whole VMAs and their neighbours (see the header).
  * The mmap_lock is held for write by current.
+ * Return: false if a VMA in [*lo, *hi) has hooks: the section stays whole.
  */
-static void rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
+static bool rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
 			     unsigned long *hi)
 {
 	struct vm_area_struct *first = find_vma(mm, *lo);
-	struct vm_area_struct *prev, *last, *next;
+	struct vm_area_struct *prev, *vma, *next = first;
 
+	for (vma = first; vma && vma->vm_start < *hi;
+	     vma = find_vma(mm, vma->vm_end)) {
+		if (rcuf_range_vma_has_hooks(vma))
+			return false;
+		next = find_vma(mm, vma->vm_end);
+	}
 	prev = mt_prev(&mm->mm_mt, first ? first->vm_start : *lo, 0);
-	last = find_vma(mm, *hi - 1);
-	next = last && last->vm_start < *hi ? find_vma(mm, last->vm_end) : last;
 	*lo = prev ? prev->vm_start : 0;
 	*hi = next ? next->vm_end : ULONG_MAX;
+	return true;
 }
 
 /* Declare [lo, hi) (page-aligned, lo < hi) for current's section of @m. */
 static void rcuf_range_declare(struct rcuf_mm *m, int class,
 			       unsigned long lo, unsigned long hi)
 {
-	if (!rcuf_test_range_uncovered())
-		rcuf_range_cover(m->mm, &lo, &hi);
+	if (!rcuf_test_range_uncovered() && !rcuf_range_cover(m->mm, &lo, &hi))
+		return;
 	m->range_class = class;
 	WRITE_ONCE(m->range_lo, lo);
 	WRITE_ONCE(m->range_hi, hi);
@@ -213,48 +236,56 @@ static bool rcuf_range_of(unsigned long start, unsigned long len,
 	return *hi <= TASK_SIZE_MAX;
 }
 
-/* current's 64-bit system call, or -1 (see the header) */
-static long rcuf_range_syscall_nr(struct rcuf_mm *m)
+/*
+ * May current's section of @m declare? Not unless it began in step, in a
+ * user task; nor when current is the mm's only user: no other task can
+ * fault on it beside the section, and declaring would only cost the
+ * writer its rcuf_range_cover() (the audit's test lanes declare there
+ * too, to audit single-threaded programs' sections).
+ */
+static bool rcuf_range_may_declare(struct rcuf_mm *m)
 {
-	if ((current->flags & PF_KTHREAD) || m->mm != current->mm ||
-	    in_ia32_syscall() || !m->clean || m->writer != current)
-		return -1;
-	return task_pt_regs(current)->orig_ax;
+	return m->clean && m->writer == current && m->mm == current->mm &&
+	       !(current->flags & (PF_KTHREAD | PF_IO_WORKER)) &&
+	       (atomic_read(&m->mm->mm_users) > 1 || rcuf_test_range_audit());
 }
 
 /**
- * rcuf_range_syscall() - declare a write section's range from its system
- * call, if it is one that has one
+ * rcuf_range_section_begun() - declare the range of a write section that
+ * comes from munmap or mprotect, or let one from mmap declare at its
+ * mmap_region()
  * @m: the state; current has just begun its write section
+ *
+ * The call is told by its token (src/range_token.c), never by registers.
  *
  * Context: the write acquire probe, after the epoch was made odd and the
  * table publishers were waited for.
  */
-void rcuf_range_syscall(struct rcuf_mm *m)
+void rcuf_range_section_begun(struct rcuf_mm *m)
 {
-	struct pt_regs *regs = task_pt_regs(current);
-	unsigned long lo, hi;
+	unsigned long start, len, prot, lo, hi;
+	int class = rcuf_range_token_take(m->mm, &start, &len, &prot);
 
-	switch (rcuf_range_syscall_nr(m)) {
-	case __NR_munmap:
-		if (rcuf_range_of(regs->di, regs->si, &lo, &hi))
-			rcuf_range_declare(m, RCUF_RANGE_MUNMAP, lo, hi);
-		break;
-	case __NR_mprotect:
-	case __NR_pkey_mprotect:
-		if (!(regs->dx & (PROT_GROWSDOWN | PROT_GROWSUP)) &&
-		    rcuf_range_of(regs->di, regs->si, &lo, &hi))
-			rcuf_range_declare(m, RCUF_RANGE_MPROTECT, lo, hi);
-		break;
-	}
+	if (class == RCUF_RANGE_WHOLE || !rcuf_range_may_declare(m))
+		return;
+	if (class == RCUF_RANGE_MMAP)
+		m->range_class = RCUF_RANGE_MMAP;	/* at mmap_region() */
+	else if (rcuf_range_of(start, len, &lo, &hi) &&
+		 !(class == RCUF_RANGE_MPROTECT &&
+		   (prot & (PROT_GROWSDOWN | PROT_GROWSUP))))
+		rcuf_range_declare(m, class, lo, hi);
 }
 
 /**
- * rcuf_range_mmap_region() - mmap(2) is about to call mmap_region()
+ * rcuf_range_mmap_region() - mmap_region() is about to run
  * @mm: current->mm
  * @file: mmap_region()'s file (NULL: anonymous memory)
  * @addr: its address
  * @len: its length
+ *
+ * Declares [addr, addr + len)'s cover if the section is vm_mmap_pgoff()'s
+ * (rcuf_range_section_begun() let it) and maps anonymous memory: a file's
+ * ->mmap() is its file system's or driver's code, not audited here.
  *
  * Context: the mmap_region() ftrace callback; current holds @mm's
  * mmap_lock for write.
@@ -265,12 +296,14 @@ void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 	unsigned long lo, hi;
 	struct rcuf_mm *m;
 
+	if (file)
+		return;
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);
 	rcu_read_unlock();
-	if (!m || (file && !S_ISREG(file_inode(file)->i_mode)) || m->ranged || m->downgraded ||
+	if (!m || m->range_class != RCUF_RANGE_MMAP || m->ranged ||
+	    m->writer != current || m->downgraded ||
 	    !(raw_read_seqcount(&m->write_seq) & 1) ||
-	    rcuf_range_syscall_nr(m) != __NR_mmap ||
 	    !rcuf_range_of(addr, len, &lo, &hi))
 		return;
 	rcuf_range_declare(m, RCUF_RANGE_MMAP, lo, hi);
@@ -295,6 +328,8 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 	if (in_step) {
 		rcuf_stat_inc(stat[m->ranged ? m->range_class : RCUF_RANGE_WHOLE]);
 		rcuf_range_audit_end(m);
+	} else {	/* the range is some earlier section's */
+		rcuf_range_reset(m);
 	}
 	rcuf_range_audit_drop(m);
 }

@@ -26,6 +26,14 @@
  *    workload's writer does in a scratch cell: mmap(MAP_FIXED) it, write
  *    it, mprotect(PROT_READ) it (a write must then fault), munmap it.
  *
+ * First, while those threads run, the main thread makes write sections
+ * that only look like mprotect(): a signal delivered on mprotect()'s way
+ * out, with its number and arguments (a page of its own) still in the saved
+ * registers, pushes its frame below a MAP_GROWSDOWN mapping, whose
+ * expansion is a write section. A module that took its ranges from those
+ * registers would declare that page's range while the stack VMA moves:
+ * the range audit (test_range_audit) counts that.
+ *
  * Prints "rangetorture PASS ..." or "rangetorture FAIL: ..." and exits 0
  * or 1 (2: could not run).
  */
@@ -43,6 +51,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,6 +190,68 @@ static unsigned long cell_off(unsigned int c, unsigned int page)
 {
 	return (c % (FILE_BYTES / (CELL_PAGES * PAGE))) * CELL_PAGES * PAGE +
 	       page * PAGE;
+}
+
+#define FORGE_SECONDS	2
+
+static atomic_long forged_frames;
+
+static void on_alarm(int sig __maybe_unused)
+{
+	atomic_fetch_add(&forged_frames, 1);
+}
+
+/* mprotect(@addr, @len, PROT_READ) with rsp at @sp */
+static noinline long mprotect_at(char *sp, char *addr, size_t len)
+{
+	long ret;
+
+	asm volatile("mov %%rsp, %%r12\n\t"
+		     "mov %[sp], %%rsp\n\t"
+		     "syscall\n\t"
+		     "mov %%r12, %%rsp\n\t"
+		     : "=a"(ret)
+		     : "a"((long)SYS_mprotect), "D"(addr), "S"(len),
+		       "d"((long)PROT_READ), [sp] "r"(sp)
+		     : "rcx", "r11", "r12", "memory");
+	return ret;
+}
+
+/*
+ * Write sections that only look like mprotect(): SIGALRM, raised by an
+ * interval timer while mprotect() of a page of its own runs, is delivered on its
+ * way out with its registers still in place, and its frame is pushed on a
+ * stack pointer just above a fresh MAP_GROWSDOWN mapping (a 1 MiB hole
+ * below it, then an inaccessible VMA: no stack guard gap applies), whose
+ * expansion is a write section of its own.
+ */
+static void forge_phase(void)
+{
+	struct itimerval it = { { 0, 300 }, { 0, 300 } };
+	char *res = mmap(NULL, 4UL << 20, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *stack = res + (3UL << 20);
+	char *dummy = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	double until = now_s() + FORGE_SECONDS;
+
+	if (res == MAP_FAILED || dummy == MAP_FAILED)
+		finish(2, "mmap reserve: %s", strerror(errno));
+	signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (now_s() < until) {
+		if (munmap(res + (2UL << 20), 2UL << 20) ||
+		    mmap(stack, 16 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+			 -1, 0) == MAP_FAILED)
+			finish(2, "mmap growsdown: %s", strerror(errno));
+		if (mprotect_at(stack + 256, dummy, PAGE))
+			finish(2, "mprotect failed");
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	munmap(res, 4UL << 20);
+	munmap(dummy, PAGE);
 }
 
 static void *file_reader(void *arg)
@@ -329,10 +401,11 @@ int main(int argc, char **argv)
 		pthread_create(&t[nt++], NULL, anon_worker, (void *)i);
 	pthread_create(&t[nt++], NULL, anon_writer, NULL);
 	pthread_create(&t[nt++], NULL, file_writer, NULL);
+	forge_phase();
 	while (nt)
 		pthread_join(t[--nt], NULL);
-	finish(0, "cycles %ld tails_checked %ld reads %ld anon_checks %ld scratch_rounds %ld",
+	finish(0, "cycles %ld tails_checked %ld reads %ld anon_checks %ld scratch_rounds %ld alarms %ld",
 	       atomic_load(&cycles), atomic_load(&splits_checked),
 	       atomic_load(&reads), atomic_load(&anon_checks),
-	       atomic_load(&scratch_rounds));
+	       atomic_load(&scratch_rounds), atomic_load(&forged_frames));
 }

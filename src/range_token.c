@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Range tokens: which mm call a write acquire of mmap_lock comes from, and
+ * with what arguments (src/write_range.c uses them to declare ranges).
+ *
+ * A kretprobe on each call that may declare (__vm_munmap(),
+ * do_mprotect_pkey(), vm_mmap_pgoff()) claims a token for current at the
+ * call's entry, with the call's own arguments as it runs with them (the
+ * registers at its entry: these three take their arguments in the
+ * System V order, 6.1's System.map names them without a clone suffix), and
+ * drops it when the call returns. The write acquire probe takes current's
+ * token for its mm (rcuf_range_token_take()): a write acquire that finds
+ * one is the call's own mmap_write_lock_killable(), for no write acquire
+ * of the same mm can happen inside these calls but theirs, and nothing
+ * else runs between their entry and their return. Exit-to-user work
+ * (signal frames that expand a stack, task_work), exceptions, ptrace'd
+ * registers, io_uring workers and every other write acquire find no token
+ * and stay whole.
+ *
+ * Tokens live in a small table indexed by a hash of the task: a slot is
+ * claimed with cmpxchg() and then written and read only by its task; a
+ * call that finds its slot taken (or whose kretprobe ran out of instances)
+ * has no token: whole, the safe direction. A kretprobe that cannot be
+ * registered (a kernel without the symbol, kprobes off) leaves its call
+ * whole, with one pr_info line. They are unregistered only after the
+ * mmap_lock probes, so that a token a return handler never dropped (an
+ * instance in flight at unregistration) is never taken.
+ */
+#include <linux/atomic.h>
+#include <linux/hash.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include "rcufault/range_token.h"
+#include "rcufault/test_params.h"
+#include "rcufault/write_range.h"
+
+#define RCUF_TOKEN_BITS		6
+#define RCUF_TOKEN_MAXACTIVE	64
+
+/**
+ * struct rcuf_range_token - current's call in progress
+ * @task: the owner, or NULL: the slot is free
+ * @mm: @task's mm at the call's entry
+ * @class: enum rcuf_range_class of the call; RCUF_RANGE_WHOLE once taken
+ * @start: the call's first argument
+ * @len: its second
+ * @prot: its third
+ */
+struct rcuf_range_token {
+	struct task_struct *task;
+	struct mm_struct *mm;
+	int class;
+	unsigned long start, len, prot;
+};
+
+static struct rcuf_range_token rcuf_tokens[1 << RCUF_TOKEN_BITS];
+
+static struct rcuf_range_token *rcuf_token_slot(void)
+{
+	return &rcuf_tokens[hash_ptr(current, RCUF_TOKEN_BITS)];
+}
+
+/* kretprobe entry: claim current's slot; ri->data says whether we did */
+static int rcuf_token_claim(struct kretprobe_instance *ri,
+			    struct pt_regs *regs, int class)
+{
+	struct rcuf_range_token *t = rcuf_token_slot();
+	bool *claimed = (bool *)ri->data;
+
+	*claimed = !cmpxchg(&t->task, NULL, current);
+	if (*claimed) {
+		t->mm = current->mm;
+		t->start = regs->di;
+		t->len = regs->si;
+		t->prot = regs->dx;
+		t->class = class;
+	}
+	return 0;
+}
+
+static int rcuf_token_munmap(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return rcuf_token_claim(ri, regs, RCUF_RANGE_MUNMAP);
+}
+
+static int rcuf_token_mprotect(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return rcuf_token_claim(ri, regs, RCUF_RANGE_MPROTECT);
+}
+
+static int rcuf_token_mmap(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return rcuf_token_claim(ri, regs, RCUF_RANGE_MMAP);
+}
+
+/* kretprobe return: the call is over, its token with it */
+static int rcuf_token_drop(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (*(bool *)ri->data)	/* our last use of the slot, then free it */
+		smp_store_release(&rcuf_token_slot()->task, NULL);
+	return 0;
+}
+
+#define RCUF_TOKEN_PROBE(fn, entry)					\
+	{								\
+		.kp.symbol_name = #fn,					\
+		.entry_handler = entry,					\
+		.handler = rcuf_token_drop,				\
+		.data_size = sizeof(bool),				\
+		.maxactive = RCUF_TOKEN_MAXACTIVE,			\
+	}
+
+static struct kretprobe rcuf_token_probes[] = {
+	RCUF_TOKEN_PROBE(__vm_munmap, rcuf_token_munmap),
+	RCUF_TOKEN_PROBE(do_mprotect_pkey, rcuf_token_mprotect),
+	RCUF_TOKEN_PROBE(vm_mmap_pgoff, rcuf_token_mmap),
+};
+
+static bool rcuf_token_registered[ARRAY_SIZE(rcuf_token_probes)];
+
+/**
+ * rcuf_range_tokens_register() - probe the calls that may declare ranges
+ *
+ * Context: process (module init), before the mmap_lock probes. A probe that
+ * cannot be registered leaves its call's sections whole.
+ */
+void rcuf_range_tokens_register(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(rcuf_token_probes); i++) {
+		struct kretprobe *rp = &rcuf_token_probes[i];
+
+		ret = rcuf_test_symbol_missing(rp->kp.symbol_name) ? -ENOENT :
+		      register_kretprobe(rp);
+		rcuf_token_registered[i] = !ret;
+		if (ret)
+			pr_info("cannot probe %s (%d): its write sections stay whole-mm\n",
+				rp->kp.symbol_name, ret);
+	}
+}
+
+/**
+ * rcuf_range_tokens_unregister() - undo rcuf_range_tokens_register()
+ *
+ * Context: process, after the mmap_lock probes are unregistered.
+ */
+void rcuf_range_tokens_unregister(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(rcuf_token_probes); i++)
+		if (rcuf_token_registered[i])
+			unregister_kretprobe(&rcuf_token_probes[i]);
+	memset(rcuf_token_registered, 0, sizeof(rcuf_token_registered));
+}
+
+/**
+ * rcuf_range_token_take() - the call current's write acquire of @mm is in
+ * @mm: the mm current has just write-locked
+ * @start: set to the call's first argument
+ * @len: its second
+ * @prot: its third
+ *
+ * Context: the write acquire probe. A token is taken once.
+ * Return: the call's enum rcuf_range_class, or RCUF_RANGE_WHOLE.
+ */
+int rcuf_range_token_take(struct mm_struct *mm, unsigned long *start,
+			  unsigned long *len, unsigned long *prot)
+{
+	struct rcuf_range_token *t = rcuf_token_slot();
+	int class;
+
+	if (READ_ONCE(t->task) != current || t->mm != mm)
+		return RCUF_RANGE_WHOLE;
+	class = t->class;
+	t->class = RCUF_RANGE_WHOLE;
+	*start = t->start;
+	*len = t->len;
+	*prot = t->prot;
+	return class;
+}
