@@ -4,7 +4,9 @@
 # parameter) is refused with one clear line, and leaves nothing behind. An
 # optional symbol missing (swapcache_clear, a kernel from before its 2024
 # backport) loads with one line saying what is off, and that path then
-# falls back: swapped-out pages are swapped in by the stock path.
+# falls back: swapped-out pages are swapped in by the stock path. A call
+# whose range kretprobe cannot be registered (do_mprotect_pkey) loads with
+# one line, and its write sections stay whole-mm.
 . "$(dirname "$0")/lib.sh"
 need_test_build
 
@@ -39,6 +41,21 @@ at_least "$(stat fallback_swap_cache)" 200 "swap-ins left to the stock path with
 echo 0 > $D/enable
 unload_module
 swapoff /dev/zram0 || fail "swapoff"
+# a kretprobe that cannot be registered leaves its call's sections whole
+dmesg -C
+load_module enable=1 test_missing_symbol=do_mprotect_pkey
+dmesg | grep -q 'rcufault: cannot probe do_mprotect_pkey (-2): its write sections stay whole-mm' ||
+	fail "no line saying mprotect sections stay whole without do_mprotect_pkey"
+mkdir -p /tmp/ms && mount -t tmpfs -o size=8m tmpfs /tmp/ms || fail "mount tmpfs"
+out=$("$BIN/rangetorture" /tmp/ms/file 3 2>&1) || fail "rangetorture without do_mprotect_pkey: $out"
+umount /tmp/ms
+snap
+[ "$(stat range_sections_mprotect)" = 0 ] ||
+	fail "range_sections_mprotect $(stat range_sections_mprotect) without do_mprotect_pkey's probe"
+at_least "$(stat range_sections_munmap)" 10 "munmap ranges with only do_mprotect_pkey missing"
+note "without do_mprotect_pkey: $(stat whole_sections) whole sections, $(stat range_sections_munmap) munmap ranges, 0 mprotect ranges"
+echo 0 > $D/enable
+unload_module
 # and a normal load still works afterwards
 load_module
 unload_module
