@@ -60,21 +60,27 @@ static struct rcuf_range_token *rcuf_token_slot(void)
 	return &rcuf_tokens[hash_ptr(current, RCUF_TOKEN_BITS)];
 }
 
-/* kretprobe entry: claim current's slot; ri->data says whether we did */
+/*
+ * kretprobe entry: claim current's slot. Return 0 (the return handler
+ * will drop it) if we did; else 1, and the call is not hooked on its way
+ * out. A single-threaded mm does not declare (src/write_range.c), so its
+ * calls pay for no token and no return hook.
+ */
 static int rcuf_token_claim(struct kretprobe_instance *ri,
 			    struct pt_regs *regs, int class)
 {
 	struct rcuf_range_token *t = rcuf_token_slot();
-	bool *claimed = (bool *)ri->data;
 
-	*claimed = !cmpxchg(&t->task, NULL, current);
-	if (*claimed) {
-		t->mm = current->mm;
-		t->start = regs->di;
-		t->len = regs->si;
-		t->prot = regs->dx;
-		t->class = class;
-	}
+	if (!current->mm ||
+	    (atomic_read(&current->mm->mm_users) <= 1 && !rcuf_test_range_audit()))
+		return 1;
+	if (cmpxchg(&t->task, NULL, current))
+		return 1;
+	t->mm = current->mm;
+	t->start = regs->di;
+	t->len = regs->si;
+	t->prot = regs->dx;
+	t->class = class;
 	return 0;
 }
 
@@ -96,8 +102,8 @@ static int rcuf_token_mmap(struct kretprobe_instance *ri, struct pt_regs *regs)
 /* kretprobe return: the call is over, its token with it */
 static int rcuf_token_drop(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	if (*(bool *)ri->data)	/* our last use of the slot, then free it */
-		smp_store_release(&rcuf_token_slot()->task, NULL);
+	/* our last use of the slot, then free it */
+	smp_store_release(&rcuf_token_slot()->task, NULL);
 	return 0;
 }
 
@@ -106,7 +112,6 @@ static int rcuf_token_drop(struct kretprobe_instance *ri, struct pt_regs *regs)
 		.kp.symbol_name = #fn,					\
 		.entry_handler = entry,					\
 		.handler = rcuf_token_drop,				\
-		.data_size = sizeof(bool),				\
 		.maxactive = RCUF_TOKEN_MAXACTIVE,			\
 	}
 
