@@ -53,10 +53,13 @@ struct rcuf_range_vma {
 
 /**
  * struct rcuf_range_audit - the VMAs outside a declared range
- * @nr: how many were recorded
+ * @lo: the range's first address
+ * @hi: its end
+ * @nr: how many VMAs were recorded
  * @v: them, in address order
  */
 struct rcuf_range_audit {
+	unsigned long lo, hi;
 	int nr;
 	struct rcuf_range_vma v[];
 };
@@ -80,24 +83,28 @@ static void rcuf_range_vma_record(struct rcuf_range_vma *r,
 #endif
 }
 
-/* The next VMA from @vma on (NULL: the first) not wholly inside the range. */
+/* The next VMA from @vma on (NULL: the first) not wholly inside @a's range. */
 static struct vm_area_struct *rcuf_range_next_outside(struct rcuf_mm *m,
+						      struct rcuf_range_audit *a,
 						      struct vm_area_struct *vma)
 {
 	for (vma = find_vma(m->mm, vma ? vma->vm_end : 0); vma;
 	     vma = find_vma(m->mm, vma->vm_end))
-		if (vma->vm_start < m->range_lo || vma->vm_end > m->range_hi)
+		if (vma->vm_start < a->lo || vma->vm_end > a->hi)
 			return vma;
 	return NULL;
 }
 
 /**
- * rcuf_range_audit_begin() - record the VMAs outside @m's declared range
- * @m: the state; current write-owns its mm and has just declared
+ * rcuf_range_audit_begin() - record the VMAs outside a range being declared
+ * @m: the state; current write-owns its mm and is declaring
+ * @lo: the range's first address
+ * @hi: its end
  *
  * Context: a probe or ftrace callback (atomic).
  */
-void rcuf_range_audit_begin(struct rcuf_mm *m)
+void rcuf_range_audit_begin(struct rcuf_mm *m, unsigned long lo,
+			    unsigned long hi)
 {
 	struct vm_area_struct *vma = NULL;
 	int max = READ_ONCE(m->mm->map_count);
@@ -110,8 +117,10 @@ void rcuf_range_audit_begin(struct rcuf_mm *m)
 		rcuf_stat_inc(RCUF_STAT_RANGE_AUDITS_SKIPPED);
 		return;
 	}
+	a->lo = lo;
+	a->hi = hi;
 	a->nr = 0;
-	while ((vma = rcuf_range_next_outside(m, vma)) && a->nr < max)
+	while ((vma = rcuf_range_next_outside(m, a, vma)) && a->nr < max)
 		rcuf_range_vma_record(&a->v[a->nr++], vma);
 	if (vma) {	/* more VMAs than map_count: never expected */
 		kfree(a);
@@ -160,7 +169,7 @@ static bool rcuf_range_audit_compare(struct rcuf_mm *m,
 	const char *what = NULL;
 	int i = 0;
 
-	while (!what && (vma = rcuf_range_next_outside(m, vma))) {
+	while (!what && (vma = rcuf_range_next_outside(m, a, vma))) {
 		rcuf_range_vma_record(&now, vma);
 		what = i < a->nr ? rcuf_range_vma_diff(&a->v[i], &now,
 						       m->downgraded) : "added";
@@ -171,7 +180,7 @@ static bool rcuf_range_audit_compare(struct rcuf_mm *m,
 	if (!what)
 		return true;
 	pr_err("range audit: a write section declared [%lx, %lx) (class %d) and changed a VMA outside it (%s, VMA %d, now [%lx, %lx))\n",
-	       m->range_lo, m->range_hi, m->range_class, what, i,
+	       a->lo, a->hi, m->range_class, what, i,
 	       vma ? vma->vm_start : 0, vma ? vma->vm_end : 0);
 	return false;
 }

@@ -212,9 +212,11 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
  */
 static void rcuf_epoch_begin(struct rcuf_mm *m)
 {
-	rcuf_range_reset(m);
-	if (rcuf_epoch_odd(m)) {
-		WRITE_ONCE(m->write_seq.sequence, m->write_seq.sequence + 2);
+	unsigned int seq = raw_read_seqcount(&m->write_seq);
+
+	rcuf_range_reset(m, (seq | 1) + (seq & 1) * 2);
+	if (seq & 1) {
+		WRITE_ONCE(m->write_seq.sequence, seq + 2);
 		smp_wmb();	/* as raw_write_seqcount_begin() */
 	} else {
 		raw_write_seqcount_begin(&m->write_seq);

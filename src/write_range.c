@@ -103,18 +103,24 @@
  * expansion from the fault path or a signal frame, GUP, io_uring, and
  * every call not listed.
  *
- * THE PROTOCOL (rcuf_range_excludes()). The writer clears @ranged and
- * issues smp_wmb() before it makes the epoch odd (rcuf_range_reset()), and
- * a begin that finds the epoch odd moves it on by two, so that a section
- * is never confused with the one before it; an end out of step clears it
- * too before it moves the epoch. It writes the range, then sets
- * @ranged with release semantics, once, before it changes anything.
- * The range stays until the next section's reset. A fault at epoch @seq
- * with the epoch now @cur goes on iff @cur == @seq and even, or exactly one
- * section (the odd one of @seq and @cur) is concerned, @cur - @seq <= 1,
- * and that section's range, read between two reads of the epoch that both
- * give @cur, excludes the address. Torn reads are safe: a declared range
- * is only ever narrowed from whole.
+ * THE PROTOCOL (rcuf_range_excludes()). Each section has a slot,
+ * struct rcuf_range_slot, by its odd epoch e (RCUF_RANGE_SLOTS of them, in
+ * a ring). Before the epoch becomes e (from even by one; from odd, when an
+ * end was missed, by two in one store), the writer resets e's slot
+ * (rcuf_range_reset(): not ranged, epoch e) and issues smp_wmb(); an end
+ * out of step resets its section's slot too before it moves the epoch. To
+ * declare, the writer writes the range into its slot, then sets the slot's
+ * ranged flag with release semantics, once, before it changes anything. A
+ * fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
+ * even, or every section since (each odd epoch e with @seq <= e <= @cur,
+ * at most RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 4) has its slot
+ * ranged, for e, with a range without the address, all read between two
+ * reads of the epoch that both give @cur. Between those reads no section
+ * after @cur has begun, and the only slot written before a begin (the
+ * next section's reset) is none of those read, the ring being larger than
+ * the window; a section running at @cur may declare meanwhile (its flag is
+ * read with acquire), and a declared range is only ever narrowed from
+ * whole, so a torn read of it is safe.
  */
 #include <linux/atomic.h>
 #include <linux/fs.h>
@@ -128,6 +134,24 @@
 #include "rcufault/test_params.h"
 #include "rcufault/write_range.h"
 
+static struct rcuf_range_slot *rcuf_range_slot(struct rcuf_mm *m,
+					       unsigned int epoch)
+{
+	return &m->ranges[(epoch >> 1) % RCUF_RANGE_SLOTS];
+}
+
+/* Did the section of odd epoch @e declare a range without @addr? */
+static bool rcuf_range_slot_excludes(struct rcuf_mm *m, unsigned int e,
+				     unsigned long addr)
+{
+	struct rcuf_range_slot *s = rcuf_range_slot(m, e);
+
+	/* pairs with rcuf_range_declare(): the range before the flag */
+	if (!smp_load_acquire(&s->ranged) || READ_ONCE(s->epoch) != e)
+		return false;
+	return addr < READ_ONCE(s->lo) || addr >= READ_ONCE(s->hi);
+}
+
 /**
  * rcuf_range_excludes() - may a fault at @addr that began at epoch @seq
  * go on?
@@ -136,41 +160,48 @@
  * @addr: the faulting address
  *
  * Context: any; takes no lock.
- * Return: true if no write section began since @seq, or the only one that
- * is concerned declared a range without @addr (see the header).
+ * Return: true if no write section began since @seq, or every one that is
+ * concerned declared a range without @addr (see the header).
  */
 bool rcuf_range_excludes(struct rcuf_mm *m, unsigned int seq,
 			 unsigned long addr)
 {
-	unsigned int cur = raw_read_seqcount(&m->write_seq);
-	unsigned long lo, hi;
+	unsigned int cur = raw_read_seqcount(&m->write_seq), e;
 
 	if (cur == seq && !(seq & 1))
 		return true;
-	if (cur - seq > 1)
+	if (cur - seq > 2 * (RCUF_RANGE_SLOTS - 2))
 		return false;
-	if (!smp_load_acquire(&m->ranged))	/* pairs with the declaration */
-		return false;
-	lo = READ_ONCE(m->range_lo);
-	hi = READ_ONCE(m->range_hi);
-	smp_rmb();	/* the range before the epoch's re-read */
-	if (raw_read_seqcount(&m->write_seq) != cur)
-		return false;
-	return addr < lo || addr >= hi;
+	for (e = seq | 1; (int)(cur - e) >= 0; e += 2)
+		if (!rcuf_range_slot_excludes(m, e, addr))
+			return false;
+	smp_rmb();	/* the slots before the epoch's re-read */
+	return raw_read_seqcount(&m->write_seq) == cur;
 }
 
 /**
- * rcuf_range_reset() - the next section begins whole
+ * rcuf_range_reset() - the section of epoch @epoch begins whole
  * @m: the state; current write-owns its mm
+ * @epoch: the odd epoch the section is about to have
  *
- * Context: the write acquire probe, before the epoch is made odd or moved.
+ * Context: the write acquire or release probe, before the epoch becomes
+ * @epoch (or moves on from it).
  */
-void rcuf_range_reset(struct rcuf_mm *m)
+void rcuf_range_reset(struct rcuf_mm *m, unsigned int epoch)
 {
+	struct rcuf_range_slot *s = rcuf_range_slot(m, epoch);
+
 	rcuf_range_audit_drop(m);
-	WRITE_ONCE(m->ranged, false);
+	WRITE_ONCE(s->ranged, false);
+	WRITE_ONCE(s->epoch, epoch);
 	m->range_class = RCUF_RANGE_WHOLE;
-	smp_wmb();	/* cleared before the epoch moves: rcuf_range_excludes() */
+	smp_wmb();	/* reset before the epoch moves: rcuf_range_excludes() */
+}
+
+/* current's section's slot (current is its writer: the epoch is its own) */
+static struct rcuf_range_slot *rcuf_range_own_slot(struct rcuf_mm *m)
+{
+	return rcuf_range_slot(m, raw_read_seqcount(&m->write_seq));
 }
 
 /*
@@ -215,13 +246,15 @@ static bool rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
 static void rcuf_range_declare(struct rcuf_mm *m, int class,
 			       unsigned long lo, unsigned long hi)
 {
+	struct rcuf_range_slot *s = rcuf_range_own_slot(m);
+
 	if (!rcuf_test_range_uncovered() && !rcuf_range_cover(m->mm, &lo, &hi))
 		return;
 	m->range_class = class;
-	WRITE_ONCE(m->range_lo, lo);
-	WRITE_ONCE(m->range_hi, hi);
-	rcuf_range_audit_begin(m);
-	smp_store_release(&m->ranged, true);	/* see rcuf_range_excludes() */
+	WRITE_ONCE(s->lo, lo);
+	WRITE_ONCE(s->hi, hi);
+	rcuf_range_audit_begin(m, lo, hi);
+	smp_store_release(&s->ranged, true);	/* see rcuf_range_excludes() */
 }
 
 /* Page-aligned [start, start + len) in user space, or false. */
@@ -301,9 +334,10 @@ void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);
 	rcu_read_unlock();
-	if (!m || m->range_class != RCUF_RANGE_MMAP || m->ranged ||
+	if (!m || m->range_class != RCUF_RANGE_MMAP ||
 	    m->writer != current || m->downgraded ||
 	    !(raw_read_seqcount(&m->write_seq) & 1) ||
+	    rcuf_range_own_slot(m)->ranged ||
 	    !rcuf_range_of(addr, len, &lo, &hi))
 		return;
 	rcuf_range_declare(m, RCUF_RANGE_MMAP, lo, hi);
@@ -326,10 +360,11 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 	};
 
 	if (in_step) {
-		rcuf_stat_inc(stat[m->ranged ? m->range_class : RCUF_RANGE_WHOLE]);
+		rcuf_stat_inc(stat[rcuf_range_own_slot(m)->ranged ?
+				   m->range_class : RCUF_RANGE_WHOLE]);
 		rcuf_range_audit_end(m);
-	} else {	/* the range is some earlier section's */
-		rcuf_range_reset(m);
+	} else {	/* the slot may hold an earlier section's range */
+		rcuf_range_reset(m, raw_read_seqcount(&m->write_seq) | 1);
 	}
 	rcuf_range_audit_drop(m);
 }

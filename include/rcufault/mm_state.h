@@ -15,6 +15,24 @@
 
 struct rcuf_range_audit;
 
+/* Write sections whose declared ranges a state remembers (a power of 2). */
+#define RCUF_RANGE_SLOTS 4
+
+/**
+ * struct rcuf_range_slot - what one write section declared
+ * @epoch: the section's odd epoch
+ * @ranged: it declared that it changes nothing outside [@lo, @hi); false
+ *	while it may still change anything
+ * @lo: the declared range's first address
+ * @hi: its end (exclusive)
+ */
+struct rcuf_range_slot {
+	unsigned int epoch;
+	bool ranged;
+	unsigned long lo;
+	unsigned long hi;
+};
+
 /* Buckets of a state's reverse index of shadow records (by VMA pointer). */
 #define RCUF_MM_VMA_HASH_BITS 6
 
@@ -51,13 +69,10 @@ enum rcuf_shadow_fill {
  *	task that write-owns the rwsem
  * @table_publishers: faults publishing a PTE table now (src/pte_table.c);
  *	a write section waits for it to be 0 before it changes anything
- * @ranged: the section of the current odd epoch (or, once it has ended, of
- *	the last one) declared that it changes nothing outside
- *	[@range_lo, @range_hi) (src/write_range.c); false while a section
- *	may still change anything
- * @range_lo: the declared range's first address
- * @range_hi: the declared range's end (exclusive)
- * @range_class: which kind of system call declared it (for the counters)
+ * @ranges: the ranges the last RCUF_RANGE_SLOTS write sections declared,
+ *	by odd epoch (src/write_range.c)
+ * @range_class: which kind of call the current section comes from (for
+ *	the counters; written and read by its writer only)
  * @range_audit: test builds: what the VMAs outside the range were when it
  *	was declared (src/range_audit.c), or NULL
  * @tree: the shadow VMA tree: address ranges to struct rcuf_shadow_vma;
@@ -86,9 +101,7 @@ struct rcuf_mm {
 	bool quarantined;
 	bool clean;
 	atomic_t table_publishers;
-	bool ranged;
-	unsigned long range_lo;
-	unsigned long range_hi;
+	struct rcuf_range_slot ranges[RCUF_RANGE_SLOTS];
 	int range_class;
 	struct rcuf_range_audit *range_audit;
 	struct rcuf_btree tree;

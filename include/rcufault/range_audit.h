@@ -8,7 +8,8 @@
 
 struct rcuf_mm;
 
-void rcuf_range_audit_begin(struct rcuf_mm *m);
+void rcuf_range_audit_begin(struct rcuf_mm *m, unsigned long lo,
+			    unsigned long hi);
 void rcuf_range_audit_end(struct rcuf_mm *m);
 void rcuf_range_audit_drop(struct rcuf_mm *m);
 

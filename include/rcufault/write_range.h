@@ -27,7 +27,7 @@ enum rcuf_range_class {
 	RCUF_RANGE_MMAP,
 };
 
-void rcuf_range_reset(struct rcuf_mm *m);
+void rcuf_range_reset(struct rcuf_mm *m, unsigned int epoch);
 void rcuf_range_section_begun(struct rcuf_mm *m);
 void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len);
