@@ -243,6 +243,7 @@ void rcuf_epoch_write_acquired(struct mm_struct *mm)
 			if (m)
 				m->clean = rcuf_mmap_write_owner(mm);
 		}
+		rcuf_range_section_whole(mm);
 		return;
 	}
 	clean = !rcuf_epoch_odd(m) && !m->downgraded &&
@@ -253,8 +254,7 @@ void rcuf_epoch_write_acquired(struct mm_struct *mm)
 	rcuf_epoch_begin(m);
 	WRITE_ONCE(m->writer, current);
 	m->clean = clean;
-	if (clean)
-		rcuf_range_section_begun(m);
+	rcuf_range_section_begun(m);
 }
 
 /**

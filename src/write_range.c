@@ -38,7 +38,15 @@
  * a section declares only when its write acquire is the one of
  * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm,
  * told by a token a kretprobe on that very call holds from its entry to
- * its return, with the arguments it runs with (src/range_token.c). Every
+ * its return, with the arguments it runs with (src/range_token.c). The
+ * first write acquire of current->mm inside the call spends the token.
+ * For __vm_munmap() and do_mprotect_pkey() that is their own
+ * mmap_write_lock_killable(): nothing before it can fault or lock.
+ * vm_mmap_pgoff() runs security_mmap_file() first, where a sleepable BPF
+ * LSM program's bpf_copy_from_user() below a stack VMA could expand the
+ * stack, a write section of its own that would spend the token: that is
+ * why mmap's token only lets the section declare at mmap_region(), which
+ * no stack expansion calls, and otherwise leaves it whole. Every
  * other write acquire (exit-to-user work such as a signal frame that
  * expands a stack, exceptions, ptrace'd registers, io_uring workers,
  * kernel threads) finds no token and stays whole. Nor does a section
@@ -120,7 +128,9 @@
  * next section's reset) is none of those read, the ring being larger than
  * the window; a section running at @cur may declare meanwhile (its flag is
  * read with acquire), and a declared range is only ever narrowed from
- * whole, so a torn read of it is safe.
+ * whole, so a torn read of it is safe. (An end out of step also resets
+ * its own section's slot, which a fault may be reading: that only makes
+ * the fault fall back.)
  */
 #include <linux/atomic.h>
 #include <linux/fs.h>
@@ -291,6 +301,9 @@ static bool rcuf_range_may_declare(struct rcuf_mm *m)
  *
  * The call is told by its token (src/range_token.c), never by registers.
  *
+ * The call's token is taken (spent) whether or not the section may
+ * declare.
+ *
  * Context: the write acquire probe, after the epoch was made odd and the
  * table publishers were waited for.
  */
@@ -307,6 +320,20 @@ void rcuf_range_section_begun(struct rcuf_mm *m)
 		 !(class == RCUF_RANGE_MPROTECT &&
 		   (prot & (PROT_GROWSDOWN | PROT_GROWSUP))))
 		rcuf_range_declare(m, class, lo, hi);
+}
+
+/**
+ * rcuf_range_section_whole() - a write section of @mm that has no state,
+ * or no state yet, begins: it stays whole, and spends the call's token
+ * @mm: the mm current has just write-locked
+ *
+ * Context: the write acquire probe.
+ */
+void rcuf_range_section_whole(struct mm_struct *mm)
+{
+	unsigned long start, len, prot;
+
+	rcuf_range_token_take(mm, &start, &len, &prot);
 }
 
 /**
