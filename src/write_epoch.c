@@ -21,8 +21,9 @@
  *    of one mm. Other tasks only read the state (and may quarantine it).
  *  - A section's begin waits out the faults that are publishing a PTE
  *    table (src/pte_table.c: W2, W3) before the writer goes on.
- *  - A section begins whole; a clean one may then declare the range it
- *    can change (src/write_range.c), before it changes anything.
+ *  - A clean section from munmap or mprotect declares the range it can
+ *    change before its epoch moves; one from mmap may declare it at
+ *    mmap_region(); every other section is whole (src/write_range.c).
  *  - Transitions are idempotent: begin only from even, end only from odd.
  *    A begin that finds the epoch odd (an end was missed) moves it on by
  *    two and takes the section over, so that no fault confuses it with the
@@ -206,15 +207,17 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 }
 
 /*
- * Begin a section, whole: from even by one, from odd (an end was missed)
- * by two in one store, so that it never reads even while the rwsem is
- * held; then wait out the PTE table publishers.
+ * Begin a section: its range slot first (whole, or declared if it comes
+ * from munmap or mprotect and @clean: src/write_range.c), then the epoch,
+ * from even by one, from odd (an end was missed) by two in one store, so
+ * that it never reads even while the rwsem is held; then wait out the PTE
+ * table publishers.
  */
-static void rcuf_epoch_begin(struct rcuf_mm *m)
+static void rcuf_epoch_begin(struct rcuf_mm *m, bool clean)
 {
 	unsigned int seq = raw_read_seqcount(&m->write_seq);
 
-	rcuf_range_reset(m, (seq | 1) + (seq & 1) * 2);
+	rcuf_range_prepare(m, (seq | 1) + (seq & 1) * 2, clean);
 	if (seq & 1) {
 		WRITE_ONCE(m->write_seq.sequence, seq + 2);
 		smp_wmb();	/* as raw_write_seqcount_begin() */
@@ -251,10 +254,9 @@ void rcuf_epoch_write_acquired(struct mm_struct *mm)
 	rcuf_epoch_undowngrade(m);
 	if (!clean)	/* quarantined before the epoch moves */
 		rcuf_epoch_desync(m);
-	rcuf_epoch_begin(m);
+	rcuf_epoch_begin(m, clean);
 	WRITE_ONCE(m->writer, current);
 	m->clean = clean;
-	rcuf_range_section_begun(m);
 }
 
 /**
@@ -288,7 +290,7 @@ static void rcuf_epoch_downgraded(struct mm_struct *mm)
 	if (m->downgraded || m->writer != current || !rcuf_epoch_odd(m)) {
 		m->clean = false;	/* we missed this section's begin */
 		rcuf_epoch_desync(m);
-		rcuf_epoch_begin(m);
+		rcuf_epoch_begin(m, false);
 		WRITE_ONCE(m->writer, current);
 	}
 	if (!m->downgraded) {

@@ -118,7 +118,10 @@
  * (rcuf_range_reset(): not ranged, epoch e) and issues smp_wmb(); an end
  * out of step resets its section's slot too before it moves the epoch. To
  * declare, the writer writes the range into its slot, then sets the slot's
- * ranged flag with release semantics, once, before it changes anything. A
+ * ranged flag with release semantics, once, before it changes anything:
+ * munmap and mprotect right after the reset, before the epoch moves, so
+ * that no fault ever sees them undeclared (rcuf_range_prepare()); mmap at
+ * its mmap_region(). A
  * fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
  * even, or every section since (each odd epoch e with @seq <= e <= @cur,
  * at most RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 4) has its slot
@@ -252,12 +255,13 @@ static bool rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
 	return true;
 }
 
-/* Declare [lo, hi) (page-aligned, lo < hi) for current's section of @m. */
-static void rcuf_range_declare(struct rcuf_mm *m, int class,
-			       unsigned long lo, unsigned long hi)
+/*
+ * Declare [lo, hi) (page-aligned, lo < hi), widened to its cover, in slot
+ * @s of current's section of @m (see the header).
+ */
+static void rcuf_range_declare(struct rcuf_mm *m, struct rcuf_range_slot *s,
+			       int class, unsigned long lo, unsigned long hi)
 {
-	struct rcuf_range_slot *s = rcuf_range_own_slot(m);
-
 	if (!rcuf_test_range_uncovered() && !rcuf_range_cover(m->mm, &lo, &hi))
 		return;
 	m->range_class = class;
@@ -280,46 +284,49 @@ static bool rcuf_range_of(unsigned long start, unsigned long len,
 }
 
 /*
- * May current's section of @m declare? Not unless it began in step, in a
- * user task; nor when current is the mm's only user: no other task can
- * fault on it beside the section, and declaring would only cost the
- * writer its rcuf_range_cover() (the audit's test lanes declare there
- * too, to audit single-threaded programs' sections).
+ * May a section current begins on @m declare? Not unless it begins in
+ * step (@clean), in a user task; nor when current is the mm's only user:
+ * no other task can fault on it beside the section, and declaring would
+ * only cost the writer its rcuf_range_cover() (the audit's test lanes
+ * declare there too, to audit single-threaded programs' sections).
  */
-static bool rcuf_range_may_declare(struct rcuf_mm *m)
+static bool rcuf_range_may_declare(struct rcuf_mm *m, bool clean)
 {
-	return m->clean && m->writer == current && m->mm == current->mm &&
+	return clean && m->mm == current->mm &&
 	       !(current->flags & (PF_KTHREAD | PF_IO_WORKER)) &&
 	       (atomic_read(&m->mm->mm_users) > 1 || rcuf_test_range_audit());
 }
 
 /**
- * rcuf_range_section_begun() - declare the range of a write section that
- * comes from munmap or mprotect, or let one from mmap declare at its
- * mmap_region()
- * @m: the state; current has just begun its write section
+ * rcuf_range_prepare() - make the slot of the section current begins
+ * @m: the state; current has just write-locked its mm
+ * @epoch: the odd epoch the section is about to have
+ * @clean: the section begins in step
  *
- * The call is told by its token (src/range_token.c), never by registers.
+ * The section is whole, unless it comes from munmap or mprotect: then it
+ * is declared here already, before the epoch moves (the write lock is
+ * held, so the VMAs its cover is taken from are stable), and no fault
+ * ever sees it undeclared; one from mmap may declare at its
+ * mmap_region(). The call is told by its token (src/range_token.c), never
+ * by registers; the token is spent whether or not the section may declare.
  *
- * The call's token is taken (spent) whether or not the section may
- * declare.
- *
- * Context: the write acquire probe, after the epoch was made odd and the
- * table publishers were waited for.
+ * Context: the write acquire probe, before the epoch becomes @epoch.
  */
-void rcuf_range_section_begun(struct rcuf_mm *m)
+void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean)
 {
+	struct rcuf_range_slot *s = rcuf_range_slot(m, epoch);
 	unsigned long start, len, prot, lo, hi;
 	int class = rcuf_range_token_take(m->mm, &start, &len, &prot);
 
-	if (class == RCUF_RANGE_WHOLE || !rcuf_range_may_declare(m))
+	rcuf_range_reset(m, epoch);
+	if (class == RCUF_RANGE_WHOLE || !rcuf_range_may_declare(m, clean))
 		return;
 	if (class == RCUF_RANGE_MMAP)
 		m->range_class = RCUF_RANGE_MMAP;	/* at mmap_region() */
 	else if (rcuf_range_of(start, len, &lo, &hi) &&
 		 !(class == RCUF_RANGE_MPROTECT &&
 		   (prot & (PROT_GROWSDOWN | PROT_GROWSUP))))
-		rcuf_range_declare(m, class, lo, hi);
+		rcuf_range_declare(m, s, class, lo, hi);
 }
 
 /**
@@ -344,7 +351,7 @@ void rcuf_range_section_whole(struct mm_struct *mm)
  * @len: its length
  *
  * Declares [addr, addr + len)'s cover if the section is vm_mmap_pgoff()'s
- * (rcuf_range_section_begun() let it) and maps anonymous memory: a file's
+ * (rcuf_range_prepare() let it) and maps anonymous memory: a file's
  * ->mmap() is its file system's or driver's code, not audited here.
  *
  * Context: the mmap_region() ftrace callback; current holds @mm's
@@ -367,7 +374,7 @@ void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 	    rcuf_range_own_slot(m)->ranged ||
 	    !rcuf_range_of(addr, len, &lo, &hi))
 		return;
-	rcuf_range_declare(m, RCUF_RANGE_MMAP, lo, hi);
+	rcuf_range_declare(m, rcuf_range_own_slot(m), RCUF_RANGE_MMAP, lo, hi);
 }
 
 /**

@@ -28,7 +28,7 @@ enum rcuf_range_class {
 };
 
 void rcuf_range_reset(struct rcuf_mm *m, unsigned int epoch);
-void rcuf_range_section_begun(struct rcuf_mm *m);
+void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean);
 void rcuf_range_section_whole(struct mm_struct *mm);
 void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len);
