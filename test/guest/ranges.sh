@@ -1,12 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Range write sections (src/write_range.c): mprotect, munmap and mmap
-# declare the range they can change, and lockless faults outside it go on.
+# Range write sections (src/write_range.c): mprotect, munmap, mmap, brk,
+# mlock/munlock and madvise's flag behaviours declare the range they can
+# change, and lockless faults outside it go on.
 #
 # build/test/rangetorture on tmpfs: readers fault the pages below the split
 # point of file mappings whose tails a writer protects (PROT_NONE) and
-# unprotects, anonymous workers write and check their own cells, and a
-# second writer does a mixed workload's mmap/write/mprotect/munmap rounds.
+# unprotects, anonymous workers write and check their own cells (one of
+# them in the brk heap), a second writer does a mixed workload's
+# mmap/write/mprotect/munmap rounds, and a third moves the break up and
+# down above the heap cell, mlocks the growth and splits the cell with
+# madvise() flag changes.
 # It must pass (data read is data written; a tail read after
 # mprotect(PROT_NONE) returned, or a scratch write after
 # mprotect(PROT_READ) returned, must fault); every kind of section must
@@ -53,6 +57,11 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	at_least $(($(stat range_audit_diffs) - d0)) 1 \
 		"the audit found no VMA changed outside the bare ranges the broken build declared"
 	note "the audit counted $(($(stat range_audit_diffs) - d0)) sections that changed a VMA outside their range"
+	for c in mprotect brk mlock madvise; do
+		dmesg | grep -q "range audit: .*($c) and changed a VMA outside" ||
+			fail "the audit caught no $c section of the broken build"
+	done
+	note "caught sections of mprotect, brk, mlock and madvise"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
@@ -63,15 +72,16 @@ fi
 
 load_module enable=1
 snap
-for c in range_sections_munmap range_sections_mprotect range_sections_mmap \
-	 whole_sections lockless_during_writer range_audits file_around_pages; do
+COUNTERS="range_sections_munmap range_sections_mprotect range_sections_mmap
+	range_sections_brk range_sections_mlock range_sections_madvise
+	whole_sections lockless_during_writer range_audits file_around_pages"
+for c in $COUNTERS; do
 	eval "b_$c=$(stat $c)"
 done
 out=$("$T" $MNT/file "$S" 2>&1) || fail "rangetorture: $out"
 note "$out"
 snap
-for c in range_sections_munmap range_sections_mprotect range_sections_mmap \
-	 whole_sections lockless_during_writer range_audits file_around_pages; do
+for c in $COUNTERS; do
 	eval "n=\$(( $(stat $c) - b_$c ))"
 	note "$c +$n"
 	case $c in whole_sections) ;; *) at_least "$n" 10 "$c during the torture" ;; esac
@@ -80,9 +90,17 @@ done
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
+for c in range_sections_brk range_sections_mlock range_sections_madvise; do
+	eval "b_$c=$(stat $c)"
+done
 out=$(cd $MNT && stress-ng --mmap 1 --mremap 1 --madvise 1 --mlock 1 --brk 1 \
 	-t $((S / 3 + 2)) 2>&1) || fail "stress-ng: $out"
 snap
+for c in range_sections_brk range_sections_mlock range_sections_madvise; do
+	eval "n=\$(( $(stat $c) - b_$c ))"
+	note "stress-ng: $c +$n"
+	at_least "$n" 10 "$c under stress-ng"
+done
 note "stress-ng mmap/mremap/madvise/mlock/brk: $(($(stat range_audits) - a0)) sections audited, $(stat range_audit_diffs) differences"
 at_least $(($(stat range_audits) - a0)) 10 "range sections audited under stress-ng"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after stress-ng"

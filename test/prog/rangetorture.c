@@ -25,6 +25,11 @@
  *  - the anonymous writer (named "rangewriter" too) does what a mixed
  *    workload's writer does in a scratch cell: mmap(MAP_FIXED) it, write
  *    it, mprotect(PROT_READ) it (a write must then fault), munmap it.
+ *  - the heap: one more anonymous worker's cell is the brk() heap, and the
+ *    heap writer ("rangewriter" too) raises the break above it (merging
+ *    into its VMA), mlocks and munlocks part of the growth, splits the
+ *    cell with madvise() flag changes and merges it back, and lowers the
+ *    break again: a read above it must then fault.
  *
  * First, while those threads run, the main thread makes write sections
  * that only look like mprotect(): a signal delivered on mprotect()'s way
@@ -40,6 +45,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,12 +71,14 @@
 #define FILE_CELLS	8
 #define ANON_CELLS	2
 #define ANON_PAGES	32
+#define HEAP_GROW	16		/* pages the heap writer's brk() adds */
 #define FILE_BYTES	(1UL << 20)
 #define WORDS		(PAGE / 8)
 
-static char *file_base, *anon_base, *scratch;
+static char *file_base, *anon_base, *scratch, *heap_base;
 static atomic_int stop;
-static atomic_long reads, anon_checks, cycles, splits_checked, scratch_rounds;
+static atomic_long reads, anon_checks, cycles, splits_checked, scratch_rounds,
+		   heap_rounds;
 static double t_end;
 
 static double now_s(void)
@@ -326,10 +334,18 @@ static uint64_t anon_word(unsigned int cell, unsigned int page, unsigned long n)
 	return ((uint64_t)cell << 56) | ((uint64_t)page << 40) | n;
 }
 
+/* anonymous cell @cell: its own VMA, or for the last one the heap's */
+static uint64_t *anon_cell(unsigned int cell)
+{
+	if (cell == ANON_CELLS)
+		return (uint64_t *)heap_base;
+	return (uint64_t *)(anon_base + cell * (ANON_PAGES + 1) * PAGE);
+}
+
 static void *anon_worker(void *arg)
 {
 	unsigned int cell = (uintptr_t)arg;
-	uint64_t *base = (uint64_t *)(anon_base + cell * (ANON_PAGES + 1) * PAGE);
+	uint64_t *base = anon_cell(cell);
 	unsigned long n = 0;
 
 	while (!atomic_load(&stop)) {
@@ -375,6 +391,50 @@ static void *anon_writer(void *arg __maybe_unused)
 	return NULL;
 }
 
+/* glibc's brk(), which keeps the break its malloc() extends from */
+static void xbrk(char *to)
+{
+	if (brk(to))
+		finish(2, "brk(%p): %s", to, strerror(errno));
+}
+
+static void xmadvise(void *p, size_t len, int advice)
+{
+	if (madvise(p, len, advice))
+		finish(2, "madvise(%d): %s", advice, strerror(errno));
+}
+
+/*
+ * The heap writer: brk() up and down above the heap's anonymous cell (the
+ * growth merges into the cell's VMA), mlock()/munlock() of the grown part,
+ * madvise() flag changes that split the cell and merge it back; once the
+ * break is lowered, a read above it must fault.
+ */
+static void *heap_writer(void *arg __maybe_unused)
+{
+	char *top = heap_base + ANON_PAGES * PAGE, *grown = top + HEAP_GROW * PAGE;
+	uint64_t v;
+
+	prctl(PR_SET_NAME, "rangewriter");
+	while (!atomic_load(&stop)) {
+		xbrk(grown);
+		for (size_t off = 0; off < HEAP_GROW * PAGE; off += PAGE)
+			WRITE_ONCE(top[off], 1);
+		if (mlock(top, HEAP_GROW / 2 * PAGE) || munlock(top, HEAP_GROW / 2 * PAGE))
+			finish(2, "mlock/munlock: %s", strerror(errno));
+		xmadvise(heap_base + 8 * PAGE, 8 * PAGE, MADV_DONTDUMP);
+		xmadvise(heap_base + 4 * PAGE, 4 * PAGE, MADV_RANDOM);
+		xmadvise(heap_base + 8 * PAGE, 8 * PAGE, MADV_DODUMP);
+		xmadvise(heap_base + 4 * PAGE, 4 * PAGE, MADV_NORMAL);
+		xbrk(top);
+		if (try_load((uint64_t *)(top + PAGE), &v))
+			finish(1, "a read above the break worked after brk() lowered it (%#llx)",
+			       (unsigned long long)v);
+		atomic_fetch_add(&heap_rounds, 1);
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[16];
@@ -394,18 +454,25 @@ int main(int argc, char **argv)
 		xmprotect(anon_base + c * (ANON_PAGES + 1) * PAGE,
 			  ANON_PAGES * PAGE, PROT_READ | PROT_WRITE);
 	scratch = anon_base + ANON_CELLS * (ANON_PAGES + 1) * PAGE;
+	/* malloc() must not extend the brk heap: the heap writer owns it */
+	mallopt(M_MMAP_THRESHOLD, 0);
+	heap_base = (char *)(((uintptr_t)sbrk(0) + PAGE - 1) & ~(PAGE - 1));
+	xbrk(heap_base + ANON_PAGES * PAGE);
 	t_end = now_s() + atof(argv[2]);
 	for (uintptr_t i = 0; i < 2; i++)
 		pthread_create(&t[nt++], NULL, file_reader, (void *)i);
-	for (uintptr_t i = 0; i < ANON_CELLS; i++)
+	for (uintptr_t i = 0; i <= ANON_CELLS; i++)
 		pthread_create(&t[nt++], NULL, anon_worker, (void *)i);
 	pthread_create(&t[nt++], NULL, anon_writer, NULL);
 	pthread_create(&t[nt++], NULL, file_writer, NULL);
+	/* last: the main thread allocates nothing from the brk heap after it */
+	pthread_create(&t[nt++], NULL, heap_writer, NULL);
 	forge_phase();
 	while (nt)
 		pthread_join(t[--nt], NULL);
-	finish(0, "cycles %ld tails_checked %ld reads %ld anon_checks %ld scratch_rounds %ld alarms %ld",
+	finish(0, "cycles %ld tails_checked %ld reads %ld anon_checks %ld scratch_rounds %ld heap_rounds %ld alarms %ld",
 	       atomic_load(&cycles), atomic_load(&splits_checked),
 	       atomic_load(&reads), atomic_load(&anon_checks),
-	       atomic_load(&scratch_rounds), atomic_load(&forged_frames));
+	       atomic_load(&scratch_rounds), atomic_load(&heap_rounds),
+	       atomic_load(&forged_frames));
 }
