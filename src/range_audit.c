@@ -29,6 +29,7 @@
 #include <linux/userfaultfd_k.h>
 #include "rcufault/mm_state.h"
 #include "rcufault/range_audit.h"
+#include "rcufault/write_range.h"
 #include "rcufault/stats.h"
 #include "rcufault/test_params.h"
 
@@ -179,8 +180,8 @@ static bool rcuf_range_audit_compare(struct rcuf_mm *m,
 		what = "removed";
 	if (!what)
 		return true;
-	pr_err("range audit: a write section declared [%lx, %lx) (class %d) and changed a VMA outside it (%s, VMA %d, now [%lx, %lx))\n",
-	       a->lo, a->hi, m->range_class, what, i,
+	pr_err("range audit: a write section declared [%lx, %lx) (%s) and changed a VMA outside it (%s, VMA %d, now [%lx, %lx))\n",
+	       a->lo, a->hi, rcuf_range_class_name(m->range_class), what, i,
 	       vma ? vma->vm_start : 0, vma ? vma->vm_end : 0);
 	return false;
 }

@@ -4,11 +4,14 @@
  * with what arguments (src/write_range.c uses them to declare ranges).
  *
  * A kretprobe on each call that may declare (__vm_munmap(),
- * do_mprotect_pkey(), vm_mmap_pgoff()) claims a token for current at the
+ * do_mprotect_pkey(), vm_mmap_pgoff(); the x86-64 system calls brk,
+ * mlock, mlock2, munlock and madvise) claims a token for current at the
  * call's entry, with the call's own arguments as it runs with them (the
- * registers at its entry: these three take their arguments in the
- * System V order, 6.1's System.map names them without a clone suffix), and
- * drops it when the call returns. The write acquire probe takes current's
+ * registers at its entry: the first three take their arguments in the
+ * System V order, and 6.1's kallsyms names them without a clone suffix;
+ * the system calls' wrappers take the saved user registers, see
+ * rcuf_token_syscall()), and drops it when the call returns. Their ia32
+ * entries are not probed: whole. The write acquire probe takes current's
  * token for its mm (rcuf_range_token_take()): a write acquire that finds
  * one is the call's own mmap_write_lock_killable(), for no write acquire
  * of the same mm can happen inside these calls but theirs, and nothing
@@ -61,13 +64,14 @@ static struct rcuf_range_token *rcuf_token_slot(void)
 }
 
 /*
- * kretprobe entry: claim current's slot. Return 0 (the return handler
- * will drop it) if we did; else 1, and the call is not hooked on its way
- * out. A single-threaded mm does not declare (src/write_range.c), so its
- * calls pay for no token and no return hook.
+ * kretprobe entry: claim current's slot for a call of @class with
+ * arguments @a0, @a1, @a2. Return 0 (the return handler will drop it) if
+ * we did; else 1, and the call is not hooked on its way out. A
+ * single-threaded mm does not declare (src/write_range.c), so its calls
+ * pay for no token and no return hook.
  */
-static int rcuf_token_claim(struct kretprobe_instance *ri,
-			    struct pt_regs *regs, int class)
+static int rcuf_token_claim(int class, unsigned long a0, unsigned long a1,
+			    unsigned long a2)
 {
 	struct rcuf_range_token *t = rcuf_token_slot();
 
@@ -77,26 +81,69 @@ static int rcuf_token_claim(struct kretprobe_instance *ri,
 	if (cmpxchg(&t->task, NULL, current))
 		return 1;
 	t->mm = current->mm;
-	t->start = regs->di;
-	t->len = regs->si;
-	t->prot = regs->dx;
+	t->start = a0;
+	t->len = a1;
+	t->prot = a2;
 	t->class = class;
 	return 0;
 }
 
+/* a kernel function's own arguments: the registers at its entry */
+static int rcuf_token_call(struct pt_regs *regs, int class)
+{
+	return rcuf_token_claim(class, regs->di, regs->si, regs->dx);
+}
+
+/*
+ * A system call's own arguments: its __x64_sys_*() wrapper is given the
+ * task's saved user registers and reads them once, at its entry, as we do
+ * here at the same instant (no ptrace stop or seccomp filter runs in
+ * between: both come before the wrapper is called).
+ */
+static int rcuf_token_syscall(struct pt_regs *regs, int class)
+{
+	const struct pt_regs *args = (const struct pt_regs *)regs->di;
+
+	return rcuf_token_claim(class, args->di, args->si, args->dx);
+}
+
 static int rcuf_token_munmap(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	return rcuf_token_claim(ri, regs, RCUF_RANGE_MUNMAP);
+	return rcuf_token_call(regs, RCUF_RANGE_MUNMAP);
 }
 
 static int rcuf_token_mprotect(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	return rcuf_token_claim(ri, regs, RCUF_RANGE_MPROTECT);
+	return rcuf_token_call(regs, RCUF_RANGE_MPROTECT);
 }
 
 static int rcuf_token_mmap(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	return rcuf_token_claim(ri, regs, RCUF_RANGE_MMAP);
+	return rcuf_token_call(regs, RCUF_RANGE_MMAP);
+}
+
+static int rcuf_token_brk(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return rcuf_token_syscall(regs, RCUF_RANGE_BRK);
+}
+
+static int rcuf_token_mlock(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return rcuf_token_syscall(regs, RCUF_RANGE_MLOCK);
+}
+
+/*
+ * madvise(2): a token only for the behaviours that may declare, all of
+ * which take the write lock (one whose behaviour takes the read lock must
+ * leave any write acquire inside it whole)
+ */
+static int rcuf_token_madvise(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct pt_regs *args = (const struct pt_regs *)regs->di;
+
+	if (!rcuf_range_madvise_declares(args->dx))
+		return 1;
+	return rcuf_token_syscall(regs, RCUF_RANGE_MADVISE);
 }
 
 /* kretprobe return: the call is over, its token with it */
@@ -119,6 +166,11 @@ static struct kretprobe rcuf_token_probes[] = {
 	RCUF_TOKEN_PROBE(__vm_munmap, rcuf_token_munmap),
 	RCUF_TOKEN_PROBE(do_mprotect_pkey, rcuf_token_mprotect),
 	RCUF_TOKEN_PROBE(vm_mmap_pgoff, rcuf_token_mmap),
+	RCUF_TOKEN_PROBE(__x64_sys_brk, rcuf_token_brk),
+	RCUF_TOKEN_PROBE(__x64_sys_mlock, rcuf_token_mlock),
+	RCUF_TOKEN_PROBE(__x64_sys_mlock2, rcuf_token_mlock),
+	RCUF_TOKEN_PROBE(__x64_sys_munlock, rcuf_token_mlock),
+	RCUF_TOKEN_PROBE(__x64_sys_madvise, rcuf_token_madvise),
 };
 
 static bool rcuf_token_registered[ARRAY_SIZE(rcuf_token_probes)];

@@ -36,12 +36,17 @@
  *
  * WHICH SECTIONS DECLARE (the proof; check it against linux-source-6.1):
  * a section declares only when its write acquire is the one of
- * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm,
- * told by a token a kretprobe on that very call holds from its entry to
- * its return, with the arguments it runs with (src/range_token.c). The
- * first write acquire of current->mm inside the call spends the token.
- * For __vm_munmap() and do_mprotect_pkey() that is their own
- * mmap_write_lock_killable(): nothing before it can fault or lock.
+ * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm, or
+ * of the x86-64 system calls brk, mlock, mlock2, munlock or madvise (with
+ * a behaviour rcuf_range_madvise_declares() lists), told by a token a
+ * kretprobe on that very call holds from its entry to its return, with
+ * the arguments it runs with (src/range_token.c). The first write acquire
+ * of current->mm inside the call spends the token. For __vm_munmap(),
+ * do_mprotect_pkey() and those system calls that is their own
+ * mmap_write_lock_killable(): nothing before it can fault or lock (brk
+ * takes it first; do_mlock() first calls can_do_mlock(), whose
+ * capable() no sleepable BPF LSM program can hook; madvise() first checks
+ * its arguments; no BPF program that may fault runs there).
  * vm_mmap_pgoff() runs security_mmap_file() first, where a sleepable BPF
  * LSM program's bpf_copy_from_user() below a stack VMA could expand the
  * stack, a write section of its own that would spend the token: that is
@@ -106,10 +111,55 @@
  *    vm_stat_account(), uprobe_mmap() (breakpoints in the new VMA), and
  *    on error unmap_region() of the new VMA between its prev and next.
  *
- * Everything else stays whole: fork, exec, exit, brk, mremap, madvise,
- * mlock, prctl, userfaultfd, khugepaged and other kernel threads, stack
- * expansion from the fault path or a signal frame, GUP, io_uring, and
- * every call not listed.
+ *  - brk(brk): the write lock (our declaration) is its first act; the
+ *    range is from PAGE_ALIGN(mm->brk) to PAGE_ALIGN(brk), either way
+ *    (rcuf_range_of_brk(); mm->brk only changes under the write lock,
+ *    which we hold). Nothing changes before the checks pass (min_brk,
+ *    check_data_rlimit(), an unchanged aligned break sets mm->brk only).
+ *    Shrinking: do_brk_munmap() of [newbrk, oldbrk) -> arch_unmap() (x86:
+ *    nothing) and do_mas_align_munmap(), munmap's own path as above,
+ *    with its downgrade. Growing: check_brk_limits() and the stack guard
+ *    gap check only read (no VMA may start in [oldbrk, newbrk + guard
+ *    gap)); do_brk_flags(brkvma, oldbrk, len), brkvma being the VMA
+ *    before oldbrk (the cover's prev): may_expand_vm() and
+ *    security_vm_enough_memory_mm() (counters); either brkvma grows in
+ *    place (vma_adjust_trans_huge() of brkvma's own huge PMDs, its
+ *    anon_vma interval tree, vm_end, VM_SOFTDIRTY,
+ *    khugepaged_enter_vma()) or a new VMA is stored over [oldbrk,
+ *    newbrk); perf_event_mmap() and the mm's counters. Pages of an
+ *    mlockall(MCL_FUTURE) mm are populated after the unlock (faults).
+ *  - mlock(start, len), mlock2(start, len, flags), munlock(start, len):
+ *    do_mlock()/munlock() round [start, start + len) out to pages as
+ *    rcuf_range_of_call() does, take the write lock (our declaration),
+ *    count_mm_mlocked_page_nr() reads, apply_vma_lock_flags() calls
+ *    mlock_fixup() on each VMA overlapping the range with its part of
+ *    it: vma_merge() with prev (the VMA before start, or the VMA itself)
+ *    reaching at most the VMA after the range, split_vma() of the VMA,
+ *    mm->locked_vm, vm_flags (VM_IO set and cleared around the walk), and
+ *    mlock_vma_pages_range(): walk_page_range() of that part of the VMA,
+ *    which mlocks or munlocks the pages it maps (page flags and LRU, no
+ *    PTE and no table changes). mlock's __mm_populate() runs after the
+ *    unlock (GUP faults). VM_SPECIAL, hugetlb, DAX and secretmem VMAs are
+ *    skipped by mlock_fixup(); hooked VMAs keep the section whole anyway.
+ *  - madvise(start, len, behavior) for MADV_NORMAL, MADV_RANDOM,
+ *    MADV_SEQUENTIAL, MADV_DONTFORK, MADV_DOFORK, MADV_DONTDUMP,
+ *    MADV_DODUMP, MADV_WIPEONFORK and MADV_KEEPONFORK (all take the write
+ *    lock: madvise_need_mmap_write()): do_madvise() checks its arguments
+ *    as rcuf_range_of() does, takes the write lock (our declaration), and
+ *    madvise_walk_vmas() calls madvise_vma_behavior() on each VMA
+ *    overlapping [start, start + PAGE_ALIGN(len)) with its part of it and
+ *    prev from find_vma_prev() (the cover's prev): for these behaviours
+ *    only new vm_flags and madvise_update_vma(): vma_merge() (prev, the
+ *    VMA, at most the VMA after the range), __split_vma() of the VMA,
+ *    vm_flags, and replace_anon_vma_name() with the VMA's own name (no
+ *    change). KSM, THP, the read-lock behaviours (which never take a
+ *    token: a write acquire inside them, such as a stack expansion, is not
+ *    theirs) and process_madvise() stay whole.
+ *
+ * Everything else stays whole: fork, exec, exit, mremap, mlockall,
+ * prctl, userfaultfd, khugepaged and other kernel threads, stack
+ * expansion from the fault path or a signal frame, GUP, io_uring, the
+ * ia32 entries of the system calls above, and every call not listed.
  *
  * THE PROTOCOL (rcuf_range_excludes()). Each section has a slot,
  * struct rcuf_range_slot, by its odd epoch e (RCUF_RANGE_SLOTS of them, in
@@ -283,6 +333,104 @@ static bool rcuf_range_of(unsigned long start, unsigned long len,
 	return *hi <= TASK_SIZE_MAX;
 }
 
+/**
+ * rcuf_range_class_name() - what a section of @class comes from, for logs
+ * @class: an enum rcuf_range_class
+ *
+ * Return: the call's name ("whole" for RCUF_RANGE_WHOLE).
+ */
+const char *rcuf_range_class_name(int class)
+{
+	static const char *const name[] = {
+		[RCUF_RANGE_WHOLE] = "whole",
+		[RCUF_RANGE_MUNMAP] = "munmap",
+		[RCUF_RANGE_MPROTECT] = "mprotect",
+		[RCUF_RANGE_MMAP] = "mmap",
+		[RCUF_RANGE_BRK] = "brk",
+		[RCUF_RANGE_MLOCK] = "mlock",
+		[RCUF_RANGE_MADVISE] = "madvise",
+	};
+
+	return class >= 0 && class < ARRAY_SIZE(name) ? name[class] : "?";
+}
+
+/**
+ * rcuf_range_madvise_declares() - may a madvise() of @behavior declare?
+ * @behavior: madvise()'s third argument
+ *
+ * Only behaviours that take the write lock and do nothing but set or
+ * clear VMA flags through madvise_update_vma() (see the header).
+ * Return: true if a token may be claimed for the call.
+ */
+bool rcuf_range_madvise_declares(unsigned long behavior)
+{
+	switch (behavior) {
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * brk(@brk): from the page-aligned break to the page-aligned @brk, either
+ * way (the write lock is held, so mm->brk is the value brk() will read;
+ * prctl(PR_SET_MM) changes it under the read lock only). Where they are
+ * equal, or brk() will refuse, nothing of the address space changes, and
+ * any range is sound: one page.
+ */
+static bool rcuf_range_of_brk(struct mm_struct *mm, unsigned long brk,
+			      unsigned long *lo, unsigned long *hi)
+{
+	unsigned long cur = PAGE_ALIGN(READ_ONCE(mm->brk));
+
+	if (brk >= TASK_SIZE_MAX || cur >= TASK_SIZE_MAX)
+		return false;
+	brk = PAGE_ALIGN(brk);
+	*lo = min(brk, cur);
+	*hi = max(brk, cur);
+	if (*lo == *hi)
+		*hi += PAGE_SIZE;
+	return *hi <= TASK_SIZE_MAX;
+}
+
+/*
+ * The range a call of @class with arguments @start, @len, @prot can
+ * change, before its cover, computed as the call computes it (see the
+ * header); false: whole.
+ */
+static bool rcuf_range_of_call(struct mm_struct *mm, int class,
+			       unsigned long start, unsigned long len,
+			       unsigned long prot, unsigned long *lo,
+			       unsigned long *hi)
+{
+	switch (class) {
+	case RCUF_RANGE_MPROTECT:
+		if (prot & (PROT_GROWSDOWN | PROT_GROWSUP))
+			return false;
+		fallthrough;
+	case RCUF_RANGE_MUNMAP:
+	case RCUF_RANGE_MADVISE:
+		return rcuf_range_of(start, len, lo, hi);
+	case RCUF_RANGE_MLOCK:	/* do_mlock() and munlock()'s rounding */
+		return rcuf_range_of(start & PAGE_MASK,
+				     PAGE_ALIGN(len + offset_in_page(start)),
+				     lo, hi);
+	case RCUF_RANGE_BRK:
+		return rcuf_range_of_brk(mm, start, lo, hi);
+	default:
+		return false;
+	}
+}
+
 /*
  * May a section current begins on @m declare? Not unless it begins in
  * step (@clean), in a user task; nor when current is the mm's only user:
@@ -323,9 +471,7 @@ void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean)
 		return;
 	if (class == RCUF_RANGE_MMAP)
 		m->range_class = RCUF_RANGE_MMAP;	/* at mmap_region() */
-	else if (rcuf_range_of(start, len, &lo, &hi) &&
-		 !(class == RCUF_RANGE_MPROTECT &&
-		   (prot & (PROT_GROWSDOWN | PROT_GROWSUP))))
+	else if (rcuf_range_of_call(m->mm, class, start, len, prot, &lo, &hi))
 		rcuf_range_declare(m, s, class, lo, hi);
 }
 
@@ -391,6 +537,9 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 		[RCUF_RANGE_MUNMAP] = RCUF_STAT_RANGE_SECTIONS_MUNMAP,
 		[RCUF_RANGE_MPROTECT] = RCUF_STAT_RANGE_SECTIONS_MPROTECT,
 		[RCUF_RANGE_MMAP] = RCUF_STAT_RANGE_SECTIONS_MMAP,
+		[RCUF_RANGE_BRK] = RCUF_STAT_RANGE_SECTIONS_BRK,
+		[RCUF_RANGE_MLOCK] = RCUF_STAT_RANGE_SECTIONS_MLOCK,
+		[RCUF_RANGE_MADVISE] = RCUF_STAT_RANGE_SECTIONS_MADVISE,
 	};
 
 	if (in_step) {
