@@ -11,7 +11,12 @@
  * System V order, and 6.1's kallsyms names them without a clone suffix;
  * the system calls' wrappers take the saved user registers, see
  * rcuf_token_syscall()), and drops it when the call returns. Their ia32
- * entries are not probed: whole. The write acquire probe takes current's
+ * entries are not probed: whole. Nothing between a call's entry and its
+ * own write acquire may fault (a fault that expands a stack is a write
+ * section): no BPF program that may fault can run there, because the
+ * only ones that can (sleepable ones) attach to system call wrappers
+ * only on kernels with CONFIG_FUNCTION_ERROR_INJECTION (the wrappers are
+ * ALLOW_ERROR_INJECTION), and there the wrappers are not probed. The write acquire probe takes current's
  * token for its mm (rcuf_range_token_take()): a write acquire that finds
  * one is the call's own mmap_write_lock_killable(), for no write acquire
  * of the same mm can happen inside these calls but theirs, and nothing
@@ -33,6 +38,7 @@
 #include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/sched.h>
+#include <linux/string.h>
 #include "rcufault/range_token.h"
 #include "rcufault/test_params.h"
 #include "rcufault/write_range.h"
@@ -98,7 +104,9 @@ static int rcuf_token_call(struct pt_regs *regs, int class)
  * A system call's own arguments: its __x64_sys_*() wrapper is given the
  * task's saved user registers and reads them once, at its entry, as we do
  * here at the same instant (no ptrace stop or seccomp filter runs in
- * between: both come before the wrapper is called).
+ * between: both come before the wrapper is called). Only probed on kernels
+ * where no sleepable BPF program can attach to the wrapper (see the
+ * header).
  */
 static int rcuf_token_syscall(struct pt_regs *regs, int class)
 {
@@ -188,6 +196,13 @@ void rcuf_range_tokens_register(void)
 	for (i = 0; i < ARRAY_SIZE(rcuf_token_probes); i++) {
 		struct kretprobe *rp = &rcuf_token_probes[i];
 
+		/* a system call wrapper: see rcuf_token_syscall() */
+		if (strstarts(rp->kp.symbol_name, "__x64_sys_") &&
+		    IS_ENABLED(CONFIG_FUNCTION_ERROR_INJECTION)) {
+			pr_info("not probing %s: sleepable BPF programs may fault at its entry (CONFIG_FUNCTION_ERROR_INJECTION); its write sections stay whole-mm\n",
+				rp->kp.symbol_name);
+			continue;
+		}
 		ret = rcuf_test_symbol_missing(rp->kp.symbol_name) ? -ENOENT :
 		      register_kretprobe(rp);
 		rcuf_token_registered[i] = !ret;

@@ -21,9 +21,10 @@
  *    of one mm. Other tasks only read the state (and may quarantine it).
  *  - A section's begin waits out the faults that are publishing a PTE
  *    table (src/pte_table.c: W2, W3) before the writer goes on.
- *  - A clean section from munmap or mprotect declares the range it can
- *    change before its epoch moves; one from mmap may declare it at
- *    mmap_region(); every other section is whole (src/write_range.c).
+ *  - A clean section from munmap, mprotect, brk, mlock or madvise declares
+ *    the range it can change before its epoch moves; one from mmap may
+ *    declare it at mmap_region(); every other section is whole
+ *    (src/write_range.c).
  *  - Transitions are idempotent: begin only from even, end only from odd.
  *    A begin that finds the epoch odd (an end was missed) moves it on by
  *    two and takes the section over, so that no fault confuses it with the
@@ -208,7 +209,7 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 
 /*
  * Begin a section: its range slot first (whole, or declared if it comes
- * from munmap or mprotect and @clean: src/write_range.c), then the epoch,
+ * from a call that declares and @clean: src/write_range.c), then the epoch,
  * from even by one, from odd (an end was missed) by two in one store, so
  * that it never reads even while the rwsem is held; then wait out the PTE
  * table publishers.

@@ -119,8 +119,9 @@
  *    Shrinking: do_brk_munmap() of [newbrk, oldbrk) -> arch_unmap() (x86:
  *    nothing) and do_mas_align_munmap(), munmap's own path as above,
  *    with its downgrade. Growing: check_brk_limits() and the stack guard
- *    gap check only read (no VMA may start in [oldbrk, newbrk + guard
- *    gap)); do_brk_flags(brkvma, oldbrk, len), brkvma being the VMA
+ *    gap check only read (the next VMA must leave a guard gap above
+ *    newbrk + PAGE_SIZE, so none starts in [oldbrk, newbrk + PAGE_SIZE));
+ *    do_brk_flags(brkvma, oldbrk, len), brkvma being the VMA
  *    before oldbrk (the cover's prev): may_expand_vm() and
  *    security_vm_enough_memory_mm() (counters); either brkvma grows in
  *    place (vma_adjust_trans_huge() of brkvma's own huge PMDs, its
@@ -169,7 +170,7 @@
  * out of step resets its section's slot too before it moves the epoch. To
  * declare, the writer writes the range into its slot, then sets the slot's
  * ranged flag with release semantics, once, before it changes anything:
- * munmap and mprotect right after the reset, before the epoch moves, so
+ * every class but mmap right after the reset, before the epoch moves, so
  * that no fault ever sees them undeclared (rcuf_range_prepare()); mmap at
  * its mmap_region(). A
  * fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
@@ -451,8 +452,8 @@ static bool rcuf_range_may_declare(struct rcuf_mm *m, bool clean)
  * @epoch: the odd epoch the section is about to have
  * @clean: the section begins in step
  *
- * The section is whole, unless it comes from munmap or mprotect: then it
- * is declared here already, before the epoch moves (the write lock is
+ * The section is whole, unless it comes from a call that may declare: then
+ * (but for mmap) it is declared here already, before the epoch moves (the write lock is
  * held, so the VMAs its cover is taken from are stable), and no fault
  * ever sees it undeclared; one from mmap may declare at its
  * mmap_region(). The call is told by its token (src/range_token.c), never
