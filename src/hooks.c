@@ -9,8 +9,8 @@
  * through because its caller is module text (this file is built with
  * -fno-optimize-sibling-calls, so that call is never a jump).
  *
- * vm_area_free(): redirected to rcuf_vm_area_free(), which drops the VMA's
- * shadow record and, if the mm's shadow tree ever held records, frees the
+ * vm_area_free(): if the mm's shadow tree ever held records, redirected to
+ * rcuf_vm_area_free(), which drops the VMA's shadow record and frees the
  * VMA after an RCU grace period (DESIGN.md §3.2): 6.1 frees VMAs at once,
  * and a lockless reader may still hold a record pointing at it. Only the
  * VMA's memory is kept: what it points to (vm_file, anon_vma, ...) is
@@ -238,6 +238,9 @@ static void notrace rcuf_vm_area_free_cb(unsigned long ip,
 
 	if (within_module(parent_ip, THIS_MODULE))
 		return;		/* our own (deferred) call of the original */
+	/* vm_area_free(vma): never seen by a lockless reader, freed at once */
+	if (!rcuf_shadow_vma_shadowed((struct vm_area_struct *)regs->di))
+		return;
 	percpu_ref_get(&rcuf_free_inflight.ref);
 	regs->ip = (unsigned long)rcuf_vm_area_free;
 }

@@ -353,6 +353,31 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
 }
 
 /**
+ * rcuf_shadow_vma_shadowed() - may lockless readers see @vma?
+ * @vma: the VMA passed to vm_area_free()
+ *
+ * False if @vma's mm has no tree that ever held records: then no lockless
+ * reader can hold @vma, and none can come to (a record is only made under
+ * the mmap_lock, which the free's caller holds for write, or at no users
+ * left, when no fault makes records), so @vma may be freed at once without
+ * rcuf_shadow_vma_free(). The same test rcuf_shadow_vma_free() makes.
+ *
+ * Context: any (the vm_area_free() ftrace callback); takes no lock.
+ * Return: true if @vma must go through rcuf_shadow_vma_free().
+ */
+bool rcuf_shadow_vma_shadowed(struct vm_area_struct *vma)
+{
+	struct rcuf_mm *m;
+	bool shadowed;
+
+	rcu_read_lock();
+	m = rcuf_mm_find(vma->vm_mm);
+	shadowed = m && READ_ONCE(m->shadowed);
+	rcu_read_unlock();
+	return shadowed;
+}
+
+/**
  * rcuf_shadow_vma_free() - a VMA is about to be freed: drop its record
  * @vma: the VMA passed to vm_area_free()
  *
