@@ -232,6 +232,27 @@ static void __noreturn __printf(1, 2) fatal(const char *fmt, ...)
 	report_exit(2, "error", fmt, ap);
 }
 
+/*
+ * Wait for the child @pid just forked. Its pid is a word of the parent's
+ * stack: a waitpid() that reaps another child, or finds none (ECHILD,
+ * though the fork succeeded and nothing else reaps), means that word
+ * changed under the parent, e.g. a child's write reached the parent's
+ * stack (the child's own copy of it holds 0).
+ */
+static void reap_child(pid_t pid, int *status)
+{
+	pid_t w = waitpid(pid, status, 0);
+
+	if (w < 0 && errno == ECHILD)
+		violation("waitpid(%d): no such child: the parent's stack changed under it (a child's write reached the parent)",
+			  pid);
+	if (w < 0)
+		fatal("waitpid: %s", strerror(errno));
+	if (w != pid)
+		violation("waitpid(%d) reaped child %d: the parent's stack changed under it (a child's write reached the parent)",
+			  pid, w);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1687,7 +1708,7 @@ static int cmd_fork(long seconds)
 	uint64_t rng = seed_for(2);
 	char *r;
 	int status;
-	pid_t pid, w;
+	pid_t pid;
 
 	fk_child_pages = mmap(NULL, PAGE_SZ, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (fk_child_pages == MAP_FAILED)
@@ -1728,13 +1749,7 @@ static int cmd_fork(long seconds)
 			fatal("fork: %s", strerror(errno));
 		if (!pid)
 			fk_child();
-		w = waitpid(pid, &status, 0);
-		if (w < 0)
-			fatal("waitpid: %s", strerror(errno));
-		/* the child's own pid (0) written into the parent's stack */
-		if (w != pid)
-			violation("waitpid(%d) reaped child %d: the parent's stack changed under it (a child's write reached the parent)",
-				  pid, w);
+		reap_child(pid, &status);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
 			violation("child %d saw the parent's memory change or its own writes go (message above)",
 				  pid);
@@ -3464,18 +3479,14 @@ static void __noreturn sw_child(void)
 static void sw_fork(void)
 {
 	int status;
-	pid_t pid, w;
+	pid_t pid;
 
 	pid = fork();
 	if (pid < 0)
 		fatal("fork: %s", strerror(errno));
 	if (!pid)
 		sw_child();
-	w = waitpid(pid, &status, 0);
-	if (w < 0)
-		fatal("waitpid: %s", strerror(errno));
-	if (w != pid)
-		violation("waitpid(%d) reaped child %d", pid, w);
+	reap_child(pid, &status);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
 		violation("child %d saw a wrong word in the workers' pages or lost its own (message above)",
 			  pid);
