@@ -5,7 +5,7 @@
  *
  * A kretprobe on each call that may declare (__vm_munmap(),
  * do_mprotect_pkey(), vm_mmap_pgoff(); the x86-64 system calls brk,
- * mlock, mlock2, munlock and madvise) claims a token for current at the
+ * mlock, mlock2 and munlock) claims a token for current at the
  * call's entry, with the call's own arguments as it runs with them (the
  * registers at its entry: the first three take their arguments in the
  * System V order, and 6.1's kallsyms names them without a clone suffix;
@@ -140,20 +140,6 @@ static int rcuf_token_mlock(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return rcuf_token_syscall(regs, RCUF_RANGE_MLOCK);
 }
 
-/*
- * madvise(2): a token only for the behaviours that may declare, all of
- * which take the write lock (one whose behaviour takes the read lock must
- * leave any write acquire inside it whole)
- */
-static int rcuf_token_madvise(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	const struct pt_regs *args = (const struct pt_regs *)regs->di;
-
-	if (!rcuf_range_madvise_declares(args->dx))
-		return 1;
-	return rcuf_token_syscall(regs, RCUF_RANGE_MADVISE);
-}
-
 /* kretprobe return: the call is over, its token with it */
 static int rcuf_token_drop(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -178,7 +164,6 @@ static struct kretprobe rcuf_token_probes[] = {
 	RCUF_TOKEN_PROBE(__x64_sys_mlock, rcuf_token_mlock),
 	RCUF_TOKEN_PROBE(__x64_sys_mlock2, rcuf_token_mlock),
 	RCUF_TOKEN_PROBE(__x64_sys_munlock, rcuf_token_mlock),
-	RCUF_TOKEN_PROBE(__x64_sys_madvise, rcuf_token_madvise),
 };
 
 static bool rcuf_token_registered[ARRAY_SIZE(rcuf_token_probes)];

@@ -37,16 +37,15 @@
  * WHICH SECTIONS DECLARE (the proof; check it against linux-source-6.1):
  * a section declares only when its write acquire is the one of
  * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm, or
- * of the x86-64 system calls brk, mlock, mlock2, munlock or madvise (with
- * a behaviour rcuf_range_madvise_declares() lists), told by a token a
- * kretprobe on that very call holds from its entry to its return, with
+ * of the x86-64 system calls brk, mlock, mlock2 or munlock, told by a
+ * token a kretprobe on that very call holds from its entry to its return, with
  * the arguments it runs with (src/range_token.c). The first write acquire
  * of current->mm inside the call spends the token. For __vm_munmap(),
  * do_mprotect_pkey() and those system calls that is their own
  * mmap_write_lock_killable(): nothing before it can fault or lock (brk
  * takes it first; do_mlock() first calls can_do_mlock(), whose
- * capable() no sleepable BPF LSM program can hook; madvise() first checks
- * its arguments; no BPF program that may fault runs there).
+ * capable() no sleepable BPF LSM program can hook; no BPF program that
+ * may fault runs there).
  * vm_mmap_pgoff() runs security_mmap_file() first, where a sleepable BPF
  * LSM program's bpf_copy_from_user() below a stack VMA could expand the
  * stack, a write section of its own that would spend the token: that is
@@ -142,22 +141,13 @@
  *    PTE and no table changes). mlock's __mm_populate() runs after the
  *    unlock (GUP faults). VM_SPECIAL, hugetlb, DAX and secretmem VMAs are
  *    skipped by mlock_fixup(); hooked VMAs keep the section whole anyway.
- *  - madvise(start, len, behavior) for MADV_NORMAL, MADV_RANDOM,
- *    MADV_SEQUENTIAL, MADV_DONTFORK, MADV_DOFORK, MADV_DONTDUMP,
- *    MADV_DODUMP, MADV_WIPEONFORK and MADV_KEEPONFORK (all take the write
- *    lock: madvise_need_mmap_write()): do_madvise() checks its arguments
- *    as rcuf_range_of() does, takes the write lock (our declaration), and
- *    madvise_walk_vmas() calls madvise_vma_behavior() on each VMA
- *    overlapping [start, start + PAGE_ALIGN(len)) with its part of it and
- *    prev from find_vma_prev() (the cover's prev): for these behaviours
- *    only new vm_flags and madvise_update_vma(): vma_merge() (prev, the
- *    VMA, at most the VMA after the range), __split_vma() of the VMA,
- *    vm_flags, and replace_anon_vma_name() with the VMA's own name (no
- *    change). KSM, THP, the read-lock behaviours (which never take a
- *    token: a write acquire inside them, such as a stack expansion, is not
- *    theirs) and process_madvise() stay whole.
+ *  - madvise(2) is not probed, though its flag-only behaviours
+ *    (MADV_DONTFORK, MADV_DONTDUMP, ...: madvise_update_vma() alone)
+ *    could declare as mlock does: a kretprobe on __x64_sys_madvise cost
+ *    every madvise() call 18% (a paired measurement in the test VM,
+ *    MADV_DONTNEED included), and allocators call it all the time.
  *
- * Everything else stays whole: fork, exec, exit, mremap, mlockall,
+ * Everything else stays whole: fork, exec, exit, mremap, madvise, mlockall,
  * prctl, userfaultfd, khugepaged and other kernel threads, stack
  * expansion from the fault path or a signal frame, GUP, io_uring, the
  * ia32 entries of the system calls above, and every call not listed.
@@ -349,36 +339,9 @@ const char *rcuf_range_class_name(int class)
 		[RCUF_RANGE_MMAP] = "mmap",
 		[RCUF_RANGE_BRK] = "brk",
 		[RCUF_RANGE_MLOCK] = "mlock",
-		[RCUF_RANGE_MADVISE] = "madvise",
 	};
 
 	return class >= 0 && class < ARRAY_SIZE(name) ? name[class] : "?";
-}
-
-/**
- * rcuf_range_madvise_declares() - may a madvise() of @behavior declare?
- * @behavior: madvise()'s third argument
- *
- * Only behaviours that take the write lock and do nothing but set or
- * clear VMA flags through madvise_update_vma() (see the header).
- * Return: true if a token may be claimed for the call.
- */
-bool rcuf_range_madvise_declares(unsigned long behavior)
-{
-	switch (behavior) {
-	case MADV_NORMAL:
-	case MADV_RANDOM:
-	case MADV_SEQUENTIAL:
-	case MADV_DONTFORK:
-	case MADV_DOFORK:
-	case MADV_DONTDUMP:
-	case MADV_DODUMP:
-	case MADV_WIPEONFORK:
-	case MADV_KEEPONFORK:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /*
@@ -419,7 +382,6 @@ static bool rcuf_range_of_call(struct mm_struct *mm, int class,
 			return false;
 		fallthrough;
 	case RCUF_RANGE_MUNMAP:
-	case RCUF_RANGE_MADVISE:
 		return rcuf_range_of(start, len, lo, hi);
 	case RCUF_RANGE_MLOCK:	/* do_mlock() and munlock()'s rounding */
 		return rcuf_range_of(start & PAGE_MASK,
@@ -540,7 +502,6 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 		[RCUF_RANGE_MMAP] = RCUF_STAT_RANGE_SECTIONS_MMAP,
 		[RCUF_RANGE_BRK] = RCUF_STAT_RANGE_SECTIONS_BRK,
 		[RCUF_RANGE_MLOCK] = RCUF_STAT_RANGE_SECTIONS_MLOCK,
-		[RCUF_RANGE_MADVISE] = RCUF_STAT_RANGE_SECTIONS_MADVISE,
 	};
 
 	if (in_step) {

@@ -21,7 +21,6 @@ struct rcuf_mm;
  * @RCUF_RANGE_MMAP: mmap(2), at its mmap_region()
  * @RCUF_RANGE_BRK: brk(2)
  * @RCUF_RANGE_MLOCK: mlock(2), mlock2(2) or munlock(2)
- * @RCUF_RANGE_MADVISE: madvise(2) with a behaviour that only sets VMA flags
  */
 enum rcuf_range_class {
 	RCUF_RANGE_WHOLE,
@@ -30,10 +29,8 @@ enum rcuf_range_class {
 	RCUF_RANGE_MMAP,
 	RCUF_RANGE_BRK,
 	RCUF_RANGE_MLOCK,
-	RCUF_RANGE_MADVISE,
 };
 
-bool rcuf_range_madvise_declares(unsigned long behavior);
 const char *rcuf_range_class_name(int class);
 
 void rcuf_range_reset(struct rcuf_mm *m, unsigned int epoch);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Range write sections (src/write_range.c): mprotect, munmap, mmap, brk,
-# mlock/munlock and madvise's flag behaviours declare the range they can
-# change, and lockless faults outside it go on.
+# Range write sections (src/write_range.c): mprotect, munmap, mmap, brk
+# and mlock/munlock declare the range they can change, and lockless faults
+# outside it go on.
 #
 # build/test/rangetorture on tmpfs: readers fault the pages below the split
 # point of file mappings whose tails a writer protects (PROT_NONE) and
@@ -10,7 +10,7 @@
 # them in the brk heap), a second writer does a mixed workload's
 # mmap/write/mprotect/munmap rounds, and a third moves the break up and
 # down above the heap cell, mlocks the growth and splits the cell with
-# madvise() flag changes.
+# madvise() flag changes (whole sections).
 # It must pass (data read is data written; a tail read after
 # mprotect(PROT_NONE) returned, or a scratch write after
 # mprotect(PROT_READ) returned, must fault); every kind of section must
@@ -57,11 +57,11 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	at_least $(($(stat range_audit_diffs) - d0)) 1 \
 		"the audit found no VMA changed outside the bare ranges the broken build declared"
 	note "the audit counted $(($(stat range_audit_diffs) - d0)) sections that changed a VMA outside their range"
-	for c in mprotect brk mlock madvise; do
+	for c in mprotect brk mlock; do
 		dmesg | grep -q "range audit: .*($c) and changed a VMA outside" ||
 			fail "the audit caught no $c section of the broken build"
 	done
-	note "caught sections of mprotect, brk, mlock and madvise"
+	note "caught sections of mprotect, brk and mlock"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
@@ -73,7 +73,7 @@ fi
 load_module enable=1
 snap
 COUNTERS="range_sections_munmap range_sections_mprotect range_sections_mmap
-	range_sections_brk range_sections_mlock range_sections_madvise
+	range_sections_brk range_sections_mlock
 	whole_sections lockless_during_writer range_audits file_around_pages"
 for c in $COUNTERS; do
 	eval "b_$c=$(stat $c)"
@@ -90,7 +90,7 @@ done
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
-for c in range_sections_brk range_sections_mlock range_sections_madvise; do
+for c in range_sections_brk range_sections_mlock; do
 	eval "b_$c=$(stat $c)"
 done
 # without CAP_SYS_ADMIN: the madvise stressor would inject memory failures
@@ -99,7 +99,7 @@ out=$(cd $MNT && setpriv --bounding-set -sys_admin \
 	stress-ng --mmap 1 --mremap 1 --madvise 1 --mlock 1 --brk 1 \
 	-t $((S / 3 + 2)) 2>&1) || fail "stress-ng: $out"
 snap
-for c in range_sections_brk range_sections_mlock range_sections_madvise; do
+for c in range_sections_brk range_sections_mlock; do
 	eval "n=\$(( $(stat $c) - b_$c ))"
 	note "stress-ng: $c +$n"
 	at_least "$n" 10 "$c under stress-ng"
