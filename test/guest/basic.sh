@@ -44,6 +44,30 @@ a0=$(stat lockless_attempts)
 snap
 [ "$(stat lockless_attempts)" = "$a0" ] || fail "attempts moved with enable=0"
 
+# One-thread processes: with lockless_single_thread=0 (the shipped
+# default; test builds default to 1) their faults take the stock path,
+# counted; a process with threads still tries the lockless path.
+P=/sys/module/rcufault/parameters/lockless_single_thread
+[ "$(cat $P)" = Y ] || fail "the test build's lockless_single_thread is $(cat $P), not Y"
+echo 0 > $P || fail "lockless_single_thread=0"
+echo 1 > $D/enable
+snap
+a0=$(stat lockless_attempts) s0=$(stat single_thread_faults)
+# dd has one thread; read() faults its 4 MiB buffer in (kernel-mode faults)
+dd if=/dev/zero of=/dev/null bs=4M count=2 2>/dev/null || fail "dd"
+snap
+[ "$(stat lockless_attempts)" = "$a0" ] ||
+	fail "faults of a one-thread process tried the lockless path ($a0 -> $(stat lockless_attempts) attempts)"
+at_least $(($(stat single_thread_faults) - s0)) 256 "single_thread_faults of dd's 4 MiB buffer (huge pages may serve some)"
+l0=$(stat lockless_success)
+"$BIN/workload" fault -t 2 -p 256 -i 2 >/dev/null || fail "workload fault"
+snap
+at_least $(($(stat lockless_success) - l0)) 512 "lockless faults of a threaded process with lockless_single_thread=0"
+note "lockless_single_thread=0: one-thread processes' faults +$(($(stat single_thread_faults) - s0)) stock, a threaded one's +$(($(stat lockless_success) - l0)) lockless"
+echo 0 > $D/enable
+expect_fail "lockless_single_thread accepted 'x'" sh -c "echo x > $P"
+echo 1 > $P && [ "$(cat $P)" = Y ] || fail "lockless_single_thread=1"
+
 # Bad writes: -EINVAL, nothing changes.
 for bad in 2 -1 on 11 "1 " x "0\n\n"; do
 	expect_fail "enable accepted '$bad'" sh -c "printf '%s' '$bad' > $D/enable"
