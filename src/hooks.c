@@ -2,7 +2,8 @@
 /*
  * ftrace hooks on the fault path.
  *
- * lock_mm_and_find_vma(): counted always; when enabled, the call is
+ * lock_mm_and_find_vma(): counted always; when enabled (and the mm has
+ * more than one user, unless lockless_single_thread is set), the call is
  * redirected (IPMODIFY) to rcuf_lock_mm_and_find_vma(), which tries the
  * lockless path and otherwise calls the original, then refreshes the shadow
  * VMA tree while mmap_lock is held. Our own call of the original passes
@@ -66,6 +67,7 @@
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
 #include "rcufault/write_range.h"
 
 bool rcuf_enabled;
@@ -215,6 +217,35 @@ static void rcuf_vm_area_free(struct vm_area_struct *vma)
 	percpu_ref_put(&rcuf_free_inflight.ref);
 }
 
+/*
+ * Off by default, by measurement: a process with one thread gains almost
+ * nothing from lockless faults (only a task of its own could wait for its
+ * mmap_lock: a remote writer such as khugepaged, or readers queued behind
+ * one), while the shadow tree costs it (records made at stock faults,
+ * dropped and RCU-deferred at every VMA free): stress-ng's single-threaded
+ * fault stressor ran at 0.64x of no module with it on, 0.90 (not shown
+ * different from 1) with it off. Test builds default to 1, so that the
+ * test lanes' single-threaded programs exercise the lockless path.
+ */
+static bool lockless_single_thread = RCUF_TEST_BUILD;
+module_param(lockless_single_thread, bool, 0600);
+MODULE_PARM_DESC(lockless_single_thread,
+		 "try lockless faults in processes with one thread too (default 0: their faults take the stock path; single_thread_faults counts them)");
+
+/*
+ * May @mm's fault try the lockless path? Not when @mm has one user and
+ * lockless_single_thread is off. mm_users may change right after: either
+ * way the fault is served correctly (the stock path always is).
+ */
+static bool rcuf_lock_may_try(struct mm_struct *mm)
+{
+	if (READ_ONCE(lockless_single_thread) ||
+	    atomic_read(&mm->mm_users) > 1)
+		return true;
+	rcuf_stat_inc(RCUF_STAT_SINGLE_THREAD_FAULTS);
+	return false;
+}
+
 static void notrace rcuf_lock_cb(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
@@ -223,7 +254,9 @@ static void notrace rcuf_lock_cb(unsigned long ip, unsigned long parent_ip,
 	if (within_module(parent_ip, THIS_MODULE))
 		return;		/* our own call of the original */
 	rcuf_stat_inc(RCUF_STAT_FAULTS_SEEN);
-	if (!READ_ONCE(rcuf_enabled))
+	/* lock_mm_and_find_vma(mm, addr, regs) */
+	if (!READ_ONCE(rcuf_enabled) ||
+	    !rcuf_lock_may_try((struct mm_struct *)regs->di))
 		return;
 	percpu_ref_get(&rcuf_fault_inflight.ref);
 	regs->ip = (unsigned long)rcuf_lock_mm_and_find_vma;

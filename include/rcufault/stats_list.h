@@ -6,6 +6,7 @@
  * FB_NO_MEMORY last: src/procs.c counts them as an array.
  */
 RCUF_STAT(FAULTS_SEEN, faults_seen)
+RCUF_STAT(SINGLE_THREAD_FAULTS, single_thread_faults)
 RCUF_STAT(STOCK_FAULTS, stock_faults)
 RCUF_STAT(LOCKLESS_ATTEMPTS, lockless_attempts)
 RCUF_STAT(LOCKLESS_SUCCESS, lockless_success)
