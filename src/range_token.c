@@ -16,9 +16,10 @@
  * section): no BPF program that may fault can run there, because the
  * only ones that can (sleepable ones) attach to system call wrappers
  * only on kernels with CONFIG_FUNCTION_ERROR_INJECTION (the wrappers are
- * ALLOW_ERROR_INJECTION), and there the wrappers are not probed. The write acquire probe takes current's
- * token for its mm (rcuf_range_token_take()): a write acquire that finds
- * one is the call's own mmap_write_lock_killable(), for no write acquire
+ * ALLOW_ERROR_INJECTION), and there the wrappers are not probed. The
+ * write acquire probe takes current's token for its mm
+ * (rcuf_range_token_take()): a write acquire that finds one is the
+ * call's own mmap_write_lock_killable(), for no write acquire
  * of the same mm can happen inside these calls but theirs, and nothing
  * else runs between their entry and their return. Exit-to-user work
  * (signal frames that expand a stack, task_work), exceptions, ptrace'd

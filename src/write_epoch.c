@@ -21,8 +21,8 @@
  *    of one mm. Other tasks only read the state (and may quarantine it).
  *  - A section's begin waits out the faults that are publishing a PTE
  *    table (src/pte_table.c: W2, W3) before the writer goes on.
- *  - A clean section from munmap, mprotect, brk, mlock or madvise declares
- *    the range it can change before its epoch moves; one from mmap may
+ *  - A clean section from munmap, mprotect, brk or mlock declares the
+ *    range it can change before its epoch moves; one from mmap may
  *    declare it at mmap_region(); every other section is whole
  *    (src/write_range.c).
  *  - Transitions are idempotent: begin only from even, end only from odd.
