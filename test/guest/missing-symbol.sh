@@ -4,7 +4,8 @@
 # parameter) is refused with one clear line, and leaves nothing behind. An
 # optional symbol missing (swapcache_clear, a kernel from before its 2024
 # backport) loads with one line saying what is off, and that path then
-# falls back: swapped-out pages are swapped in by the stock path. A call
+# falls back: swapped-out pages are swapped in by the stock path; so
+# without swap_cache_get_folio does the mapping of swap-cache pages. A call
 # whose range kretprobe cannot be registered (do_mprotect_pkey) loads with
 # one line, and its write sections stay whole-mm.
 . "$(dirname "$0")/lib.sh"
@@ -35,9 +36,22 @@ echo 0 > /proc/sys/vm/page-cluster
 out=$("$BIN/torture" swapin -s 1 2>&1) || fail "torture swapin without swapcache_clear: $out"
 note "$(echo "$out" | grep 'account read')"
 snap
-[ "$(stat lockless_swapin)" = 0 ] ||
-	fail "lockless_swapin $(stat lockless_swapin) without swapcache_clear: the path must be off"
+[ "$(stat lockless_swapin)" = 0 ] && [ "$(stat lockless_swapin_cached)" = 0 ] ||
+	fail "lockless_swapin $(stat lockless_swapin), lockless_swapin_cached $(stat lockless_swapin_cached) without swapcache_clear: the path must be off"
 at_least "$(stat fallback_swap_cache)" 200 "swap-ins left to the stock path without swapcache_clear"
+echo 0 > $D/enable
+unload_module
+# without swap_cache_get_folio, swap-ins that skip the cache stay lockless,
+# and pages found in the swap cache are the stock path's
+dmesg -C
+load_module enable=1 test_missing_symbol=swap_cache_get_folio
+dmesg | grep -q 'rcufault: symbol swap_cache_get_folio not found: lockless mapping from the swap cache is off' ||
+	fail "no line saying mapping from the swap cache is off without swap_cache_get_folio"
+out=$("$BIN/torture" swapin -s 2 2>&1) || fail "torture swapin without swap_cache_get_folio: $out"
+snap
+[ "$(stat lockless_swapin_cached)" = 0 ] ||
+	fail "lockless_swapin_cached $(stat lockless_swapin_cached) without swap_cache_get_folio"
+at_least "$(stat lockless_swapin)" 200 "lockless swap-ins without swap_cache_get_folio"
 echo 0 > $D/enable
 unload_module
 swapoff /dev/zram0 || fail "swapoff"

@@ -23,8 +23,11 @@
 # Then the same on swap over a loop device (asynchronous: stock reads
 # through the swap cache): with enable=1 at least 9 in 10 of the
 # accounting swap-ins must have been read with no lock held
-# (swap_reads_unlocked), the stock path then mapping them from the swap
-# cache, with the same accounting as stock.
+# (swap_reads_unlocked) and then mapped from the swap cache by the
+# lockless retry (lockless_swapin_cached), with the same accounting as
+# stock. On zram the race's forks share swap entries: those swap-ins go
+# through the swap cache too (src/fault_swap_cache.c), and a write to a
+# shared one falls back (fallback_swap_shared).
 #
 #   SWAPIN_SECONDS=N       seconds of the race (default 15)
 #   SWAPIN_EXPECT_FAIL=1   "does it bite": the deliberately broken module
@@ -34,6 +37,14 @@
 #                          race's flipper: a swap-in write fault that
 #                          checked the VMA before mprotect(PROT_READ) and
 #                          maps the page writable after it returned.
+#   SWAPIN_EXPECT_FAIL=shared  the broken module that maps swap-cache pages
+#                          as exclusive (test_swap_cache_exclusive=torture)
+#                          must be caught: a write to a page whose swap
+#                          entry parent and child share lands in the page
+#                          the other side maps (a torture violation), or,
+#                          more often, the other side's stock swap-in finds
+#                          the page exclusive and BUG()s: run-all accepts
+#                          that splat (test/host/bites-caught.sh).
 . "$(dirname "$0")/lib.sh"
 
 S=${SWAPIN_SECONDS:-15}
@@ -91,19 +102,21 @@ run() {
 	echo ${MAX_MIB}M > $CG/memory.max || fail "set memory.max"
 	echo "$1" > $D/enable
 	snap
-	ls0=$(stat lockless_swapin) ru0=$(stat swap_reads_unlocked)
+	ls0=$(stat lockless_swapin) ru0=$(stat swap_reads_unlocked) lc0=$(stat lockless_swapin_cached)
 	[ "$1" = 0 ] || [ "$XF" != 0 ] || trace 1
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" swapin -s "$3"' sh $CG "$T" $S >$OUT 2>&1
 	rc=$?
 	echo 0 > $D/enable	# no event or count after the snapshot
 	snap
 	ls=$(($(stat lockless_swapin) - ls0)) ru=$(($(stat swap_reads_unlocked) - ru0))
+	lc=$(($(stat lockless_swapin_cached) - lc0))
 	sed 's/^/    /' $OUT
 	peak=$(cat $CG/memory.peak) lim=$(cat $CG/memory.max)
 	oom=$(awk '$1 == "oom_kill" { print $2 }' $CG/memory.events)
 	evmax=$(awk '$1 == "max" { print $2 }' $CG/memory.events)
 	note "enable=$1: status $rc; memory.max $lim, memory.peak $peak, memory.events max $evmax oom_kill $oom;" \
-	     "lockless_swapin +$ls, swap_reads_unlocked +$ru (whole run so far: fallback swap_cache $(stat fallback_swap_cache)," \
+	     "lockless_swapin +$ls, swap_reads_unlocked +$ru, lockless_swapin_cached +$lc" \
+	     "(whole run so far: fallback swap_cache $(stat fallback_swap_cache), swap_shared $(stat fallback_swap_shared)," \
 	     "swap_failed $(stat fallback_swap_failed), swap_waits $(stat swap_waits), swap_reads_wasted $(stat swap_reads_wasted))"
 	rmdir $CG || note "could not remove $CG"
 	[ "$1" = 0 ] || [ "$XF" != 0 ] || trace 0
@@ -117,18 +130,29 @@ swapped_total() {
 	     END { print n + 0 }' $OUT
 }
 
-if [ "$XF" != 0 ]; then
-	note "expect-fail mode: the module skips its write-epoch re-checks and sleeps 20 ms before each commit"
-	load_module enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000
+# bites WHAT PATTERN PARAM...: the race with the broken module (PARAM...)
+# must end in a violation matching PATTERN
+bites() {
+	local what=$1 pattern=$2
+	shift 2
+	note "expect-fail mode: $what"
+	load_module enable=1 "$@"
 	run 1
 	echo 0 > $D/enable
 	unload_module
 	swapoff /dev/zram0 || fail "swapoff"
-	grep -q 'VIOLATION.*after mprotect(PROT_READ)' $OUT ||
-		fail "the broken module was not caught by the swap-in race (status $rc)"
-	echo "PASS swapin (expect-fail): the broken module was caught"
+	grep -q "$pattern" $OUT ||
+		fail "the broken module ($what) was not caught by the swap-in race (status $rc)"
+	echo "PASS swapin (expect-fail $XF): the broken module was caught"
 	exit 0
-fi
+}
+case $XF in
+0) ;;
+shared) bites "swap-cache pages mapped as exclusive in torture, even when a fork child shares their entry" \
+	'VIOLATION' test_swap_cache_exclusive=torture ;;
+*) bites "no write-epoch re-checks, and 20 ms before each commit" \
+	'VIOLATION.*after mprotect(PROT_READ)' test_skip_epoch_recheck=1 test_commit_delay_us=20000 ;;
+esac
 
 # stock_then_lockless SWAP: both runs on swap device SWAP must pass; sets
 # sw (pages the lockless run's accounting swapped out), ls and ru
@@ -147,6 +171,7 @@ loop_swap
 S=$(((S + 2) / 3))
 stock_then_lockless "loop swap"
 at_least "$ru" $((sw * 9 / 10 + 1)) "loop swap: pages read into the swap cache with no lock held (accounting runs swapped out $sw)"
+at_least "$lc" $((sw * 9 / 10 + 1)) "loop swap: pages mapped from the swap cache locklessly (accounting runs swapped out $sw)"
 echo 0 > $D/enable
 snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
