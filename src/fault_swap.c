@@ -10,9 +10,10 @@
  * Where stock reads through the swap cache instead (an asynchronous
  * device, or an entry shared after fork), the read, its charge and the
  * wait for it are done with no lock held (rcuf_swap_read_cache()), and the
- * fault is retried: the stock path then maps the page from the swap cache,
- * with no I/O under mmap_lock. A page already in the swap cache is left
- * to the stock path as it is (no I/O either).
+ * fault is retried. A page in the swap cache, so found, is mapped from it
+ * by src/fault_swap_cache.c; what that path cannot map falls back to the
+ * stock path, which maps it from the swap cache with no I/O under
+ * mmap_lock.
  *
  * The steps, against mm/memory.c do_swap_page() (6.1):
  * 1. Under RCU at the fault's epoch, the VMA checks of the anonymous path
@@ -78,6 +79,7 @@
 #include "rcufault/fault.h"
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_swap.h"
+#include "rcufault/fault_swap_cache.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_lock.h"
 #include "rcufault/stats.h"
@@ -272,6 +274,42 @@ static void rcuf_swap_map(const struct rcuf_anon_fault *af,
 	folio_unlock(folio);
 }
 
+/**
+ * rcuf_swap_pte_lock() - lock @addr's PTE table at @seq for a swap-in's
+ * commit: the swap PTE still @orig, @folio read
+ * @m: the faulting mm's state (current->mm)
+ * @seq: the even write epoch the fault speculated on
+ * @folio: the page to map, locked
+ * @addr: the faulting address
+ * @orig: the swap PTE read for @addr
+ * @pl: filled in
+ *
+ * Context: under RCU; disables local interrupts (rcuf_pte_lock_at_epoch()).
+ * Return: RCUF_STAT_LOCKLESS_SUCCESS with the PTE lock held (undo with
+ * rcuf_pte_unlock()), else the reason to fall back, with nothing held:
+ * another fault mapped it (raced) or the read failed (stock would
+ * SIGBUS; its retry reads again and decides).
+ */
+enum rcuf_stat rcuf_swap_pte_lock(struct rcuf_mm *m, unsigned int seq,
+				  struct folio *folio, unsigned long addr,
+				  pte_t orig, struct rcuf_pte_locked *pl)
+{
+	enum rcuf_stat res;
+
+	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck(),
+				     addr, pl);
+	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
+		return res;
+	if (!pte_same(ptep_get(pl->ptep), orig))
+		res = RCUF_STAT_FB_RACED;
+	else if (!folio_test_uptodate(folio))
+		res = RCUF_STAT_FB_SWAP_FAILED;	/* stock: VM_FAULT_SIGBUS */
+	else
+		return res;
+	rcuf_pte_unlock(pl);
+	return res;
+}
+
 /* Step 4. Return: the outcome; the folio is mapped on success. */
 static enum rcuf_stat rcuf_swap_install(struct rcuf_mm *m, unsigned int seq,
 					const struct rcuf_anon_fault *af,
@@ -281,16 +319,10 @@ static enum rcuf_stat rcuf_swap_install(struct rcuf_mm *m, unsigned int seq,
 	struct rcuf_pte_locked pl;
 	enum rcuf_stat res;
 
-	res = rcuf_pte_lock_at_epoch(m, seq, !rcuf_test_skip_epoch_recheck(),
-				     addr, &pl);
+	res = rcuf_swap_pte_lock(m, seq, folio, addr, orig, &pl);
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS)
 		return res;
-	if (!pte_same(ptep_get(pl.ptep), orig))
-		res = RCUF_STAT_FB_RACED;
-	else if (!folio_test_uptodate(folio))
-		res = RCUF_STAT_FB_SWAP_FAILED;	/* stock: VM_FAULT_SIGBUS */
-	else
-		rcuf_swap_map(af, folio, entry, addr, pl.ptep, orig);
+	rcuf_swap_map(af, folio, entry, addr, pl.ptep, orig);
 	rcuf_pte_unlock(&pl);
 	return res;
 }
@@ -376,6 +408,12 @@ enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 	} else if (res == RCUF_STAT_SWAP_READ_UNLOCKED) {
 		res = may_read ? rcuf_swap_read_cache(entry, addr, af.vm_flags) :
 				 RCUF_STAT_FB_SWAP_CACHE;
+	} else if (res == RCUF_STAT_FB_SWAP_CACHE && rcuf_sym.swapcache_clear &&
+		   rcuf_swap_cache_mappable()) {
+		res = rcuf_fault_swap_cached(m, seq, &af, si, entry, addr, orig,
+					     major);
+		put_swap_device(si);
+		return res;	/* counted there */
 	}
 	put_swap_device(si);
 	if (res == RCUF_STAT_SWAP_WAITS) {

@@ -56,6 +56,10 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(workingset_refault),
 	RCUF_SYM(swap_readpage),
 	RCUF_SYM(swap_cluster_readahead),
+	RCUF_SYM_OPTIONAL(swap_cache_get_folio, "lockless mapping from the swap cache"),
+	RCUF_SYM_OPTIONAL(folio_free_swap, "lockless mapping from the swap cache"),
+	RCUF_SYM_OPTIONAL(mem_cgroup_swap_full, "lockless mapping from the swap cache"),
+	RCUF_SYM_OPTIONAL(lru_add_drain, "lockless mapping from the swap cache"),
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	RCUF_SYM(shmem_huge),
 	RCUF_SYM(hugepage_vma_check),

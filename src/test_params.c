@@ -40,6 +40,11 @@ module_param_named(test_wp_reuse_shared, rcuf_test_params.wp_reuse_shared,
 MODULE_PARM_DESC(test_wp_reuse_shared,
 		 "testing only, UNSAFE: in tasks of this name, lockless write-protect faults reuse pages shared with another mm instead of copying them");
 
+module_param_named(test_swap_cache_exclusive,
+		   rcuf_test_params.swap_cache_exclusive, charp, 0400);
+MODULE_PARM_DESC(test_swap_cache_exclusive,
+		 "testing only, UNSAFE: in tasks of this name, lockless faults map swap-cache pages as exclusive (writable) even when a fork child shares their swap entry");
+
 module_param_named(test_pte_table_unsynced,
 		   rcuf_test_params.pte_table_unsynced, charp, 0400);
 MODULE_PARM_DESC(test_pte_table_unsynced,

@@ -11,8 +11,12 @@
 #include "rcufault/stats.h"
 
 struct rcuf_mm;
+struct rcuf_pte_locked;
 
 bool rcuf_swap_cache_has(swp_entry_t entry);
+enum rcuf_stat rcuf_swap_pte_lock(struct rcuf_mm *m, unsigned int seq,
+				  struct folio *folio, unsigned long addr,
+				  pte_t orig, struct rcuf_pte_locked *pl);
 enum rcuf_stat rcuf_fault_swap(struct rcuf_mm *m, struct vm_area_struct *vma,
 			       unsigned long addr, unsigned long error_code,
 			       unsigned int seq, pte_t orig, bool *major,

@@ -64,6 +64,12 @@ struct vm_area_struct;
  * @swap_readpage: read a page from swap (mm/page_io.c)
  * @swap_cluster_readahead: read an entry into the swap cache, with
  *	page-cluster's readahead (mm/swap_state.c)
+ * @swap_cache_get_folio: the swap cache's folio of an entry, referenced
+ *	(optional, as the next three: without them no fault is mapped from the
+ *	swap cache locklessly)
+ * @folio_free_swap: drop a locked folio from the swap cache, freeing its slot
+ * @mem_cgroup_swap_full: is the folio's memcg (or the system) short of swap
+ * @lru_add_drain: add this CPU's batched folios to the LRU (mm/swap.c)
  * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
  * @hugepage_vma_check: would a fault try a huge page in this VMA (THP
  *	kernels; mm/huge_memory.c)
@@ -125,6 +131,12 @@ struct rcuf_symbols {
 			     struct swap_iocb **plug);
 	struct page *(*swap_cluster_readahead)(swp_entry_t entry, gfp_t gfp,
 					       struct vm_fault *vmf);
+	struct folio *(*swap_cache_get_folio)(swp_entry_t entry,
+					      struct vm_area_struct *vma,
+					      unsigned long addr);
+	bool (*folio_free_swap)(struct folio *folio);
+	bool (*mem_cgroup_swap_full)(struct folio *folio);
+	void (*lru_add_drain)(void);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	int *shmem_huge;
 	bool (*hugepage_vma_check)(struct vm_area_struct *vma,

@@ -42,6 +42,9 @@
  * @wp_reuse_shared: test_wp_reuse_shared, UNSAFE: the name of the tasks
  *	whose lockless write-protect faults reuse pages that are not
  *	exclusive (shared with a fork child) instead of copying them
+ * @swap_cache_exclusive: test_swap_cache_exclusive, UNSAFE: the name of
+ *	the tasks whose lockless faults map swap-cache pages as exclusive
+ *	even when their swap entry is shared with a fork child
  * @pte_table_unsynced: test_pte_table_unsynced, UNSAFE: the name of the
  *	tasks whose lockless faults publish new PTE tables without waiting
  *	out writers (src/pte_table.c)
@@ -67,6 +70,7 @@ struct rcuf_test_params {
 	atomic_t shadow_nomem_count;
 	char *broken_cow;
 	char *wp_reuse_shared;
+	char *swap_cache_exclusive;
 	char *pte_table_unsynced;
 	char *range_uncovered;
 	bool range_audit;
@@ -210,6 +214,26 @@ static inline bool rcuf_test_wp_reuse_shared(void)
 	if (!RCUF_TEST_BUILD)
 		return false;
 	return rcuf_test_comm_is(rcuf_test_params.wp_reuse_shared);
+}
+
+/**
+ * rcuf_test_swap_cache_exclusive() - map shared swap-cache pages as
+ * exclusive? (UNSAFE)
+ *
+ * The swap-cache path's broken build: its exclusivity rule (the swap PTE's
+ * exclusive bit) ignored, so a page whose entry a fork child shares is
+ * mapped writable by whichever side faults on it first. Confined to tasks
+ * named by test_swap_cache_exclusive; the swap-in torture's forks must
+ * catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_swap_cache_exclusive.
+ */
+static inline bool rcuf_test_swap_cache_exclusive(void)
+{
+	if (!RCUF_TEST_BUILD)
+		return false;
+	return rcuf_test_comm_is(rcuf_test_params.swap_cache_exclusive);
 }
 
 /**
