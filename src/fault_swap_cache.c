@@ -256,10 +256,10 @@ put:
  * reason to fall back, with nothing changed.
  */
 enum rcuf_stat rcuf_fault_swap_cached(struct rcuf_mm *m, unsigned int seq,
-					  const struct rcuf_anon_fault *af,
-					  struct swap_info_struct *si,
-					  swp_entry_t entry, unsigned long addr,
-					  pte_t orig, bool *major)
+				      const struct rcuf_anon_fault *af,
+				      struct swap_info_struct *si,
+				      swp_entry_t entry, unsigned long addr,
+				      pte_t orig, bool *major)
 {
 	bool exclusive = false;
 	struct folio *folio;
