@@ -27,8 +27,8 @@
  *    sets SWAP_HAS_CACHE, as stock does before skipping the cache: while
  *    it is set the entry cannot be freed and reused, so pte_same() under
  *    the lock proves the PTE still holds this swap-out of the page; it
- *    fails with -EEXIST when the page is in the swap cache (fall back: the
- *    stock path maps it from there) or another swap-in of the entry runs:
+ *    fails with -EEXIST when the page is in the swap cache (mapped from
+ *    there: src/fault_swap_cache.c) or another swap-in of the entry runs:
  *    stock then sleeps a tick with mmap_lock held and returns to retry
  *    the access; we sleep the tick holding nothing (swap_waits).
  * 3. With no lock held: a new folio (folio_alloc(): the task's memory
@@ -133,8 +133,9 @@ bool rcuf_swap_cache_has(swp_entry_t entry)
  * RCUF_STAT_SWAP_WAITS: another task is swapping it in skipping the cache
  * (the entry claimed, no page in the cache); stock sleeps a tick with
  * mmap_lock held and returns, to retry the access: so do we, holding
- * nothing. RCUF_STAT_FB_SWAP_CACHE: the page is in the swap cache (stock
- * maps it from there, no I/O), or this kernel predates the claim.
+ * nothing. RCUF_STAT_FB_SWAP_CACHE: the page is in the swap cache (mapped
+ * from there by src/fault_swap_cache.c, or by stock with no I/O), or this
+ * kernel predates the claim.
  */
 static enum rcuf_stat rcuf_swap_claim(struct swap_info_struct *si,
 				      swp_entry_t entry)
