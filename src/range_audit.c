@@ -18,7 +18,14 @@
  *
  * Page-table entries outside the range are not compared: lockless faults
  * outside the range legitimately change them during the section, which is
- * the point. Sections on an mm with more VMAs than the snapshot could be
+ * the point. But the PTE tables that map the addresses just outside each
+ * bound (lo - 1 and hi) are: a table there at the declaration must still
+ * be there, the same table, at the end. No section frees or replaces a
+ * table that maps an address outside its range (free_pgtables() between
+ * floor and ceiling at or inside the bounds, see src/write_range.c), and
+ * nothing else can while the section holds the mmap_lock (lockless faults
+ * only fill empty entries; khugepaged's collapse and retract need the
+ * lock for write). Sections on an mm with more VMAs than the snapshot could be
  * allocated for (GFP_ATOMIC, in a tracepoint probe) are counted in
  * range_audits_skipped.
  */
@@ -28,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/userfaultfd_k.h>
 #include "rcufault/mm_state.h"
+#include "rcufault/pgtable_walk.h"
 #include "rcufault/range_audit.h"
 #include "rcufault/write_range.h"
 #include "rcufault/stats.h"
@@ -61,9 +69,56 @@ struct rcuf_range_vma {
  */
 struct rcuf_range_audit {
 	unsigned long lo, hi;
+	unsigned long table[2];
 	int nr;
 	struct rcuf_range_vma v[];
 };
+
+/* The PFN of the PTE table that maps @addr in @mm, 0 if none. */
+static unsigned long rcuf_range_table_at(struct mm_struct *mm,
+					 unsigned long addr)
+{
+	unsigned long flags, pfn = 0;
+	pmd_t *pmdp, pmd;
+
+	local_irq_save(flags);
+	if (rcuf_pmd_find_irqs_off(mm, addr, &pmdp, &pmd) == RCUF_WALK_PTE)
+		pfn = pmd_pfn(pmd);
+	local_irq_restore(flags);
+	return pfn;
+}
+
+/* The addresses just outside @a's bounds (0: none, for a bound at an end). */
+static unsigned long rcuf_range_outside(struct rcuf_range_audit *a, int i)
+{
+	if (i == 0)
+		return a->lo ? a->lo - 1 : 0;
+	return a->hi < TASK_SIZE_MAX ? a->hi : 0;
+}
+
+static void rcuf_range_tables_record(struct rcuf_mm *m,
+				     struct rcuf_range_audit *a)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(a->table); i++)
+		a->table[i] = rcuf_range_outside(a, i) ?
+			rcuf_range_table_at(m->mm, rcuf_range_outside(a, i)) : 0;
+}
+
+/* Is a table recorded by rcuf_range_tables_record() gone or replaced? */
+static bool rcuf_range_tables_changed(struct rcuf_mm *m,
+				      struct rcuf_range_audit *a)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(a->table); i++)
+		if (a->table[i] &&
+		    rcuf_range_table_at(m->mm, rcuf_range_outside(a, i)) !=
+		    a->table[i])
+			return true;
+	return false;
+}
 
 static void rcuf_range_vma_record(struct rcuf_range_vma *r,
 				  struct vm_area_struct *vma)
@@ -123,6 +178,7 @@ void rcuf_range_audit_begin(struct rcuf_mm *m, unsigned long lo,
 	a->nr = 0;
 	while ((vma = rcuf_range_next_outside(m, a, vma)) && a->nr < max)
 		rcuf_range_vma_record(&a->v[a->nr++], vma);
+	rcuf_range_tables_record(m, a);
 	if (vma) {	/* more VMAs than map_count: never expected */
 		kfree(a);
 		rcuf_stat_inc(RCUF_STAT_RANGE_AUDITS_SKIPPED);
@@ -178,6 +234,10 @@ static bool rcuf_range_audit_compare(struct rcuf_mm *m,
 	}
 	if (!what && i < a->nr)
 		what = "removed";
+	if (!what && rcuf_range_tables_changed(m, a)) {
+		what = "a PTE table just outside the range";
+		vma = NULL;
+	}
 	if (!what)
 		return true;
 	pr_err("range audit: a write section declared [%lx, %lx) (%s) and changed a VMA outside it (%s, VMA %d, now [%lx, %lx))\n",

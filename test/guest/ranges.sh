@@ -88,6 +88,31 @@ for c in $COUNTERS; do
 done
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs)"
 
+# munmap of the VMA below a VMA that threads fault on: its range stops at
+# that neighbour, so they go on through the munmap section (only the short
+# mmap section of the same round covers them)
+N=$BIN/unmapneighbour
+[ -x "$N" ] || fail "$N missing: run 'make test-progs'"
+snap
+NB_COUNTERS="lockless_during_writer fallback_writer_active
+	fallback_epoch_changed range_sections_munmap"
+for c in $NB_COUNTERS; do
+	eval "b_$c=$(stat $c)"
+done
+out=$("$N" $((S / 3 + 2)) 2>&1) || fail "unmapneighbour: $out"
+note "$out"
+snap
+for c in $NB_COUNTERS; do
+	eval "d_$c=\$(( $(stat $c) - b_$c ))"
+	eval "note \"unmapneighbour: $c +\$d_$c\""
+done
+at_least "$d_range_sections_munmap" 10 "munmap sections declared beside the fault threads"
+at_least "$d_lockless_during_writer" 100 \
+	"faults served while munmap removed the VMA below theirs"
+at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
+	"faults served during a writer against those it sent back (writer_active + epoch_changed): the neighbour of a munmap is outside its range"
+[ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour"
+
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
 for c in range_sections_brk range_sections_mlock; do

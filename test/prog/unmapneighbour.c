@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unmapneighbour: lockless faults on a VMA while munmap() removes the VMA
+ * right below it (src/write_range.c: munmap's cover stops at the
+ * neighbours, which munmap never changes).
+ *
+ *   unmapneighbour SECONDS
+ *
+ * Two fault threads write and check their own half of a 1 MiB anonymous
+ * area (the "neighbour"), dropping its pages (MADV_DONTNEED) after every
+ * pass so that every pass faults them in again. The main thread, for
+ * SECONDS, maps 4 MiB right below the neighbour, populated and writable
+ * but MAP_NORESERVE (other vm_flags: no merge, its own VMA, checked in
+ * /proc/self/maps), and unmaps it again (a PROT_NONE page below keeps
+ * other mappings, such as thread stacks, out of the hole): a long munmap section (1024 pages
+ * to free) beside a short mmap one. After each munmap a read of the
+ * removed range must fault.
+ *
+ * Prints "unmapneighbour PASS ..." or "unmapneighbour FAIL: ..." and exits
+ * 0 or 1 (2: could not run). The guest test then reads the counters: with
+ * the neighbour outside munmap's range, most faults that met a writer were
+ * served during it (lockless_during_writer).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kernel_compat.h"
+
+#define PAGE		4096UL
+#define NB_PAGES	256		/* the neighbour: 1 MiB */
+#define BELOW_PAGES	1024		/* the VMA unmapped below it: 4 MiB */
+#define THREADS		2
+
+static char *neighbour, *below;
+static atomic_int stop;
+static atomic_long passes, rounds;
+
+static void __noreturn __printf(2, 3) finish(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	atomic_store(&stop, 1);
+	printf(status ? "unmapneighbour FAIL: " : "unmapneighbour PASS ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	_exit(status);
+}
+
+static uint64_t pattern(long t, long pass, long page)
+{
+	return ((uint64_t)t << 56) ^ ((uint64_t)pass << 20) ^ (uint64_t)page ^
+	       0x5a5a000000000000ULL;
+}
+
+static void *fault_thread(void *arg)
+{
+	long t = (long)arg, half = NB_PAGES / THREADS, pass;
+	char *mine = neighbour + t * half * PAGE;
+
+	for (pass = 0; !atomic_load(&stop); pass++) {
+		for (long i = 0; i < half; i++)
+			WRITE_ONCE(*(uint64_t *)(mine + i * PAGE), pattern(t, pass, i));
+		for (long i = 0; i < half; i++)
+			if (READ_ONCE(*(uint64_t *)(mine + i * PAGE)) != pattern(t, pass, i))
+				finish(1, "thread %ld pass %ld page %ld: read %#llx", t, pass, i,
+				       (unsigned long long)*(uint64_t *)(mine + i * PAGE));
+		if (madvise(mine, half * PAGE, MADV_DONTNEED))
+			finish(2, "madvise: %s", strerror(errno));
+		atomic_fetch_add(&passes, 1);
+	}
+	return NULL;
+}
+
+static sigjmp_buf seg_jb;
+static volatile sig_atomic_t seg_armed;	/* by the main thread only */
+
+static void on_segv(int sig)
+{
+	if (!seg_armed) {	/* not the main thread's probe: die of it */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	seg_armed = 0;
+	siglongjmp(seg_jb, 1);
+}
+
+/* 1 if *p could be read, 0 if the read faulted (main thread only) */
+static noinline int readable(volatile char *p)
+{
+	if (sigsetjmp(seg_jb, 1))
+		return 0;
+	seg_armed = 1;
+	(void)*p;
+	seg_armed = 0;
+	return 1;
+}
+
+/* Is [p, p + len) one VMA of its own in /proc/self/maps? */
+static int own_vma(char *p, size_t len)
+{
+	char want[64], line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	if (!f)
+		finish(2, "/proc/self/maps: %s", strerror(errno));
+	snprintf(want, sizeof(want), "%lx-%lx ", (unsigned long)p,
+		 (unsigned long)(p + len));
+	while (fgets(line, sizeof(line), f))
+		found |= !strncmp(line, want, strlen(want));
+	fclose(f);
+	return found;
+}
+
+static void map_below(void)
+{
+	char *p = mmap(below, BELOW_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+		       MAP_NORESERVE | MAP_POPULATE, -1, 0);
+
+	if (p != below)
+		finish(2, "mmap below the neighbour: %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[THREADS];
+	double secs;
+	time_t end;
+
+	if (argc != 2 || (secs = atof(argv[1])) <= 0)
+		finish(2, "usage: unmapneighbour SECONDS");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGSEGV, on_segv);
+	/* a PROT_NONE page stays below: nothing else fits in the hole */
+	below = mmap(NULL, (1 + BELOW_PAGES + NB_PAGES) * PAGE, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (below == MAP_FAILED)
+		finish(2, "mmap: %s", strerror(errno));
+	below += PAGE;
+	neighbour = below + BELOW_PAGES * PAGE;
+	if (munmap(below, BELOW_PAGES * PAGE) ||
+	    mprotect(neighbour, NB_PAGES * PAGE, PROT_READ | PROT_WRITE) ||
+	    madvise(neighbour, NB_PAGES * PAGE, MADV_NOHUGEPAGE))
+		finish(2, "setting up the neighbour: %s", strerror(errno));
+	map_below();
+	if (!own_vma(below, BELOW_PAGES * PAGE) ||
+	    !own_vma(neighbour, NB_PAGES * PAGE))
+		finish(2, "the mapping below merged with the neighbour (vm.overcommit_memory=2?)");
+	if (munmap(below, BELOW_PAGES * PAGE))
+		finish(2, "munmap: %s", strerror(errno));
+	for (long i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, fault_thread, (void *)i);
+	end = time(NULL) + (time_t)secs;
+	while (time(NULL) < end) {
+		map_below();
+		if (munmap(below, BELOW_PAGES * PAGE))
+			finish(2, "munmap: %s", strerror(errno));
+		if (readable(below + (rounds % BELOW_PAGES) * PAGE))
+			finish(1, "a read below the neighbour worked after munmap() returned");
+		atomic_fetch_add(&rounds, 1);
+	}
+	atomic_store(&stop, 1);
+	for (long i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	finish(0, "rounds %ld passes %ld", atomic_load(&rounds),
+	       atomic_load(&passes));
+}
