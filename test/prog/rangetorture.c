@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "kernel_compat.h"
+#include "verdict.h"
 
 #define PAGE		4096UL
 #define CELL_PAGES	64		/* a file cell: 256 KiB of FILE */
@@ -76,7 +77,6 @@
 #define WORDS		(PAGE / 8)
 
 static char *file_base, *anon_base, *scratch, *heap_base;
-static atomic_int stop;
 static atomic_long reads, anon_checks, cycles, splits_checked, scratch_rounds,
 		   heap_rounds;
 static double t_end;
@@ -87,20 +87,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void __noreturn __printf(2, 3) finish(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	atomic_store(&stop, 1);
-	printf(status ? "rangetorture FAIL: " : "rangetorture PASS ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	_exit(status);
 }
 
 static __thread sigjmp_buf seg_jb;
@@ -441,6 +427,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
 	int nt = 0;
 
+	verdict_name = "rangetorture";
 	if (argc != 3)
 		finish(2, "usage: rangetorture FILE SECONDS");
 	setvbuf(stdout, NULL, _IOLBF, 0);

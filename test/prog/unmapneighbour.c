@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "kernel_compat.h"
+#include "verdict.h"
 
 #define PAGE		4096UL
 #define NB_PAGES	256		/* the neighbour: 1 MiB */
@@ -44,22 +45,7 @@
 #define THREADS		2
 
 static char *neighbour, *below;
-static atomic_int stop;
 static atomic_long passes, rounds;
-
-static void __noreturn __printf(2, 3) finish(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	atomic_store(&stop, 1);
-	printf(status ? "unmapneighbour FAIL: " : "unmapneighbour PASS ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	_exit(status);
-}
 
 static uint64_t pattern(long t, long pass, long page)
 {
@@ -87,26 +73,26 @@ static void *fault_thread(void *arg)
 }
 
 static sigjmp_buf seg_jb;
-static volatile sig_atomic_t seg_armed;	/* by the main thread only */
+static sig_atomic_t seg_armed;	/* by the main thread only */
 
 static void on_segv(int sig)
 {
-	if (!seg_armed) {	/* not the main thread's probe: die of it */
+	if (!READ_ONCE(seg_armed)) {	/* not the main thread's probe: die of it */
 		signal(sig, SIG_DFL);
 		return;
 	}
-	seg_armed = 0;
+	WRITE_ONCE(seg_armed, 0);
 	siglongjmp(seg_jb, 1);
 }
 
 /* 1 if *p could be read, 0 if the read faulted (main thread only) */
-static noinline int readable(volatile char *p)
+static noinline int readable(char *p)
 {
 	if (sigsetjmp(seg_jb, 1))
 		return 0;
-	seg_armed = 1;
-	(void)*p;
-	seg_armed = 0;
+	WRITE_ONCE(seg_armed, 1);
+	(void)READ_ONCE(*p);
+	WRITE_ONCE(seg_armed, 0);
 	return 1;
 }
 
@@ -143,7 +129,9 @@ int main(int argc, char **argv)
 	double secs;
 	time_t end;
 
-	if (argc != 2 || (secs = atof(argv[1])) <= 0)
+	verdict_name = "unmapneighbour";
+	secs = argc == 2 ? atof(argv[1]) : 0;
+	if (secs <= 0)
 		finish(2, "usage: unmapneighbour SECONDS");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGSEGV, on_segv);
