@@ -64,6 +64,7 @@ struct rcuf_range_vma {
  * struct rcuf_range_audit - the VMAs outside a declared range
  * @lo: the range's first address
  * @hi: its end
+ * @table: the PFNs of the PTE tables that mapped lo - 1 and hi, 0 for none
  * @nr: how many VMAs were recorded
  * @v: them, in address order
  */
