@@ -68,9 +68,10 @@
  * address outside it: that section is still waited out at W3 like any
  * other (it begins whole and declares after W3), and what it frees after
  * it has declared lies inside its cover. free_pgtables() frees only the
- * tables that map nothing below its floor (the VMA before the unmapped
- * range) or at or above its ceiling (the VMA after), both inside the
- * cover (free_pgd_range() rounds inwards), so the PMD entry we populate,
+ * tables that map nothing below its floor (the end of the VMA before the
+ * unmapped range) or at or above its ceiling (the start of the VMA
+ * after), both at or inside the cover's bounds (munmap's cover ends at
+ * them; free_pgd_range() rounds inwards), so the PMD entry we populate,
  * which maps our address outside the cover, and the PMD table that holds
  * it, are never among them; mprotect() and mmap() free no table outside
  * their range either, and the other windows above (khugepaged, mremap)

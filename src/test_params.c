@@ -55,6 +55,11 @@ module_param_named(test_range_uncovered, rcuf_test_params.range_uncovered,
 MODULE_PARM_DESC(test_range_uncovered,
 		 "testing only, UNSAFE: in tasks of this name, write sections declare their system call's bare range, without the cover of whole VMAs and neighbours");
 
+module_param_named(test_range_narrow, rcuf_test_params.range_narrow,
+		   charp, 0400);
+MODULE_PARM_DESC(test_range_narrow,
+		 "testing only, UNSAFE: in tasks of this name, write sections of every class take munmap's cover, which leaves out the neighbours that merges move");
+
 module_param_named(test_range_audit, rcuf_test_params.range_audit, bool, 0600);
 MODULE_PARM_DESC(test_range_audit,
 		 "testing only (default 1): at the end of each write section that declared a range, compare every VMA outside it with its state at the declaration (range_audits, range_audit_diffs)");

@@ -30,6 +30,11 @@
  * overlapping ones) and its neighbours, whose bounds, pgoff and anon_vma
  * chains merges move (vma_merge(), __vma_adjust(): remove_next == 2 reaches
  * one VMA past the range's last overlapping VMA, which is that neighbour).
+ * munmap merges nothing, so its cover stops at the neighbours: from the
+ * end of the VMA before the first overlapping one to the start of the VMA
+ * after the last (the same 0 and ULONG_MAX), still a run of whole VMAs and
+ * gaps, with the neighbours outside (the __vm_munmap() entry below says
+ * why they are left alone).
  * A VMA in [start, end) whose vm_ops has open, close, may_split or
  * mprotect (hugetlb, special mappings, SysV shm, kernfs and device
  * mappings) keeps the section whole: that code is not audited here.
@@ -66,17 +71,27 @@
  *    userfaultfd_unmap_prep() of [start, end), mas_store_prealloc() of NULL
  *    over [start, end), mm->locked_vm and map_count (no fault reads
  *    them), mmap_write_downgrade() (the section goes on read-held, see
- *    write_epoch.c), unmap_region(): unmap_vmas() of the detached VMAs
- *    only, free_pgtables() of the detached VMAs between floor
- *    prev->vm_end and ceiling next->vm_start, with prev and next the VMAs
- *    around [start, end) after the splits: both inside the cover, and
- *    free_pgd_range() never frees a table that maps an address below floor
- *    or at or above ceiling, so no table on the way to an address outside
- *    the cover; unlink_anon_vmas() and unlink_file_vma() of the detached
- *    VMAs (an anon_vma they share with a VMA outside keeps that VMA's
- *    chain and is not freed); remove_mt() frees the detached VMAs only.
- *    Length zero, misalignment and overflow are classified whole, and an
- *    address range with no VMA changes nothing.
+ *    write_epoch.c; not beside a VM_GROWSDOWN next, which stays
+ *    write-held and untouched), unmap_region(): unmap_vmas() of the
+ *    detached VMAs only, free_pgtables() of the detached VMAs between
+ *    floor prev->vm_end and ceiling next->vm_start, with prev and next
+ *    the VMAs around [start, end) after the splits (mas_prev() from
+ *    start; next the first VMA at or above end: the upper part of a split
+ *    or mas_next()): prev is the lower part of a split first VMA (inside
+ *    the cover) or the VMA before the first overlapping one, so floor is
+ *    at or above the cover's start; next likewise puts ceiling at or below
+ *    its end; FIRST_USER_ADDRESS (0) and USER_PGTABLES_CEILING (0, no
+ *    ceiling) where there is none. free_pgd_range() never frees a table
+ *    that maps an address below floor or at or above ceiling, so no table
+ *    on the way to an address outside the cover; unlink_anon_vmas() and
+ *    unlink_file_vma() of the detached VMAs (an anon_vma they share with
+ *    a VMA outside keeps that VMA's chain and is not freed); remove_mt()
+ *    frees the detached VMAs only. Nothing in this path writes a field of
+ *    prev or next (no vma_merge(), no __vma_adjust() but the splits',
+ *    which pass an insert VMA and so never reach next), which is why
+ *    munmap's cover leaves them out. Length zero, misalignment and
+ *    overflow are classified whole, and an address range with no VMA
+ *    changes nothing.
  *  - do_mprotect_pkey(start, len, prot, pkey) (mprotect(2),
  *    pkey_mprotect(2)): PROT_GROWSDOWN/PROT_GROWSUP are classified whole
  *    (they move start to the VMA's start); mmap_write_lock_killable() (our
@@ -274,12 +289,13 @@ static bool rcuf_range_vma_has_hooks(struct vm_area_struct *vma)
 }
 
 /*
- * Widen [*lo, *hi) to whole VMAs and their neighbours (see the header).
+ * Widen [*lo, *hi) to whole VMAs and, unless @class is munmap's, their
+ * neighbours: munmap's cover stops at them (see the header).
  * The mmap_lock is held for write by current.
  * Return: false if a VMA in [*lo, *hi) has hooks: the section stays whole.
  */
-static bool rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
-			     unsigned long *hi)
+static bool rcuf_range_cover(struct mm_struct *mm, int class,
+			     unsigned long *lo, unsigned long *hi)
 {
 	struct vm_area_struct *first = find_vma(mm, *lo);
 	struct vm_area_struct *prev, *vma, *next = first;
@@ -291,8 +307,13 @@ static bool rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
 		next = find_vma(mm, vma->vm_end);
 	}
 	prev = mt_prev(&mm->mm_mt, first ? first->vm_start : *lo, 0);
-	*lo = prev ? prev->vm_start : 0;
-	*hi = next ? next->vm_end : ULONG_MAX;
+	if (class == RCUF_RANGE_MUNMAP || rcuf_test_range_narrow()) {
+		*lo = prev ? prev->vm_end : 0;
+		*hi = next ? next->vm_start : ULONG_MAX;
+	} else {
+		*lo = prev ? prev->vm_start : 0;
+		*hi = next ? next->vm_end : ULONG_MAX;
+	}
 	return true;
 }
 
@@ -303,7 +324,8 @@ static bool rcuf_range_cover(struct mm_struct *mm, unsigned long *lo,
 static void rcuf_range_declare(struct rcuf_mm *m, struct rcuf_range_slot *s,
 			       int class, unsigned long lo, unsigned long hi)
 {
-	if (!rcuf_test_range_uncovered() && !rcuf_range_cover(m->mm, &lo, &hi))
+	if (!rcuf_test_range_uncovered() &&
+	    !rcuf_range_cover(m->mm, class, &lo, &hi))
 		return;
 	m->range_class = class;
 	WRITE_ONCE(s->lo, lo);

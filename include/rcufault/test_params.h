@@ -51,6 +51,9 @@
  * @range_uncovered: test_range_uncovered, UNSAFE: the name of the tasks
  *	whose write sections declare their system call's bare range, without
  *	the cover of whole VMAs and neighbours (src/write_range.c)
+ * @range_narrow: test_range_narrow, UNSAFE: the name of the tasks whose
+ *	write sections of every class take munmap's cover, which stops at
+ *	the neighbours (src/write_range.c)
  * @range_audit: test_range_audit (default on): audit every declared write
  *	range at the end of its section (src/range_audit.c)
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
@@ -73,6 +76,7 @@ struct rcuf_test_params {
 	char *swap_cache_exclusive;
 	char *pte_table_unsynced;
 	char *range_uncovered;
+	char *range_narrow;
 	bool range_audit;
 	char *missing_symbol;
 	bool io_fallback;
@@ -269,6 +273,23 @@ static inline bool rcuf_test_range_uncovered(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.range_uncovered);
+}
+
+/**
+ * rcuf_test_range_narrow() - stop every cover at the neighbours? (UNSAFE)
+ *
+ * The broken build of munmap's narrow cover: sections of every class take
+ * it, so mprotect's, mmap's, brk's and mlock's merges move a neighbour
+ * outside their range. Confined to writers named by test_range_narrow;
+ * the range audit must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_range_narrow.
+ */
+static inline bool rcuf_test_range_narrow(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.range_narrow);
 }
 
 /**
