@@ -18,7 +18,10 @@
 # (lockless_during_writer), and the audit (test_range_audit, on) must have
 # audited sections and found no VMA outside a range changed. Then
 # stress-ng's mmap, mremap, madvise, mlock and brk stressors run with the
-# audit on: still no difference.
+# audit on: still no difference. Between them, build/test/unmapneighbour:
+# threads fault on a VMA while munmap() removes the VMA below it; munmap's
+# range stops at that neighbour, so more of their faults that met a writer
+# must have been served during it than sent back.
 #
 #   RANGES_SECONDS=N      seconds of torture (default 15)
 #   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
@@ -28,7 +31,10 @@
 #                         test_commit_delay_us=1000) with the audit off:
 #                         the torture alone must report a tail read that
 #                         succeeded after mprotect(PROT_NONE). Then the
-#                         audit, turned on, must count differences.
+#                         audit, turned on, must count differences. Then
+#                         test_range_narrow=rangewriter (every class takes
+#                         munmap's cover, without the neighbours): the
+#                         audit must catch mprotect's and brk's merges.
 . "$(dirname "$0")/lib.sh"
 
 S=${RANGES_SECONDS:-15}
@@ -62,6 +68,23 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 			fail "the audit caught no $c section of the broken build"
 	done
 	note "caught sections of mprotect, brk and mlock"
+	echo 0 > $D/enable
+	EXPECT_AUDIT_DIFFS=1 no_desync
+	rmmod rcufault || fail "rmmod rcufault"
+
+	# munmap's cover, which stops at the neighbours, taken by every class
+	load_module enable=1 test_range_narrow=rangewriter
+	before=$(dmesg | grep -c "range audit: ")
+	timeout -k 10 60 "$T" $MNT/file 3 >/dev/null 2>&1
+	snap
+	at_least "$(stat range_audit_diffs)" 1 \
+		"the audit found no neighbour changed by the broken build's narrow covers"
+	for c in mprotect brk; do
+		dmesg | grep "range audit: " | tail -n +$((before + 1)) |
+			grep -q "($c) and changed a VMA outside" ||
+			fail "the audit caught no $c section with munmap's narrow cover"
+	done
+	note "narrow covers: the audit counted $(stat range_audit_diffs) sections (mprotect and brk among them)"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
