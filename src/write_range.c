@@ -86,12 +86,17 @@
  *    on the way to an address outside the cover; unlink_anon_vmas() and
  *    unlink_file_vma() of the detached VMAs (an anon_vma they share with
  *    a VMA outside keeps that VMA's chain and is not freed); remove_mt()
- *    frees the detached VMAs only. Nothing in this path writes a field of
- *    prev or next (no vma_merge(), no __vma_adjust() but the splits',
- *    which pass an insert VMA and so never reach next), which is why
- *    munmap's cover leaves them out. Length zero, misalignment and
- *    overflow are classified whole, and an address range with no VMA
- *    changes nothing.
+ *    frees the detached VMAs only. Nothing in this path changes a field
+ *    of prev or next that a fault reads (no vma_merge(), no __vma_adjust()
+ *    but the splits', which pass an insert VMA and so never reach next;
+ *    the i_mmap interval tree's rebalancing rewrites shared.rb of other
+ *    VMAs of the same file, a field no fault reads), which is why
+ *    munmap's cover leaves them out. Nor can a freed table map them
+ *    whatever the rounding: each covers one run of addresses that holds
+ *    a detached one, prev and next stay mapped throughout, so it would
+ *    break the stock kernel's own faults on them. Length zero,
+ *    misalignment and overflow are classified whole, and an address
+ *    range with no VMA changes nothing.
  *  - do_mprotect_pkey(start, len, prot, pkey) (mprotect(2),
  *    pkey_mprotect(2)): PROT_GROWSDOWN/PROT_GROWSUP are classified whole
  *    (they move start to the VMA's start); mmap_write_lock_killable() (our
