@@ -21,7 +21,11 @@
 # audit on: still no difference. Between them, build/test/unmapneighbour:
 # threads fault on a VMA while munmap() removes the VMA below it; munmap's
 # range stops at that neighbour, so more of their faults that met a writer
-# must have been served during it than sent back.
+# must have been served during it than sent back. Then build/test/workload
+# mixed with one fault thread: the writer's sections leave shadow records
+# for the VMAs they split, so the thread's faults beside them find one (at
+# most one no_shadow fallback per two writer rounds beyond the baseline of
+# the same run without the writer).
 #
 #   RANGES_SECONDS=N      seconds of torture (default 15)
 #   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
@@ -135,6 +139,29 @@ at_least "$d_lockless_during_writer" 100 \
 at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
 	"faults served during a writer against those it sent back (writer_active + epoch_changed): the neighbour of a munmap is outside its range"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour"
+
+# a mixed workload's writer splits the fault thread's VMA (mprotect) and
+# unmaps the part it split off: the sections leave records for the VMAs in
+# and beside their ranges, so the fault thread's next fault need not take
+# the stock path to make one (no_shadow). The same process without the
+# writer gives the baseline (its start-up's first faults).
+W=$BIN/workload
+no_shadow_of() {
+	snap
+	n0=$(stat fallback_no_shadow)
+	"$W" "$@" > $MNT/workload.out 2>&1 ||
+		fail "workload $*: $(cat $MNT/workload.out)"
+	snap
+	echo $(($(stat fallback_no_shadow) - n0))
+}
+base=$(no_shadow_of fault -t 1 -p 256 -i 16)
+r0=$(stat section_records)
+mixed=$(no_shadow_of mixed -t 1 -p 256 -i 16)
+ops=$(awk '{ for (i = 1; i < NF; i++) if ($i == "writer_ops") print $(i + 1) }' $MNT/workload.out)
+note "workload mixed -t 1: writer_ops $ops, no_shadow $mixed (without the writer $base), section_records +$(($(stat section_records) - r0))"
+at_least "${ops:-0}" 20 "writer rounds in workload mixed"
+at_least "$((ops / 2))" "$((mixed - base))" \
+	"writer rounds against the fault thread's no_shadow fallbacks beyond the baseline"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
