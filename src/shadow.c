@@ -313,6 +313,26 @@ out:
 	rcu_read_unlock();
 }
 
+/*
+ * Make @vma's record exact, stamped with the odd @epoch of the write
+ * section current runs, counting a change in @stat. The mmap_lock is held.
+ * Return: false if no record could be allocated.
+ */
+static bool rcuf_shadow_set_in_section(struct rcuf_mm *m,
+				       struct vm_area_struct *vma,
+				       unsigned int epoch, enum rcuf_stat stat)
+{
+	struct rcuf_shadow_vma *r = rcuf_shadow_alloc(vma, epoch);
+
+	if (!r)
+		return false;
+	spin_lock(&m->tree_lock);
+	if (rcuf_shadow_set(m, vma, epoch, r))
+		rcuf_stat_inc(stat);
+	spin_unlock(&m->tree_lock);
+	return true;
+}
+
 /**
  * rcuf_shadow_mmap_created() - record the VMA a successful mmap_region() made
  * @mm: the mm (current->mm)
@@ -329,8 +349,6 @@ out:
 void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
 {
 	struct vm_area_struct *vma;
-	struct rcuf_shadow_vma *r;
-	unsigned int epoch;
 	struct rcuf_mm *m;
 
 	rcu_read_lock();
@@ -342,14 +360,64 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
 	vma = find_vma(mm, addr);
 	if (!vma || vma->vm_start > addr)
 		return;
-	epoch = rcuf_mm_epoch_begin(m);
-	r = rcuf_shadow_alloc(vma, epoch);
-	if (!r)
+	rcuf_shadow_set_in_section(m, vma, rcuf_mm_epoch_begin(m),
+				   RCUF_STAT_SHADOW_MMAP_RECORDS);
+}
+
+/* Has @vma a record that spans exactly its range? Caller: RCU read side. */
+static bool rcuf_shadow_spans(struct rcuf_mm *m, struct vm_area_struct *vma)
+{
+	struct rcuf_shadow_vma *r = rcuf_btree_lookup(&m->tree, vma->vm_start,
+						      NULL, NULL);
+
+	return r && r->vma == vma && r->start == vma->vm_start &&
+	       r->end == vma->vm_end;
+}
+
+/**
+ * rcuf_shadow_section_refresh() - record the VMAs a write section left in
+ * and beside the range it declared
+ * @m: the state; current ends its write section of @m->mm, which declared
+ *	[@lo, @hi), and still holds the mmap_lock (for write, or for read
+ *	after a downgrade)
+ * @lo: the range's first address
+ * @hi: its end
+ *
+ * A split leaves one part of its VMA in a new VMA with no record, and a
+ * munmap removes the record of a VMA that covered a neighbour's range;
+ * without this the next fault there would take the stock path only to
+ * make the record. Each VMA that overlaps [@lo - 1, @hi] and has no record
+ * spanning its range gets one, stamped with the section's odd epoch, as
+ * rcuf_shadow_mmap_created() does: never current, so faults use it only
+ * through revalidation (its VMA must still span the record's range) and
+ * read its contents live under the epoch, and the stock path refreshes it.
+ * The VMAs are final: the section makes no change after its release. Only
+ * for trees already populated.
+ *
+ * Context: the release probe (atomic); allocates with GFP_NOWAIT.
+ */
+void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
+				 unsigned long hi)
+{
+	struct mm_struct *mm = m->mm;
+	unsigned int epoch = rcuf_mm_epoch_begin(m);
+	struct vm_area_struct *vma;
+	bool spans;
+
+	if (READ_ONCE(m->fill) != RCUF_SHADOW_POPULATED ||
+	    READ_ONCE(m->quarantined) || !(epoch & 1))
 		return;
-	spin_lock(&m->tree_lock);
-	if (rcuf_shadow_set(m, vma, epoch, r))
-		rcuf_stat_inc(RCUF_STAT_SHADOW_MMAP_RECORDS);
-	spin_unlock(&m->tree_lock);
+	for (vma = find_vma(mm, lo ? lo - 1 : 0); vma && vma->vm_start <= hi;
+	     vma = find_vma(mm, vma->vm_end)) {
+		rcu_read_lock();
+		spans = rcuf_shadow_spans(m, vma);
+		rcu_read_unlock();
+		if (spans)
+			continue;
+		if (!rcuf_shadow_set_in_section(m, vma, epoch,
+						RCUF_STAT_SHADOW_SECTION_RECORDS))
+			return;
+	}
 }
 
 /**

@@ -204,6 +204,7 @@
 #include "rcufault/mm_state.h"
 #include "rcufault/range_audit.h"
 #include "rcufault/range_token.h"
+#include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/test_params.h"
 #include "rcufault/write_range.h"
@@ -531,10 +532,13 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 		[RCUF_RANGE_MLOCK] = RCUF_STAT_RANGE_SECTIONS_MLOCK,
 	};
 
+	struct rcuf_range_slot *s = rcuf_range_own_slot(m);
+
 	if (in_step) {
-		rcuf_stat_inc(stat[rcuf_range_own_slot(m)->ranged ?
-				   m->range_class : RCUF_RANGE_WHOLE]);
+		rcuf_stat_inc(stat[s->ranged ? m->range_class : RCUF_RANGE_WHOLE]);
 		rcuf_range_audit_end(m);
+		if (s->ranged)
+			rcuf_shadow_section_refresh(m, s->lo, s->hi);
 	} else {	/* the slot may hold an earlier section's range */
 		rcuf_range_reset(m, raw_read_seqcount(&m->write_seq) | 1);
 	}

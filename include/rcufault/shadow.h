@@ -53,6 +53,8 @@ void rcuf_shadow_destroy(struct rcuf_mm *m);
 void rcuf_shadow_discard_all(struct rcuf_mm *m);
 void rcuf_shadow_fault_refresh(struct mm_struct *mm, struct vm_area_struct *vma);
 void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr);
+void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
+				 unsigned long hi);
 bool rcuf_shadow_vma_shadowed(struct vm_area_struct *vma);
 bool rcuf_shadow_vma_free(struct vm_area_struct *vma);
 bool rcuf_shadow_get(struct rcuf_shadow_vma *r);
