@@ -12,6 +12,12 @@
  *    lock, so every VMA it sees is live and its range stable, and records
  *    are stamped with the current epoch. An odd epoch there means a
  *    downgraded munmap section runs beside us (it frees VMAs): skip.
+ *  - a write section, with mmap_lock held for write (or for read after
+ *    munmap's downgrade) and the write epoch odd: the mmap_region() hook
+ *    (rcuf_shadow_mmap_created(), with shadow_at_mmap) and the end of a
+ *    section that declared a range (rcuf_shadow_section_refresh()). Their
+ *    records carry the odd epoch, so faults only trust them through
+ *    revalidation.
  *  - the vm_area_free() hook (rcuf_shadow_vma_free()): removes the record
  *    of the VMA being freed, whose free then waits for a grace period.
  *

@@ -21,11 +21,11 @@
 # audit on: still no difference. Between them, build/test/unmapneighbour:
 # threads fault on a VMA while munmap() removes the VMA below it; munmap's
 # range stops at that neighbour, so more of their faults that met a writer
-# must have been served during it than sent back. Then build/test/workload
-# mixed with one fault thread: the writer's sections leave shadow records
-# for the VMAs they split, so the thread's faults beside them find one (at
-# most one no_shadow fallback per two writer rounds beyond the baseline of
-# the same run without the writer).
+# must have been served during it than sent back. Then unmapneighbour
+# split: mprotect() splits the threads' VMA and merges it back; the
+# sections leave shadow records for the VMAs they split, so the threads'
+# faults find one (at most one no_shadow or shadow_stale fallback per two
+# rounds).
 #
 #   RANGES_SECONDS=N      seconds of torture (default 15)
 #   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
@@ -140,28 +140,27 @@ at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_ep
 	"faults served during a writer against those it sent back (writer_active + epoch_changed): the neighbour of a munmap is outside its range"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour"
 
-# a mixed workload's writer splits the fault thread's VMA (mprotect) and
-# unmaps the part it split off: the sections leave records for the VMAs in
-# and beside their ranges, so the fault thread's next fault need not take
-# the stock path to make one (no_shadow). The same process without the
-# writer gives the baseline (its start-up's first faults).
-W=$BIN/workload
-no_shadow_of() {
-	snap
-	n0=$(stat fallback_no_shadow)
-	"$W" "$@" > $MNT/workload.out 2>&1 ||
-		fail "workload $*: $(cat $MNT/workload.out)"
-	snap
-	echo $(($(stat fallback_no_shadow) - n0))
-}
-base=$(no_shadow_of fault -t 1 -p 256 -i 16)
-r0=$(stat section_records)
-mixed=$(no_shadow_of mixed -t 1 -p 256 -i 16)
-ops=$(awk '{ for (i = 1; i < NF; i++) if ($i == "writer_ops") print $(i + 1) }' $MNT/workload.out)
-note "workload mixed -t 1: writer_ops $ops, no_shadow $mixed (without the writer $base), section_records +$(($(stat section_records) - r0))"
-at_least "${ops:-0}" 20 "writer rounds in workload mixed"
-at_least "$((ops / 2))" "$((mixed - base))" \
-	"writer rounds against the fault thread's no_shadow fallbacks beyond the baseline"
+# mprotect() of the top of the threads' VMA splits it (their part moves to
+# a new VMA) and the merge back moves its bounds: each section leaves
+# records for the VMAs in and beside its range, so the threads' next fault
+# finds one (no_shadow, shadow_stale: at most one per two rounds)
+snap
+SP_COUNTERS="fallback_no_shadow fallback_shadow_stale section_records"
+for c in $SP_COUNTERS; do
+	eval "b_$c=$(stat $c)"
+done
+out=$("$N" $((S / 3 + 2)) split 2>&1) || fail "unmapneighbour split: $out"
+note "$out"
+snap
+for c in $SP_COUNTERS; do
+	eval "d_$c=\$(( $(stat $c) - b_$c ))"
+	eval "note \"unmapneighbour split: $c +\$d_$c\""
+done
+rounds=$(echo "$out" | awk '{ for (i = 1; i < NF; i++) if ($i == "rounds") print $(i + 1) }')
+at_least "${rounds:-0}" 20 "split rounds"
+at_least "$((rounds / 2))" "$((d_fallback_no_shadow + d_fallback_shadow_stale))" \
+	"split rounds against the threads' faults that found no current record (no_shadow + shadow_stale)"
+[ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour split"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)

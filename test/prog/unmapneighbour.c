@@ -4,17 +4,24 @@
  * right below it (src/write_range.c: munmap's cover stops at the
  * neighbours, which munmap never changes).
  *
- *   unmapneighbour SECONDS
+ *   unmapneighbour SECONDS [split]
  *
- * Two fault threads write and check their own half of a 1 MiB anonymous
- * area (the "neighbour"), dropping its pages (MADV_DONTNEED) after every
- * pass so that every pass faults them in again. The main thread, for
+ * Two fault threads write and check their own half of the first 960 KiB
+ * of a 1 MiB anonymous area (the "neighbour"), dropping its pages
+ * (MADV_DONTNEED) after every pass so that every pass faults them in
+ * again. The main thread, for
  * SECONDS, maps 4 MiB right below the neighbour, populated and writable
  * but MAP_NORESERVE (other vm_flags: no merge, its own VMA, checked in
  * /proc/self/maps), and unmaps it again (a PROT_NONE page below keeps
  * other mappings, such as thread stacks, out of the hole): a long munmap section (1024 pages
  * to free) beside a short mmap one. After each munmap a read of the
  * removed range must fault.
+ *
+ * With "split", the main thread instead protects the neighbour's last 64
+ * KiB (PROT_READ: a split, which moves the threads' part to a new VMA)
+ * and unprotects it (the merge back), and a write there must fault in
+ * between: the guest test then checks that the threads' faults still
+ * found a shadow record for their VMA (src/shadow.c, section records).
  *
  * Prints "unmapneighbour PASS ..." or "unmapneighbour FAIL: ..." and exits
  * 0 or 1 (2: could not run). The guest test then reads the counters: with
@@ -43,6 +50,7 @@
 #define NB_PAGES	256		/* the neighbour: 1 MiB */
 #define BELOW_PAGES	1024		/* the VMA unmapped below it: 4 MiB */
 #define THREADS		2
+#define TOP_PAGES	16		/* split mode: the part main protects */
 
 static char *neighbour, *below;
 static atomic_long passes, rounds;
@@ -55,7 +63,7 @@ static uint64_t pattern(long t, long pass, long page)
 
 static void *fault_thread(void *arg)
 {
-	long t = (long)arg, half = NB_PAGES / THREADS, pass;
+	long t = (long)arg, half = (NB_PAGES - TOP_PAGES) / THREADS, pass;
 	char *mine = neighbour + t * half * PAGE;
 
 	for (pass = 0; !atomic_load(&stop); pass++) {
@@ -85,13 +93,16 @@ static void on_segv(int sig)
 	siglongjmp(seg_jb, 1);
 }
 
-/* 1 if *p could be read, 0 if the read faulted (main thread only) */
-static noinline int readable(char *p)
+/* 1 if *p could be read (or written), 0 if it faulted (main thread only) */
+static noinline int accessible(char *p, int write)
 {
 	if (sigsetjmp(seg_jb, 1))
 		return 0;
 	WRITE_ONCE(seg_armed, 1);
-	(void)READ_ONCE(*p);
+	if (write)
+		WRITE_ONCE(*p, 1);
+	else
+		(void)READ_ONCE(*p);
 	WRITE_ONCE(seg_armed, 0);
 	return 1;
 }
@@ -123,16 +134,41 @@ static void map_below(void)
 		finish(2, "mmap below the neighbour: %s", strerror(errno));
 }
 
+/* one round of the default mode: map below the neighbour, unmap it */
+static void unmap_round(void)
+{
+	map_below();
+	if (munmap(below, BELOW_PAGES * PAGE))
+		finish(2, "munmap: %s", strerror(errno));
+	if (accessible(below + (rounds % BELOW_PAGES) * PAGE, 0))
+		finish(1, "a read below the neighbour worked after munmap() returned");
+}
+
+/* one round of split mode: protect the neighbour's top, then unprotect */
+static void split_round(void)
+{
+	char *top = neighbour + (NB_PAGES - TOP_PAGES) * PAGE;
+
+	if (mprotect(top, TOP_PAGES * PAGE, PROT_READ))
+		finish(2, "mprotect: %s", strerror(errno));
+	if (accessible(top + (rounds % TOP_PAGES) * PAGE, 1))
+		finish(1, "a write to the neighbour's top worked after mprotect(PROT_READ) returned");
+	if (mprotect(top, TOP_PAGES * PAGE, PROT_READ | PROT_WRITE))
+		finish(2, "mprotect: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[THREADS];
 	double secs;
 	time_t end;
+	int split;
 
 	verdict_name = "unmapneighbour";
-	secs = argc == 2 ? atof(argv[1]) : 0;
-	if (secs <= 0)
-		finish(2, "usage: unmapneighbour SECONDS");
+	secs = argc >= 2 ? atof(argv[1]) : 0;
+	split = argc == 3 && !strcmp(argv[2], "split");
+	if (secs <= 0 || argc > 3 || (argc == 3 && !split))
+		finish(2, "usage: unmapneighbour SECONDS [split]");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGSEGV, on_segv);
 	/* a PROT_NONE page stays below: nothing else fits in the hole */
@@ -156,11 +192,10 @@ int main(int argc, char **argv)
 		pthread_create(&t[i], NULL, fault_thread, (void *)i);
 	end = time(NULL) + (time_t)secs;
 	while (time(NULL) < end) {
-		map_below();
-		if (munmap(below, BELOW_PAGES * PAGE))
-			finish(2, "munmap: %s", strerror(errno));
-		if (readable(below + (rounds % BELOW_PAGES) * PAGE))
-			finish(1, "a read below the neighbour worked after munmap() returned");
+		if (split)
+			split_round();
+		else
+			unmap_round();
 		atomic_fetch_add(&rounds, 1);
 	}
 	atomic_store(&stop, 1);
