@@ -203,11 +203,18 @@ static struct rcuf_shadow_vma *rcuf_shadow_of_vma(struct rcuf_mm *m,
 	return NULL;
 }
 
+/* Is @r @vma's record, spanning exactly its range? */
+static bool rcuf_shadow_spans(const struct rcuf_shadow_vma *r,
+			      const struct vm_area_struct *vma)
+{
+	return r && r->vma == vma && r->start == vma->vm_start &&
+	       r->end == vma->vm_end;
+}
+
 static bool rcuf_shadow_exact(const struct rcuf_shadow_vma *r,
 			      const struct vm_area_struct *vma, unsigned int epoch)
 {
-	return r->vma == vma && r->start == vma->vm_start &&
-	       r->end == vma->vm_end && r->epoch == epoch;
+	return rcuf_shadow_spans(r, vma) && r->epoch == epoch;
 }
 
 /*
@@ -370,16 +377,6 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
 				   RCUF_STAT_SHADOW_MMAP_RECORDS);
 }
 
-/* Has @vma a record that spans exactly its range? Caller: RCU read side. */
-static bool rcuf_shadow_spans(struct rcuf_mm *m, struct vm_area_struct *vma)
-{
-	struct rcuf_shadow_vma *r = rcuf_btree_lookup(&m->tree, vma->vm_start,
-						      NULL, NULL);
-
-	return r && r->vma == vma && r->start == vma->vm_start &&
-	       r->end == vma->vm_end;
-}
-
 /**
  * rcuf_shadow_section_refresh() - record the VMAs a write section left in
  * and beside the range it declared
@@ -416,7 +413,9 @@ void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
 	for (vma = find_vma(mm, lo ? lo - 1 : 0); vma && vma->vm_start <= hi;
 	     vma = find_vma(mm, vma->vm_end)) {
 		rcu_read_lock();
-		spans = rcuf_shadow_spans(m, vma);
+		spans = rcuf_shadow_spans(rcuf_btree_lookup(&m->tree,
+							    vma->vm_start,
+							    NULL, NULL), vma);
 		rcu_read_unlock();
 		if (spans)
 			continue;
