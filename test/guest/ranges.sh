@@ -25,7 +25,10 @@
 # split: mprotect() splits the threads' VMA and merges it back; the
 # sections leave shadow records for the VMAs they split, so the threads'
 # faults find one (at most one no_shadow or shadow_stale fallback per two
-# rounds).
+# rounds). Then unmapneighbour mmap: an anonymous mmap() of a page far
+# from the threads' VMA, and its munmap(), send back at most one of the
+# threads' faults per five rounds (the mmap section is split at its
+# mmap_region(): it declares nothing to change before).
 #
 #   RANGES_SECONDS=N      seconds of torture (default 15)
 #   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
@@ -120,19 +123,33 @@ done
 # mmap section of the same round covers them)
 N=$BIN/unmapneighbour
 [ -x "$N" ] || fail "$N missing: run 'make test-progs'"
-snap
+# counters_before C...: remember counters; counters_after LABEL C...: set
+# d_C to how far each moved since, and note it
+counters_before() {
+	snap
+	for c in "$@"; do
+		eval "b_$c=$(stat $c)"
+	done
+}
+# rounds_of OUTPUT: the "rounds N" of a program's output
+rounds_of() {
+	echo "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "rounds") print $(i + 1) }'
+}
+counters_after() {
+	label=$1
+	shift
+	snap
+	for c in "$@"; do
+		eval "d_$c=\$(( $(stat $c) - b_$c ))"
+		eval "note \"$label: $c +\$d_$c\""
+	done
+}
 NB_COUNTERS="lockless_during_writer fallback_writer_active
 	fallback_epoch_changed range_sections_munmap"
-for c in $NB_COUNTERS; do
-	eval "b_$c=$(stat $c)"
-done
+counters_before $NB_COUNTERS
 out=$("$N" $((S / 3 + 2)) 2>&1) || fail "unmapneighbour: $out"
 note "$out"
-snap
-for c in $NB_COUNTERS; do
-	eval "d_$c=\$(( $(stat $c) - b_$c ))"
-	eval "note \"unmapneighbour: $c +\$d_$c\""
-done
+counters_after unmapneighbour $NB_COUNTERS
 at_least "$d_range_sections_munmap" 10 "munmap sections declared beside the fault threads"
 at_least "$d_lockless_during_writer" 100 \
 	"faults served while munmap removed the VMA below theirs"
@@ -144,23 +161,32 @@ at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_ep
 # a new VMA) and the merge back moves its bounds: each section leaves
 # records for the VMAs in and beside its range, so the threads' next fault
 # finds one (no_shadow, shadow_stale: at most one per two rounds)
-snap
 SP_COUNTERS="fallback_no_shadow fallback_shadow_stale section_records"
-for c in $SP_COUNTERS; do
-	eval "b_$c=$(stat $c)"
-done
+counters_before $SP_COUNTERS
 out=$("$N" $((S / 3 + 2)) split 2>&1) || fail "unmapneighbour split: $out"
 note "$out"
-snap
-for c in $SP_COUNTERS; do
-	eval "d_$c=\$(( $(stat $c) - b_$c ))"
-	eval "note \"unmapneighbour split: $c +\$d_$c\""
-done
-rounds=$(echo "$out" | awk '{ for (i = 1; i < NF; i++) if ($i == "rounds") print $(i + 1) }')
+counters_after "unmapneighbour split" $SP_COUNTERS
+rounds=$(rounds_of "$out")
 at_least "${rounds:-0}" 20 "split rounds"
 at_least "$((rounds / 2))" "$((d_fallback_no_shadow + d_fallback_shadow_stale))" \
 	"split rounds against the threads' faults that found no current record (no_shadow + shadow_stale)"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour split"
+
+# an anonymous mmap() of a page far from the threads' VMA, and its
+# munmap(): before its mmap_region() the mmap section changes nothing, and
+# then only the range there (src/write_range.c), so the threads' faults
+# go on through both sections: at most one is sent back per five rounds
+MM_COUNTERS="lockless_during_writer fallback_writer_active
+	fallback_epoch_changed range_sections_mmap"
+counters_before $MM_COUNTERS
+out=$("$N" $((S / 3 + 2)) mmap 2>&1) || fail "unmapneighbour mmap: $out"
+note "$out"
+counters_after "unmapneighbour mmap" $MM_COUNTERS
+rounds=$(rounds_of "$out")
+at_least "${rounds:-0}" 20 "mmap rounds"
+at_least "$((rounds / 5))" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
+	"mmap rounds over 5 against the threads' faults sent back by a writer (writer_active + epoch_changed)"
+[ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour mmap"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)

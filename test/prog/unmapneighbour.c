@@ -4,7 +4,7 @@
  * right below it (src/write_range.c: munmap's cover stops at the
  * neighbours, which munmap never changes).
  *
- *   unmapneighbour SECONDS [split]
+ *   unmapneighbour SECONDS [split | mmap]
  *
  * Two fault threads write and check their own half of the first 960 KiB
  * of a 1 MiB anonymous area (the "neighbour"), dropping its pages
@@ -22,6 +22,15 @@
  * and unprotects it (the merge back), and a write there must fault in
  * between: the guest test then checks that the threads' faults still
  * found a shadow record for their VMA (src/shadow.c, section records).
+ *
+ * With "mmap", the main thread instead maps one page of anonymous memory
+ * into a one-page hole between two PROT_NONE pages far from the neighbour
+ * (mmap() without MAP_FIXED, the hole's address as its hint: the search
+ * for room runs inside the section, as any mmap()'s does), checks that it
+ * reads zero and takes a write, and unmaps it: short mmap and munmap
+ * sections, none of them near the threads' VMA (src/write_range.c: an
+ * anonymous mmap() declares nothing until its mmap_region(), then the
+ * range there).
  *
  * Prints "unmapneighbour PASS ..." or "unmapneighbour FAIL: ..." and exits
  * 0 or 1 (2: could not run). The guest test then reads the counters: with
@@ -52,7 +61,7 @@
 #define THREADS		2
 #define TOP_PAGES	16		/* split mode: the part main protects */
 
-static char *neighbour, *below;
+static char *neighbour, *below, *hole;
 static atomic_long passes, rounds;
 
 static uint64_t pattern(long t, long pass, long page)
@@ -157,18 +166,49 @@ static void split_round(void)
 		finish(2, "mprotect: %s", strerror(errno));
 }
 
+/* mmap mode: a one-page hole between two PROT_NONE pages, far away */
+static void make_hole(void)
+{
+	char *r = mmap(NULL, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (r == MAP_FAILED || munmap(r + PAGE, PAGE))
+		finish(2, "mmap mode's hole: %s", strerror(errno));
+	hole = r + PAGE;
+}
+
+/* one round of mmap mode: map a page into the hole, use it, unmap it */
+static void mmap_round(void)
+{
+	char *p = mmap(hole, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != hole)
+		finish(2, "mmap into the hole: %s", p == MAP_FAILED ?
+		       strerror(errno) : "placed elsewhere");
+	if (READ_ONCE(*(uint64_t *)p))
+		finish(1, "a new anonymous page read %#llx",
+		       (unsigned long long)*(uint64_t *)p);
+	WRITE_ONCE(*(uint64_t *)p, pattern(THREADS, rounds, 0));
+	if (munmap(p, PAGE))
+		finish(2, "munmap: %s", strerror(errno));
+	if (accessible(p, 0))
+		finish(1, "a read of the hole worked after munmap() returned");
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[THREADS];
 	double secs;
 	time_t end;
-	int split;
+	const char *mode;
 
 	verdict_name = "unmapneighbour";
 	secs = argc >= 2 ? atof(argv[1]) : 0;
-	split = argc == 3 && !strcmp(argv[2], "split");
-	if (secs <= 0 || argc > 3 || (argc == 3 && !split))
-		finish(2, "usage: unmapneighbour SECONDS [split]");
+	mode = argc == 3 ? argv[2] : "unmap";
+	if (secs <= 0 || argc > 3 || (strcmp(mode, "unmap") &&
+				      strcmp(mode, "split") && strcmp(mode, "mmap")))
+		finish(2, "usage: unmapneighbour SECONDS [split | mmap]");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGSEGV, on_segv);
 	/* a PROT_NONE page stays below: nothing else fits in the hole */
@@ -188,12 +228,15 @@ int main(int argc, char **argv)
 		finish(2, "the mapping below merged with the neighbour (vm.overcommit_memory=2?)");
 	if (munmap(below, BELOW_PAGES * PAGE))
 		finish(2, "munmap: %s", strerror(errno));
+	make_hole();
 	for (long i = 0; i < THREADS; i++)
 		pthread_create(&t[i], NULL, fault_thread, (void *)i);
 	end = time(NULL) + (time_t)secs;
 	while (time(NULL) < end) {
-		if (split)
+		if (!strcmp(mode, "split"))
 			split_round();
+		else if (!strcmp(mode, "mmap"))
+			mmap_round();
 		else
 			unmap_round();
 		atomic_fetch_add(&rounds, 1);
