@@ -24,9 +24,10 @@
  * (fault_entry.c): FAULT_FLAG_TRIED after unlocked I/O, or a stub returning
  * VM_FAULT_OOM after a failed charge (holding an inflight reference).
  *
- * mmap_region(): when enabled, its range is declared for the mmap(2)
- * write section that calls it (src/write_range.c); with shadow_at_mmap
- * too, it is redirected to
+ * mmap_region(): an anonymous mmap(2) write section that calls it is
+ * split there (src/write_range.c), enabled or not: its first part
+ * declared the empty range; when enabled and with shadow_at_mmap, it is
+ * redirected to
  * rcuf_mmap_region(), which calls the original and records the new VMA in
  * the shadow tree (the mmap_lock is still held for write), so that a new
  * mapping's first fault need not take the stock path.
@@ -41,8 +42,11 @@
  * callback until it is done with module text: faults on rcuf_fault_inflight
  * (for the sentinel, until the handle_mm_fault stub) and mmap_region()
  * calls on rcuf_fault_inflight, VMA frees on rcuf_free_inflight. Removal
- * unhooks the fault entry and mmap_region() first and waits for
- * its references: then no lockless reader or shadow writer is left, and
+ * unhooks the fault entry first and waits for the references (mmap_region()
+ * takes none once they are being waited for), then unhooks mmap_region():
+ * it splits mmap sections for as long as a lockless fault may run, which
+ * may trust the empty range their first parts declare. Then no lockless
+ * reader or shadow writer is left, and
  * VMA frees may go back to immediate, so the vm_area_free hook goes next
  * and its references are waited for; then RCU-tasks (a task preempted
  * between a put and its return); only then handle_mm_fault and __mmdrop
@@ -296,14 +300,14 @@ static void notrace rcuf_mmap_region_cb(unsigned long ip,
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (within_module(parent_ip, THIS_MODULE) || !READ_ONCE(rcuf_enabled))
-		return;		/* our own call of the original, or off */
-	/* mmap_region(file, addr, len, ...): src/write_range.c */
+	if (within_module(parent_ip, THIS_MODULE))
+		return;		/* our own call of the original */
+	/* mmap_region(file, addr, len, ...): src/write_range.c, even when off */
 	rcuf_range_mmap_region(current->mm, (struct file *)regs->di, regs->si,
 			       regs->dx);
-	if (!READ_ONCE(shadow_at_mmap))
-		return;
-	percpu_ref_get(&rcuf_fault_inflight.ref);
+	if (!READ_ONCE(rcuf_enabled) || !READ_ONCE(shadow_at_mmap) ||
+	    !percpu_ref_tryget_live(&rcuf_fault_inflight.ref))
+		return;		/* off, or being removed */
 	regs->ip = (unsigned long)rcuf_mmap_region;
 }
 
@@ -491,8 +495,8 @@ int rcuf_hooks_install(void)
 void rcuf_hooks_remove(void)
 {
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_LOCK]);
-	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMAP_REGION]);
 	rcuf_inflight_kill_wait(&rcuf_fault_inflight);
+	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMAP_REGION]);
 	/* no lockless reader and no shadow writer left: frees may be immediate */
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_FREE]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_PTLOCK_FREE]);

@@ -60,6 +60,11 @@ module_param_named(test_range_narrow, rcuf_test_params.range_narrow,
 MODULE_PARM_DESC(test_range_narrow,
 		 "testing only, UNSAFE: in tasks of this name, write sections of every class take munmap's cover, which leaves out the neighbours that merges move");
 
+module_param_named(test_mmap_unsplit, rcuf_test_params.mmap_unsplit,
+		   charp, 0400);
+MODULE_PARM_DESC(test_mmap_unsplit,
+		 "testing only, UNSAFE: in tasks of this name, an anonymous mmap() section keeps the empty range declared before its mmap_region() while that changes VMAs");
+
 module_param_named(test_range_audit, rcuf_test_params.range_audit, bool, 0600);
 MODULE_PARM_DESC(test_range_audit,
 		 "testing only (default 1): at the end of each write section that declared a range, compare every VMA outside it with its state at the declaration (range_audits, range_audit_diffs)");

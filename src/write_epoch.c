@@ -22,9 +22,11 @@
  *  - A section's begin waits out the faults that are publishing a PTE
  *    table (src/pte_table.c: W2, W3) before the writer goes on.
  *  - A clean section from munmap, mprotect, brk or mlock declares the
- *    range it can change before its epoch moves; one from mmap may
- *    declare it at mmap_region(); every other section is whole
- *    (src/write_range.c).
+ *    range it can change before its epoch moves; one from an anonymous
+ *    mmap declares the empty range and is split in two at mmap_region(),
+ *    the second part a section of its own, begun as any other (epoch,
+ *    publishers), before it changes anything; every other section is
+ *    whole (src/write_range.c).
  *  - Transitions are idempotent: begin only from even, end only from odd.
  *    A begin that finds the epoch odd (an end was missed) moves it on by
  *    two and takes the section over, so that no fault confuses it with the
@@ -208,17 +210,12 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 }
 
 /*
- * Begin a section: its range slot first (whole, or declared if it comes
- * from a call that declares and @clean: src/write_range.c), then the epoch,
- * from even by one, from odd (an end was missed) by two in one store, so
- * that it never reads even while the rwsem is held; then wait out the PTE
- * table publishers.
+ * Move the epoch from @seq to the next section's: from even by one, from
+ * odd by two in one store, so that it never reads even while the rwsem is
+ * held; then wait out the PTE table publishers (src/pte_table.c: W1-W3).
  */
-static void rcuf_epoch_begin(struct rcuf_mm *m, bool clean)
+static void rcuf_epoch_move(struct rcuf_mm *m, unsigned int seq)
 {
-	unsigned int seq = raw_read_seqcount(&m->write_seq);
-
-	rcuf_range_prepare(m, (seq | 1) + (seq & 1) * 2, clean);
 	if (seq & 1) {
 		WRITE_ONCE(m->write_seq.sequence, seq + 2);
 		smp_wmb();	/* as raw_write_seqcount_begin() */
@@ -226,6 +223,35 @@ static void rcuf_epoch_begin(struct rcuf_mm *m, bool clean)
 		raw_write_seqcount_begin(&m->write_seq);
 	}
 	rcuf_pte_table_writer_sync(m);
+}
+
+/*
+ * Begin a section: its range slot first (whole, or declared if it comes
+ * from a call that declares and @clean: src/write_range.c), then the
+ * epoch. From odd, an end was missed.
+ */
+static void rcuf_epoch_begin(struct rcuf_mm *m, bool clean)
+{
+	unsigned int seq = raw_read_seqcount(&m->write_seq);
+
+	rcuf_range_prepare(m, (seq | 1) + (seq & 1) * 2, clean);
+	rcuf_epoch_move(m, seq);
+}
+
+/**
+ * rcuf_epoch_section_split() - current's section goes on as a new one
+ * @m: the state; current write-owns its mm and began its section in step
+ *
+ * The new section's slot (the epoch two ahead) is ready: reset, and
+ * declared if it declares (src/write_range.c, THE SPLIT). The epoch moves
+ * on by two and the PTE table publishers are waited out, as at a begin.
+ *
+ * Context: an ftrace callback of the section's writer, before the new
+ * section changes anything.
+ */
+void rcuf_epoch_section_split(struct rcuf_mm *m)
+{
+	rcuf_epoch_move(m, raw_read_seqcount(&m->write_seq));
 }
 
 /**

@@ -113,14 +113,20 @@
  *    made writable, populate_vma_page_range() over the same range (GUP
  *    faults on that VMA only). tlb_gather_mmu()/tlb_finish_mmu() flush
  *    only what was changed.
- *  - vm_mmap_pgoff() (mmap(2), vm_mmap()): its write acquire is whole;
- *    do_mmap() changes nothing before mmap_region()
- *    (get_unmapped_area() only reads; execute_only_pkey() changes the
- *    mm's pkey bitmap and current's PKRU, which no fault of ours reads:
- *    protection-key faults always fall back), so the section declares in
- *    mmap_region()'s ftrace callback, before it runs, for anonymous
- *    mappings only (a file's ->mmap() is not audited here): [addr,
- *    addr + len)'s cover. mmap_region():
+ *  - vm_mmap_pgoff(file, addr, len, ...) (mmap(2), vm_mmap()): whole
+ *    if @file is set (its get_unmapped_area() and ->mmap() are its file
+ *    system's or driver's code, not audited here). For anonymous memory
+ *    the section is split in two (THE SPLIT below). Its write acquire
+ *    declares the empty range: do_mmap() changes nothing before
+ *    mmap_region() (get_unmapped_area(), arch_get_unmapped_area_topdown()
+ *    or shmem_get_unmapped_area() for MAP_SHARED, and
+ *    find_vma_intersection() for MAP_FIXED_NOREPLACE only read the VMA
+ *    tree; mlock_future_check() reads counters; execute_only_pkey()
+ *    changes the mm's pkey bitmap and current's PKRU, which no fault of
+ *    ours reads: protection-key faults always fall back), and
+ *    vm_mmap_pgoff() calls nothing else with the lock held. Then
+ *    mmap_region()'s ftrace callback, before it runs, begins the second
+ *    part, which declares [addr, addr + len)'s cover. mmap_region():
  *    arch_validate_flags(), mapping_map_writable() (the file's counter),
  *    may_expand_vm(), do_mas_munmap() of [addr, addr + len) as above,
  *    vma_expand() or vma_merge() with the VMAs before and after the range,
@@ -167,6 +173,18 @@
  *    every madvise() call 18% (a paired measurement in the test VM,
  *    MADV_DONTNEED included), and allocators call it all the time.
  *
+ * THE SPLIT (rcuf_range_mmap_region()). A section that has declared the
+ * empty range and has changed nothing yet may go on as a new section
+ * with a range of its own: the writer resets the slot of the epoch two
+ * ahead and declares there (as rcuf_range_prepare() does before a begin),
+ * then moves the epoch on by two in one store and waits out the PTE table
+ * publishers (rcuf_epoch_section_split(): the begin's W1 to W3, see
+ * src/pte_table.c). To a fault, the first part is a section that changed
+ * nothing, the second one that begins as any section does; a fault that
+ * went on through the first part re-checks the second's range like any
+ * other fault that began before a section. The range audit checks the
+ * first part on its own: it must change no VMA at all.
+ *
  * Everything else stays whole: fork, exec, exit, mremap, madvise, mlockall,
  * prctl, userfaultfd, khugepaged and other kernel threads, stack
  * expansion from the fault path or a signal frame, GUP, io_uring, the
@@ -180,9 +198,8 @@
  * out of step resets its section's slot too before it moves the epoch. To
  * declare, the writer writes the range into its slot, then sets the slot's
  * ranged flag with release semantics, once, before it changes anything:
- * every class but mmap right after the reset, before the epoch moves, so
- * that no fault ever sees them undeclared (rcuf_range_prepare()); mmap at
- * its mmap_region(). A
+ * right after the reset, before the epoch moves, so that no fault ever
+ * sees it undeclared (rcuf_range_prepare(), and THE SPLIT). A
  * fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
  * even, or every section since (each odd epoch e with @seq <= e <= @cur,
  * at most RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 4) has its slot
@@ -190,9 +207,9 @@
  * reads of the epoch that both give @cur. Between those reads no section
  * after @cur has begun, and the only slot written before a begin (the
  * next section's reset) is none of those read, the ring being larger than
- * the window; a section running at @cur may declare meanwhile (its flag is
- * read with acquire), and a declared range is only ever narrowed from
- * whole, so a torn read of it is safe. (An end out of step also resets
+ * the window; a slot read is never written again while its epoch is
+ * @cur or older (the split declares in the slot of the epoch two ahead).
+ * (An end out of step also resets
  * its own section's slot, which a fault may be reading: that only makes
  * the fault fall back.)
  */
@@ -207,6 +224,7 @@
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
 #include "rcufault/test_params.h"
+#include "rcufault/write_epoch.h"
 #include "rcufault/write_range.h"
 
 static struct rcuf_range_slot *rcuf_range_slot(struct rcuf_mm *m,
@@ -323,6 +341,17 @@ static bool rcuf_range_cover(struct mm_struct *mm, int class,
 	return true;
 }
 
+/* Declare [lo, hi) as it is in slot @s (lo == hi: the empty range). */
+static void rcuf_range_publish(struct rcuf_mm *m, struct rcuf_range_slot *s,
+			       int class, unsigned long lo, unsigned long hi)
+{
+	m->range_class = class;
+	WRITE_ONCE(s->lo, lo);
+	WRITE_ONCE(s->hi, hi);
+	rcuf_range_audit_begin(m, lo, hi);
+	smp_store_release(&s->ranged, true);	/* see rcuf_range_excludes() */
+}
+
 /*
  * Declare [lo, hi) (page-aligned, lo < hi), widened to its cover, in slot
  * @s of current's section of @m (see the header).
@@ -333,11 +362,7 @@ static void rcuf_range_declare(struct rcuf_mm *m, struct rcuf_range_slot *s,
 	if (!rcuf_test_range_uncovered() &&
 	    !rcuf_range_cover(m->mm, class, &lo, &hi))
 		return;
-	m->range_class = class;
-	WRITE_ONCE(s->lo, lo);
-	WRITE_ONCE(s->hi, hi);
-	rcuf_range_audit_begin(m, lo, hi);
-	smp_store_release(&s->ranged, true);	/* see rcuf_range_excludes() */
+	rcuf_range_publish(m, s, class, lo, hi);
 }
 
 /* Page-aligned [start, start + len) in user space, or false. */
@@ -443,11 +468,12 @@ static bool rcuf_range_may_declare(struct rcuf_mm *m, bool clean)
  * @clean: the section begins in step
  *
  * The section is whole, unless it comes from a call that may declare: then
- * (but for mmap) it is declared here already, before the epoch moves (the write lock is
+ * it is declared here already, before the epoch moves (the write lock is
  * held, so the VMAs its cover is taken from are stable), and no fault
- * ever sees it undeclared; one from mmap may declare at its
- * mmap_region(). The call is told by its token (src/range_token.c), never
- * by registers; the token is spent whether or not the section may declare.
+ * ever sees it undeclared; one from an anonymous mmap declares the empty
+ * range, and is split at its mmap_region(). The call is told by its
+ * token (src/range_token.c), never by registers; the token is spent
+ * whether or not the section may declare.
  *
  * Context: the write acquire probe, before the epoch becomes @epoch.
  */
@@ -460,9 +486,10 @@ void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean)
 	rcuf_range_reset(m, epoch);
 	if (class == RCUF_RANGE_WHOLE || !rcuf_range_may_declare(m, clean))
 		return;
-	if (class == RCUF_RANGE_MMAP)
-		m->range_class = RCUF_RANGE_MMAP;	/* at mmap_region() */
-	else if (rcuf_range_of_call(m->mm, class, start, len, prot, &lo, &hi))
+	if (class == RCUF_RANGE_MMAP) {
+		if (!start)	/* vm_mmap_pgoff()'s file: anonymous memory */
+			rcuf_range_publish(m, s, class, 0, 0);
+	} else if (rcuf_range_of_call(m->mm, class, start, len, prot, &lo, &hi))
 		rcuf_range_declare(m, s, class, lo, hi);
 }
 
@@ -480,6 +507,16 @@ void rcuf_range_section_whole(struct mm_struct *mm)
 	rcuf_range_token_take(mm, &start, &len, &prot);
 }
 
+/* Is current in the first part of its anonymous mmap section of @m? */
+static bool rcuf_range_mmap_first_part(struct rcuf_mm *m)
+{
+	struct rcuf_range_slot *s = rcuf_range_own_slot(m);
+
+	return m->range_class == RCUF_RANGE_MMAP && m->writer == current &&
+	       !m->downgraded && (raw_read_seqcount(&m->write_seq) & 1) &&
+	       s->ranged && s->lo == s->hi;
+}
+
 /**
  * rcuf_range_mmap_region() - mmap_region() is about to run
  * @mm: current->mm
@@ -487,9 +524,10 @@ void rcuf_range_section_whole(struct mm_struct *mm)
  * @addr: its address
  * @len: its length
  *
- * Declares [addr, addr + len)'s cover if the section is vm_mmap_pgoff()'s
- * (rcuf_range_prepare() let it) and maps anonymous memory: a file's
- * ->mmap() is its file system's or driver's code, not audited here.
+ * If current's section is an anonymous mmap's, which declared the empty
+ * range at its begin, split it (see the header): the second part declares
+ * [addr, addr + len)'s cover (a file's, never expected here: nothing),
+ * before it changes anything.
  *
  * Context: the mmap_region() ftrace callback; current holds @mm's
  * mmap_lock for write.
@@ -498,20 +536,22 @@ void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len)
 {
 	unsigned long lo, hi;
+	unsigned int next;
 	struct rcuf_mm *m;
 
-	if (file)
-		return;
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);
 	rcu_read_unlock();
-	if (!m || m->range_class != RCUF_RANGE_MMAP ||
-	    m->writer != current || m->downgraded ||
-	    !(raw_read_seqcount(&m->write_seq) & 1) ||
-	    rcuf_range_own_slot(m)->ranged ||
-	    !rcuf_range_of(addr, len, &lo, &hi))
+	if (!m || !rcuf_range_mmap_first_part(m) || rcuf_test_mmap_unsplit())
 		return;
-	rcuf_range_declare(m, rcuf_range_own_slot(m), RCUF_RANGE_MMAP, lo, hi);
+	rcuf_range_audit_end(m);	/* the first part changed nothing */
+	next = raw_read_seqcount(&m->write_seq) + 2;
+	rcuf_range_reset(m, next);
+	if (!file && rcuf_range_of(addr, len, &lo, &hi))
+		rcuf_range_declare(m, rcuf_range_slot(m, next), RCUF_RANGE_MMAP,
+				   lo, hi);
+	rcuf_stat_inc(RCUF_STAT_MMAP_SECTION_SPLITS);
+	rcuf_epoch_section_split(m);
 }
 
 /**
@@ -537,7 +577,7 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 	if (in_step) {
 		rcuf_stat_inc(stat[s->ranged ? m->range_class : RCUF_RANGE_WHOLE]);
 		rcuf_range_audit_end(m);
-		if (s->ranged)
+		if (s->ranged && s->lo < s->hi)
 			rcuf_shadow_section_refresh(m, s->lo, s->hi);
 	} else {	/* the slot may hold an earlier section's range */
 		rcuf_range_reset(m, raw_read_seqcount(&m->write_seq) | 1);

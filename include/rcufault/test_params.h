@@ -54,6 +54,9 @@
  * @range_narrow: test_range_narrow, UNSAFE: the name of the tasks whose
  *	write sections of every class take munmap's cover, which stops at
  *	the neighbours (src/write_range.c)
+ * @mmap_unsplit: test_mmap_unsplit, UNSAFE: the name of the tasks whose
+ *	anonymous mmap sections are not split at mmap_region(): the empty
+ *	range their first part declared stays (src/write_range.c)
  * @range_audit: test_range_audit (default on): audit every declared write
  *	range at the end of its section (src/range_audit.c)
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
@@ -77,6 +80,7 @@ struct rcuf_test_params {
 	char *pte_table_unsynced;
 	char *range_uncovered;
 	char *range_narrow;
+	char *mmap_unsplit;
 	bool range_audit;
 	char *missing_symbol;
 	bool io_fallback;
@@ -290,6 +294,23 @@ static inline bool rcuf_test_range_narrow(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.range_narrow);
+}
+
+/**
+ * rcuf_test_mmap_unsplit() - leave an mmap section unsplit? (UNSAFE)
+ *
+ * The broken build of the split: an anonymous mmap section keeps the
+ * empty range its first part declared while mmap_region() changes VMAs.
+ * Confined to writers named by test_mmap_unsplit; the range audit must
+ * catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_mmap_unsplit.
+ */
+static inline bool rcuf_test_mmap_unsplit(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.mmap_unsplit);
 }
 
 /**

@@ -14,6 +14,7 @@ struct rcuf_mm;
 void rcuf_epoch_go_live(void);
 void rcuf_epoch_stop(void);
 void rcuf_epoch_write_acquired(struct mm_struct *mm);
+void rcuf_epoch_section_split(struct rcuf_mm *m);
 void rcuf_epoch_write_released(struct mm_struct *mm);
 void rcuf_epoch_read_acquired(struct mm_struct *mm);
 void rcuf_epoch_read_released(struct mm_struct *mm);

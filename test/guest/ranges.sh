@@ -42,6 +42,9 @@
 #                         test_range_narrow=rangewriter (every class takes
 #                         munmap's cover, without the neighbours): the
 #                         audit must catch mprotect's and brk's merges.
+#                         Then test_mmap_unsplit=rangewriter (anonymous
+#                         mmap sections keep their first part's empty
+#                         range): the audit must catch them.
 . "$(dirname "$0")/lib.sh"
 
 S=${RANGES_SECONDS:-15}
@@ -95,6 +98,18 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
+
+	# mmap sections left unsplit: the empty range of their first part
+	# stays while mmap_region() maps the scratch cell
+	load_module enable=1 test_mmap_unsplit=rangewriter
+	timeout -k 10 60 "$T" $MNT/file 3 >/dev/null 2>&1
+	snap
+	dmesg | grep -q "range audit: a write section declared \[0, 0) (mmap) and changed" ||
+		fail "the audit caught no unsplit mmap section"
+	note "unsplit mmap sections: the audit counted $(stat range_audit_diffs) sections"
+	echo 0 > $D/enable
+	EXPECT_AUDIT_DIFFS=1 no_desync
+	rmmod rcufault || fail "rmmod rcufault"
 	umount $MNT
 	echo "PASS: ranges (broken build caught)"
 	exit 0
@@ -144,12 +159,21 @@ counters_after() {
 		eval "note \"$label: $c +\$d_$c\""
 	done
 }
+# neighbour_run MODE C...: unmapneighbour MODE ("" for the default) with
+# counters C; sets d_C and rounds
+neighbour_run() {
+	mode=$1
+	shift
+	counters_before "$@"
+	out=$("$N" $((S / 3 + 2)) $mode 2>&1) || fail "unmapneighbour $mode: $out"
+	note "$out"
+	counters_after "unmapneighbour${mode:+ $mode}" "$@"
+	rounds=$(rounds_of "$out")
+	at_least "${rounds:-0}" 20 "unmapneighbour${mode:+ $mode} rounds"
+}
 NB_COUNTERS="lockless_during_writer fallback_writer_active
 	fallback_epoch_changed range_sections_munmap"
-counters_before $NB_COUNTERS
-out=$("$N" $((S / 3 + 2)) 2>&1) || fail "unmapneighbour: $out"
-note "$out"
-counters_after unmapneighbour $NB_COUNTERS
+neighbour_run "" $NB_COUNTERS
 at_least "$d_range_sections_munmap" 10 "munmap sections declared beside the fault threads"
 at_least "$d_lockless_during_writer" 100 \
 	"faults served while munmap removed the VMA below theirs"
@@ -162,12 +186,7 @@ at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_ep
 # records for the VMAs in and beside its range, so the threads' next fault
 # finds one (no_shadow, shadow_stale: at most one per two rounds)
 SP_COUNTERS="fallback_no_shadow fallback_shadow_stale section_records"
-counters_before $SP_COUNTERS
-out=$("$N" $((S / 3 + 2)) split 2>&1) || fail "unmapneighbour split: $out"
-note "$out"
-counters_after "unmapneighbour split" $SP_COUNTERS
-rounds=$(rounds_of "$out")
-at_least "${rounds:-0}" 20 "split rounds"
+neighbour_run split $SP_COUNTERS
 at_least "$((rounds / 2))" "$((d_fallback_no_shadow + d_fallback_shadow_stale))" \
 	"split rounds against the threads' faults that found no current record (no_shadow + shadow_stale)"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour split"
@@ -177,15 +196,11 @@ at_least "$((rounds / 2))" "$((d_fallback_no_shadow + d_fallback_shadow_stale))"
 # then only the range there (src/write_range.c), so the threads' faults
 # go on through both sections: at most one is sent back per five rounds
 MM_COUNTERS="lockless_during_writer fallback_writer_active
-	fallback_epoch_changed range_sections_mmap"
-counters_before $MM_COUNTERS
-out=$("$N" $((S / 3 + 2)) mmap 2>&1) || fail "unmapneighbour mmap: $out"
-note "$out"
-counters_after "unmapneighbour mmap" $MM_COUNTERS
-rounds=$(rounds_of "$out")
-at_least "${rounds:-0}" 20 "mmap rounds"
+	fallback_epoch_changed range_sections_mmap mmap_section_splits"
+neighbour_run mmap $MM_COUNTERS
 at_least "$((rounds / 5))" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
 	"mmap rounds over 5 against the threads' faults sent back by a writer (writer_active + epoch_changed)"
+at_least "$d_mmap_section_splits" "$rounds" "mmap sections split at their mmap_region()"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour mmap"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
