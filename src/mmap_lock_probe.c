@@ -16,6 +16,7 @@
 #include <trace/events/mmap_lock.h>
 #include "rcufault/lockwatch.h"
 #include "rcufault/mmap_lock_probe.h"
+#include "rcufault/range_token.h"
 #include "rcufault/symbols.h"
 #include "rcufault/write_epoch.h"
 
@@ -27,6 +28,8 @@ static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
 					bool success)
 {
 	rcuf_lockwatch_acquired(mm, write, success);
+	if (!write)	/* before a stack expansion's write acquire */
+		rcuf_range_token_spend();
 	if (!success)
 		return;
 	if (write)

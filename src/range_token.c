@@ -11,12 +11,16 @@
  * System V order, and 6.1's kallsyms names them without a clone suffix;
  * the system calls' wrappers take the saved user registers, see
  * rcuf_token_syscall()), and drops it when the call returns. Their ia32
- * entries are not probed: whole. Nothing between a call's entry and its
- * own write acquire may fault (a fault that expands a stack is a write
- * section): no BPF program that may fault can run there, because the
- * only ones that can (sleepable ones) attach to system call wrappers
- * only on kernels with CONFIG_FUNCTION_ERROR_INJECTION (the wrappers are
- * ALLOW_ERROR_INJECTION), and there the wrappers are not probed. The
+ * entries are not probed: whole. Between a call's entry and its own
+ * write acquire, a fault (or bpf_copy_from_user_task()) may expand a
+ * stack, a write section: only from a sleepable BPF program, which
+ * attaches to the system call wrappers only on kernels with
+ * CONFIG_FUNCTION_ERROR_INJECTION (the wrappers are ALLOW_ERROR_INJECTION;
+ * there the wrappers are not probed), and to sleepable LSM hooks, of
+ * which only security_mmap_file() runs there (vm_mmap_pgoff(), before its
+ * lock). Every such path read-locks before it write-locks, and no call
+ * read-locks before its own write acquire: current's read acquire spends
+ * its token (rcuf_range_token_spend()). The
  * write acquire probe takes current's token for its mm
  * (rcuf_range_token_take()): a write acquire that finds one is the
  * call's own mmap_write_lock_killable(), for no write acquire
@@ -211,6 +215,27 @@ void rcuf_range_tokens_unregister(void)
 		if (rcuf_token_registered[i])
 			unregister_kretprobe(&rcuf_token_probes[i]);
 	memset(rcuf_token_registered, 0, sizeof(rcuf_token_registered));
+}
+
+/**
+ * rcuf_range_token_spend() - current read-locks an mm: its call, if it has
+ * a token, declares nothing
+ *
+ * No call that holds a token read-locks before its own write acquire, so
+ * a read acquire inside one is a fault's or a BPF helper's, which may
+ * next write-lock to expand a stack: that write acquire must not take the
+ * token (see the header). Later read acquires (a downgrade, faults after
+ * the call's section) find the token taken already.
+ *
+ * Context: the mmap_lock read acquire probe; any context (an interrupt's
+ * read acquire spends the interrupted task's token: the safe direction).
+ */
+void rcuf_range_token_spend(void)
+{
+	struct rcuf_range_token *t = rcuf_token_slot();
+
+	if (READ_ONCE(t->task) == current)
+		WRITE_ONCE(t->class, RCUF_RANGE_WHOLE);
 }
 
 /**

@@ -52,10 +52,15 @@
  * capable() no sleepable BPF LSM program can hook; no BPF program that
  * may fault runs there).
  * vm_mmap_pgoff() runs security_mmap_file() first, where a sleepable BPF
- * LSM program's bpf_copy_from_user() below a stack VMA could expand the
- * stack, a write section of its own that would spend the token: that is
- * why mmap's token only lets the section declare at mmap_region(), which
- * no stack expansion calls, and otherwise leaves it whole. Every
+ * LSM program's bpf_copy_from_user() or bpf_copy_from_user_task() below
+ * a stack VMA could expand the stack, a write section of its own that
+ * would take the token and declare mmap's empty range while it moves the
+ * stack. Both take the read lock first (lock_mm_and_find_vma(),
+ * __access_remote_vm(), before expand_stack_locked() or expand_stack()),
+ * as every fault does, and no call that holds a token read-locks before
+ * its own write acquire: so current's first read acquire inside the call
+ * spends its token (rcuf_range_token_spend()), and the stack expansion
+ * and the call's own section stay whole. Every
  * other write acquire (exit-to-user work such as a signal frame that
  * expands a stack, exceptions, ptrace'd registers, io_uring workers,
  * kernel threads) finds no token and stays whole. Nor does a section

@@ -10,6 +10,7 @@ struct mm_struct;
 
 void rcuf_range_tokens_register(void);
 void rcuf_range_tokens_unregister(void);
+void rcuf_range_token_spend(void);
 int rcuf_range_token_take(struct mm_struct *mm, unsigned long *start,
 			  unsigned long *len, unsigned long *prot);
 

@@ -29,8 +29,8 @@
  * for room runs inside the section, as any mmap()'s does), checks that it
  * reads zero and takes a write, and unmaps it: short mmap and munmap
  * sections, none of them near the threads' VMA (src/write_range.c: an
- * anonymous mmap() declares nothing until its mmap_region(), then the
- * range there).
+ * anonymous mmap() declares the empty range until its mmap_region(), then
+ * the range there).
  *
  * Prints "unmapneighbour PASS ..." or "unmapneighbour FAIL: ..." and exits
  * 0 or 1 (2: could not run). The guest test then reads the counters: with
