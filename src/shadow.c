@@ -395,7 +395,10 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
  * through revalidation (its VMA must still span the record's range) and
  * read its contents live under the epoch, and the stock path refreshes it.
  * The VMAs are final: the section makes no change after its release. Only
- * for trees already populated.
+ * for trees already populated. Not for anonymous memory without an
+ * anon_vma yet (a new mapping): its first fault falls back for that
+ * anyway (fallback_vma_setup), and that stock fault makes the record; a
+ * record made here would only cost the writer its allocation.
  *
  * Context: the release probe (atomic); allocates with GFP_NOWAIT.
  */
@@ -412,6 +415,8 @@ void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
 		return;
 	for (vma = find_vma(mm, lo ? lo - 1 : 0); vma && vma->vm_start <= hi;
 	     vma = find_vma(mm, vma->vm_end)) {
+		if (!vma->anon_vma && !vma->vm_file)
+			continue;	/* its first fault falls back anyway */
 		rcu_read_lock();
 		spans = rcuf_shadow_spans(rcuf_btree_lookup(&m->tree,
 							    vma->vm_start,
