@@ -204,10 +204,12 @@
  * declare, the writer writes the range into its slot, then sets the slot's
  * ranged flag with release semantics, once, before it changes anything:
  * right after the reset, before the epoch moves, so that no fault ever
- * sees it undeclared (rcuf_range_prepare(), and THE SPLIT). A
- * fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
+ * sees it undeclared (rcuf_range_prepare(), and THE SPLIT); nothing
+ * orders the flag's store before the epoch's, but a fault that sees the
+ * epoch first finds the slot not ranged and falls back. A fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
  * even, or every section since (each odd epoch e with @seq <= e <= @cur,
- * at most RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 4) has its slot
+ * at most RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 2 *
+ * (RCUF_RANGE_SLOTS - 2)) has its slot
  * ranged, for e, with a range without the address, all read between two
  * reads of the epoch that both give @cur. Between those reads no section
  * after @cur has begun, and the only slot written before a begin (the

@@ -15,8 +15,12 @@
 
 struct rcuf_range_audit;
 
-/* Write sections whose declared ranges a state remembers (a power of 2). */
-#define RCUF_RANGE_SLOTS 4
+/*
+ * Write sections whose declared ranges a state remembers (a power of 2):
+ * a fault goes on across at most RCUF_RANGE_SLOTS - 1 of them, and a
+ * split mmap section is two (src/write_range.c).
+ */
+#define RCUF_RANGE_SLOTS 8
 
 /**
  * struct rcuf_range_slot - what one write section declared
