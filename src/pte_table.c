@@ -68,8 +68,8 @@
  * address outside it: a publisher that read the epoch before W1 is still
  * waited out at W3 as at any begin, and what the section frees lies inside
  * its cover (the second part of a split mmap section, src/write_range.c,
- * begins with W1 to W3 of its own; its first part frees nothing). free_pgtables() frees only the
- * tables that map nothing below its floor (the end of the VMA before the
+ * begins with W1 to W3 of its own; its first part frees nothing).
+ * free_pgtables() frees only the tables that map nothing below its floor (the end of the VMA before the
  * unmapped range) or at or above its ceiling (the start of the VMA
  * after), both at or inside the cover's bounds (munmap's cover ends at
  * them; free_pgd_range() rounds inwards), so the PMD entry we populate,

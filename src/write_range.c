@@ -206,19 +206,18 @@
  * right after the reset, before the epoch moves, so that no fault ever
  * sees it undeclared (rcuf_range_prepare(), and THE SPLIT); nothing
  * orders the flag's store before the epoch's, but a fault that sees the
- * epoch first finds the slot not ranged and falls back. A fault at epoch @seq with the epoch now @cur goes on iff @cur == @seq and
- * even, or every section since (each odd epoch e with @seq <= e <= @cur,
- * at most RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 2 *
- * (RCUF_RANGE_SLOTS - 2)) has its slot
- * ranged, for e, with a range without the address, all read between two
- * reads of the epoch that both give @cur. Between those reads no section
- * after @cur has begun, and the only slot written before a begin (the
- * next section's reset) is none of those read, the ring being larger than
- * the window; a slot read is never written again while its epoch is
- * @cur or older (the split declares in the slot of the epoch two ahead).
- * (An end out of step also resets
- * its own section's slot, which a fault may be reading: that only makes
- * the fault fall back.)
+ * epoch first finds the slot not ranged and falls back. A fault at epoch
+ * @seq with the epoch now @cur goes on iff @cur == @seq and even, or every
+ * section since (each odd epoch e with @seq <= e <= @cur, at most
+ * RCUF_RANGE_SLOTS - 1 of them: @cur - @seq <= 2 * (RCUF_RANGE_SLOTS - 2))
+ * has its slot ranged, for e, with a range without the address, all read
+ * between two reads of the epoch that both give @cur. Between those reads
+ * no section after @cur has begun, and the only slot written before a
+ * begin (the next section's reset) is none of those read, the ring being
+ * larger than the window; a slot read is never written again while its
+ * epoch is @cur or older (the split declares in the slot of the epoch two
+ * ahead). (An end out of step also resets its own section's slot, which a
+ * fault may be reading: that only makes the fault fall back.)
  */
 #include <linux/atomic.h>
 #include <linux/fs.h>
