@@ -41,10 +41,11 @@ static int __init rcuf_init(void)
 	if (ret)
 		return ret;
 	rcuf_fault_init();
-	rcuf_range_tokens_register();	/* before the probes that take tokens */
 	ret = rcuf_mmap_lock_probe_register();
 	if (ret)
 		goto err_tokens;
+	/* after the probes: each read acquire spends (src/range_token.c) */
+	rcuf_range_tokens_register();
 	ret = rcuf_fault_entry_register();
 	if (ret)
 		goto err_probes;

@@ -20,12 +20,13 @@
  * which only security_mmap_file() runs there (vm_mmap_pgoff(), before its
  * lock). Every such path read-locks before it write-locks, and no call
  * read-locks before its own write acquire: current's read acquire spends
- * its token (rcuf_range_token_spend()). The
- * write acquire probe takes current's token for its mm
+ * its token (rcuf_range_token_spend()); the probes are registered before
+ * the tokens, so that every read acquire inside a tokened call is seen.
+ * The write acquire probe takes current's token for its mm
  * (rcuf_range_token_take()): a write acquire that finds one is the
- * call's own mmap_write_lock_killable(), for no write acquire
- * of the same mm can happen inside these calls but theirs, and nothing
- * else runs between their entry and their return. Exit-to-user work
+ * call's own mmap_write_lock_killable(), for any other write acquire
+ * inside these calls comes after a read acquire, which spent the token,
+ * and nothing else runs between their entry and their return. Exit-to-user work
  * (signal frames that expand a stack, task_work), exceptions, ptrace'd
  * registers, io_uring workers and every other write acquire find no token
  * and stay whole.

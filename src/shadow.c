@@ -396,9 +396,12 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
  * read its contents live under the epoch, and the stock path refreshes it.
  * The VMAs are final: the section makes no change after its release. Only
  * for trees already populated. Not for anonymous memory without an
- * anon_vma yet (a new mapping): its first fault falls back for that
- * anyway (fallback_vma_setup), and that stock fault makes the record; a
- * record made here would only cost the writer its allocation.
+ * anon_vma (a new mapping, an untouched part of a split): its first
+ * lockless fault falls back for that anyway (fallback_vma_setup), and
+ * that stock fault makes the record. Only a VMA given its anon_vma by GUP
+ * (MAP_POPULATE, mlock), which takes no fault path, then falls back once
+ * more (no_shadow); a record made here would cost every section an
+ * allocation.
  *
  * Context: the release probe (atomic); allocates with GFP_NOWAIT.
  */

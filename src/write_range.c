@@ -45,7 +45,8 @@
  * of the x86-64 system calls brk, mlock, mlock2 or munlock, told by a
  * token a kretprobe on that very call holds from its entry to its return,
  * with the arguments it runs with (src/range_token.c). The first write acquire
- * of current->mm inside the call spends the token. For __vm_munmap(),
+ * of current->mm inside the call takes the token, unless a read acquire
+ * (of any mm, successful or not) spent it before. For __vm_munmap(),
  * do_mprotect_pkey() and those system calls that is their own
  * mmap_write_lock_killable(): nothing before it can fault or lock (brk
  * takes it first; do_mlock() first calls can_do_mlock(), whose
