@@ -142,7 +142,8 @@ END {
 	if (up)
 		print "lockless/upst.: another boot, so unpaired: ratio of medians, n.d. when the two min-max ranges overlap."
 	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
-	print "mixed: 2 threads fault anonymous pages while the writer runs (mixed-1: 1 thread, so no thread waits for a vCPU). filefault: 2 threads map a file read-only and fault it in cold"
+	print "mixed: 2 threads fault anonymous pages while the writer runs (mixed-1: 1 thread, so no thread waits for a vCPU; writer: the writer alone,"
+	print "beside one sleeping thread: its own cost, with no fault to wait for). filefault: 2 threads map a file read-only and fault it in cold"
 	print "(page cache dropped each iteration) from a throttled virtio disk while the writer runs; faults_per_s = file pages read per second."
 	print "file-cow: 2 threads write one word per page of their private mapping of a tmpfs file (each fault copies a file page);"
 	print "shm-write: the same through a shared mapping (each fault dirties a page; the first pass fills holes); -procs: 2 processes."

@@ -15,6 +15,10 @@
  *	first: a test of faults that find the page already mapped
  *   workload churn  [-i ITERS]
  *	mmap/write/mprotect/verify/munmap loops in one thread
+ *   workload writer [-t THREADS] [-i ITERS]
+ *	churn, timed per round, in a process with THREADS - 1 more threads
+ *	that only sleep: the writer's own cost where no fault contends with
+ *	it (a multi-threaded mm, as in mixed and filefault)
  *   workload mixed  [-t THREADS] [-p PAGES] [-i ITERS]
  *	fault threads plus one churn thread, all in one process
  *   workload reclaim [-t THREADS] [-p PAGES] [-i ITERS]
@@ -168,6 +172,13 @@ static void *fault_thread(void *arg)
 	return NULL;
 }
 
+static void *sleeper_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 static void *churn_thread(void *arg)
 {
 	long n = 16, it;
@@ -192,6 +203,20 @@ static void *churn_thread(void *arg)
 		writer_ops++;
 	}
 	return NULL;
+}
+
+/* writer: the churn loop while @nr_threads - 1 threads sleep in pause() */
+static void run_writer(void)
+{
+	pthread_t th;
+	int t;
+
+	for (t = 1; t < nr_threads; t++) {
+		if (pthread_create(&th, NULL, sleeper_thread, NULL))
+			die("pthread_create");
+		pthread_detach(th);
+	}
+	churn_thread((void *)(long)nr_iters);
 }
 
 static atomic_long race_next = -1;
@@ -506,7 +531,7 @@ static void verify_area_file(int procs)
 
 static void usage_exit(void)
 {
-	fprintf(stderr, "usage: workload fault|procs|race|churn|mixed|reclaim [-t THREADS] [-p PAGES] [-i ITERS]\n"
+	fprintf(stderr, "usage: workload fault|procs|race|churn|writer|mixed|reclaim [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload filefault -f FILE [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload filewrite|fileprocs -f FILE [-s] [-t THREADS] [-p PAGES] [-i ITERS]\n"
 		"       workload memread -f FILE [-p PAGES] [-i ITERS]\n"
@@ -574,6 +599,8 @@ int main(int argc, char **argv)
 		run_race();
 	else if (!strcmp(mode, "churn"))
 		churn_thread((void *)(long)nr_iters);
+	else if (!strcmp(mode, "writer"))
+		run_writer();
 	else
 		usage_exit();
 	elapsed = fault_ns ? fault_ns : now_ns() - t0;
