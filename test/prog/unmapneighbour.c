@@ -190,6 +190,9 @@ static void mmap_round(void)
 		finish(1, "a new anonymous page read %#llx",
 		       (unsigned long long)*(uint64_t *)p);
 	WRITE_ONCE(*(uint64_t *)p, pattern(THREADS, rounds, 0));
+	if (READ_ONCE(*(uint64_t *)p) != pattern(THREADS, rounds, 0))
+		finish(1, "the hole's page read %#llx after a write",
+		       (unsigned long long)*(uint64_t *)p);
 	if (munmap(p, PAGE))
 		finish(2, "munmap: %s", strerror(errno));
 	if (accessible(p, 0))
