@@ -235,7 +235,7 @@ void rcuf_range_token_spend(void)
 {
 	struct rcuf_range_token *t = rcuf_token_slot();
 
-	if (READ_ONCE(t->task) == current)
+	if (READ_ONCE(t->task) == current && !rcuf_test_token_unspent())
 		WRITE_ONCE(t->class, RCUF_RANGE_WHOLE);
 }
 

@@ -65,6 +65,11 @@ module_param_named(test_mmap_unsplit, rcuf_test_params.mmap_unsplit,
 MODULE_PARM_DESC(test_mmap_unsplit,
 		 "testing only, UNSAFE: in tasks of this name, an anonymous mmap() section keeps the empty range declared before its mmap_region() while that changes VMAs");
 
+module_param_named(test_token_unspent, rcuf_test_params.token_unspent,
+		   charp, 0400);
+MODULE_PARM_DESC(test_token_unspent,
+		 "testing only, UNSAFE: in tasks of this name, a read acquire of mmap_lock inside an mmap, munmap or mprotect call leaves the call's range token, which a stack growth's write section then takes");
+
 module_param_named(test_range_audit, rcuf_test_params.range_audit, bool, 0600);
 MODULE_PARM_DESC(test_range_audit,
 		 "testing only (default 1): at the end of each write section that declared a range, compare every VMA outside it with its state at the declaration (range_audits, range_audit_diffs)");

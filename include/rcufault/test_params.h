@@ -57,6 +57,8 @@
  * @mmap_unsplit: test_mmap_unsplit, UNSAFE: the name of the tasks whose
  *	anonymous mmap sections are not split at mmap_region(): the empty
  *	range their first part declared stays (src/write_range.c)
+ * @token_unspent: test_token_unspent, UNSAFE: the name of the tasks whose
+ *	read acquires leave their call's range token (src/range_token.c)
  * @range_audit: test_range_audit (default on): audit every declared write
  *	range at the end of its section (src/range_audit.c)
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
@@ -81,6 +83,7 @@ struct rcuf_test_params {
 	char *range_uncovered;
 	char *range_narrow;
 	char *mmap_unsplit;
+	char *token_unspent;
 	bool range_audit;
 	char *missing_symbol;
 	bool io_fallback;
@@ -311,6 +314,24 @@ static inline bool rcuf_test_mmap_unsplit(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.mmap_unsplit);
+}
+
+/**
+ * rcuf_test_token_unspent() - let a read acquire keep the token? (UNSAFE)
+ *
+ * The broken build of rcuf_range_token_spend(): a fault inside a tokened
+ * call (in mmap()'s security hook) that grows the stack write-locks with
+ * the call's token still there, and its section declares the call's range.
+ * Confined to tasks named by test_token_unspent; the range audit must
+ * catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_token_unspent.
+ */
+static inline bool rcuf_test_token_unspent(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.token_unspent);
 }
 
 /**

@@ -29,6 +29,9 @@
 # from the threads' VMA, and its munmap(), send back at most one of the
 # threads' faults per five rounds (the mmap section is split at its
 # mmap_region(): it declares nothing to change before).
+# Then build/test/lsmfault with the test module rcufault_test_mmapfault:
+# a fault in mmap()'s security hook grows the stack before mmap's own
+# write section; that growth must stay whole (the audit finds nothing).
 #
 #   RANGES_SECONDS=N      seconds of torture (default 15)
 #   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
@@ -45,6 +48,10 @@
 #                         Then test_mmap_unsplit=rangewriter (anonymous
 #                         mmap sections keep their first part's empty
 #                         range): the audit must catch them.
+#                         Then test_token_unspent=lsmfault (read acquires
+#                         keep the call's token): lsmfault's stack growths
+#                         take mmap's empty range, and the audit must
+#                         count one per round.
 . "$(dirname "$0")/lib.sh"
 
 S=${RANGES_SECONDS:-15}
@@ -117,6 +124,21 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	audit_catches "unsplit mmap sections" "declared \[0, 0) (mmap) and changed"
 	snap
 	note "unsplit mmap sections: the audit counted $(stat range_audit_diffs) sections"
+	echo 0 > $D/enable
+	EXPECT_AUDIT_DIFFS=1 no_desync
+	rmmod rcufault || fail "rmmod rcufault"
+
+	# read acquires that leave the call's token: the stack growth of a
+	# fault in mmap()'s security hook takes mmap's empty range
+	load_module enable=1 test_token_unspent=lsmfault
+	modprobe rcufault_test_mmapfault || fail "cannot load rcufault_test_mmapfault"
+	out=$($BIN/lsmfault 8 2>&1)
+	rc=$?
+	rmmod rcufault_test_mmapfault || fail "rmmod rcufault_test_mmapfault"
+	[ $rc = 0 ] || fail "lsmfault (status $rc): $out"
+	snap
+	at_least "$(stat range_audit_diffs)" 8 "audited growths of the stack that took mmap's range (one per lsmfault round)"
+	note "unspent tokens: the audit counted $(stat range_audit_diffs) sections"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
@@ -212,6 +234,26 @@ at_least "$((rounds / 5))" $((d_fallback_writer_active + d_fallback_epoch_change
 	"mmap rounds over 5 against the threads' faults sent back by a writer (writer_active + epoch_changed)"
 at_least "$d_mmap_section_splits" "$rounds" "mmap sections split at their mmap_region()"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour mmap"
+
+# a fault inside mmap()'s security hook (a sleepable BPF LSM program's read
+# of user memory) that grows the stack: a write section inside the mmap
+# call, before mmap's own. The fault's read acquire spends the call's
+# token (src/range_token.c), so the growth is whole and never takes mmap's
+# empty range: the audit finds no VMA changed outside a declared range.
+L=$BIN/lsmfault
+[ -x "$L" ] || fail "$L missing: run 'make test-progs'"
+modprobe rcufault_test_mmapfault || fail "cannot load rcufault_test_mmapfault"
+counters_before whole_sections range_sections_mmap
+out=$("$L" 8 2>&1)
+rc=$?
+rmmod rcufault_test_mmapfault || fail "rmmod rcufault_test_mmapfault"
+[ $rc = 0 ] || fail "lsmfault (status $rc): $out"
+note "$out"
+counters_after lsmfault whole_sections range_sections_mmap
+at_least "$d_whole_sections" 8 "whole sections (the stack's growths in the hook)"
+at_least "$d_range_sections_mmap" 8 "mmap sections"
+[ "$(stat range_audit_diffs)" = 0 ] ||
+	fail "range_audit_diffs is $(stat range_audit_diffs) after lsmfault: a stack growth inside mmap's security hook declared mmap's range"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
