@@ -139,6 +139,7 @@ END {
 	print ""
 	print "Modes: medians with [min-max] over rounds. stock/off, lockless/stock: geometric mean of the per-round ratios"
 	print "(modes alternate in one boot) with its 95% confidence interval; n.d. = the interval contains 1: no difference shown."
+	print "With some 25 rows at 95%, about one row per run reads a difference by chance: rerun a lone marginal verdict with --only."
 	if (up)
 		print "lockless/upst.: another boot, so unpaired: ratio of medians, n.d. when the two min-max ranges overlap."
 	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
