@@ -86,6 +86,19 @@ audit_catches() {
 	fail "the audit caught no section matching$missing in 5 runs ($what)"
 }
 
+# lsmfault_run: build/test/lsmfault's 8 rounds with the test module
+# rcufault_test_mmapfault loaded (a fault in mmap()'s security hook grows
+# the stack); the program must pass (the stack grew, the page held its
+# data)
+lsmfault_run() {
+	[ -x $BIN/lsmfault ] || fail "$BIN/lsmfault missing: run 'make test-progs'"
+	modprobe rcufault_test_mmapfault || fail "cannot load rcufault_test_mmapfault"
+	out=$($BIN/lsmfault 8 2>&1)
+	rc=$?
+	rmmod rcufault_test_mmapfault || fail "rmmod rcufault_test_mmapfault"
+	[ $rc = 0 ] || fail "lsmfault (status $rc): $out"
+}
+
 if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	load_module enable=1 test_range_uncovered=rangewriter test_range_audit=0 \
 		test_commit_delay_us=1000
@@ -131,11 +144,7 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	# read acquires that leave the call's token: the stack growth of a
 	# fault in mmap()'s security hook takes mmap's empty range
 	load_module enable=1 test_token_unspent=lsmfault
-	modprobe rcufault_test_mmapfault || fail "cannot load rcufault_test_mmapfault"
-	out=$($BIN/lsmfault 8 2>&1)
-	rc=$?
-	rmmod rcufault_test_mmapfault || fail "rmmod rcufault_test_mmapfault"
-	[ $rc = 0 ] || fail "lsmfault (status $rc): $out"
+	lsmfault_run
 	snap
 	at_least "$(stat range_audit_diffs)" 8 "audited growths of the stack that took mmap's range (one per lsmfault round)"
 	note "unspent tokens: the audit counted $(stat range_audit_diffs) sections"
@@ -240,14 +249,8 @@ at_least "$d_mmap_section_splits" "$rounds" "mmap sections split at their mmap_r
 # call, before mmap's own. The fault's read acquire spends the call's
 # token (src/range_token.c), so the growth is whole and never takes mmap's
 # empty range: the audit finds no VMA changed outside a declared range.
-L=$BIN/lsmfault
-[ -x "$L" ] || fail "$L missing: run 'make test-progs'"
-modprobe rcufault_test_mmapfault || fail "cannot load rcufault_test_mmapfault"
 counters_before whole_sections range_sections_mmap
-out=$("$L" 8 2>&1)
-rc=$?
-rmmod rcufault_test_mmapfault || fail "rmmod rcufault_test_mmapfault"
-[ $rc = 0 ] || fail "lsmfault (status $rc): $out"
+lsmfault_run
 note "$out"
 counters_after lsmfault whole_sections range_sections_mmap
 at_least "$d_whole_sections" 8 "whole sections (the stack's growths in the hook)"

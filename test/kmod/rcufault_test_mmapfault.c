@@ -29,10 +29,6 @@ static unsigned long addr;
 module_param(addr, ulong, 0600);
 MODULE_PARM_DESC(addr, "the user address read in the hook (0: none)");
 
-static unsigned int reads_failed;
-module_param(reads_failed, uint, 0400);
-MODULE_PARM_DESC(reads_failed, "reads of addr that faulted for good");
-
 static int rcuf_test_mmap_file(struct file *file, unsigned long prot,
 			       unsigned long flags)
 {
@@ -40,7 +36,7 @@ static int rcuf_test_mmap_file(struct file *file, unsigned long prot,
 	u8 c;
 
 	if (a && get_user(c, (u8 __user *)a))
-		reads_failed++;
+		pr_info_ratelimited("rcufault_test_mmapfault: the read of %#lx failed\n", a);
 	return 0;
 }
 
