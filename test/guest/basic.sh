@@ -3,6 +3,24 @@
 # Load, count, switch, reject bad input, unload.
 . "$(dirname "$0")/lib.sh"
 
+# threaded_lockless WHAT: 2 threads fault 256-page mappings; at least 512
+# of their faults must be lockless; sets gained to how many were.
+threaded_lockless() {
+	local l0
+	l0=$(stat lockless_success)
+	"$BIN/workload" fault -t 2 -p 256 -i 2 >/dev/null || fail "workload fault ($1)"
+	snap
+	gained=$(($(stat lockless_success) - l0))
+	at_least $gained 512 "lockless faults of a threaded process with $1"
+}
+
+# param_restore PARAM VALUE SHOWN: junk is refused; VALUE reads back as SHOWN
+param_restore() {
+	echo 0 > $D/enable
+	expect_fail "$(basename $1) accepted 'x'" sh -c "echo x > $1"
+	echo $2 > $1 && [ "$(cat $1)" = "$3" ] || fail "$(basename $1)=$2"
+}
+
 load_module
 [ "$(cat $D/enable)" = 0 ] || fail "enable should start at 0"
 [ "$(hooked)" = "$(nr_hooks)" ] || fail "expected $(nr_hooks) ftrace hooks, found $(hooked)"
@@ -59,14 +77,33 @@ snap
 [ "$(stat lockless_attempts)" = "$a0" ] ||
 	fail "faults of a one-thread process tried the lockless path ($a0 -> $(stat lockless_attempts) attempts)"
 at_least $(($(stat single_thread_faults) - s0)) 256 "single_thread_faults of dd's 4 MiB buffer (huge pages may serve some)"
-l0=$(stat lockless_success)
-"$BIN/workload" fault -t 2 -p 256 -i 2 >/dev/null || fail "workload fault"
+threaded_lockless "lockless_single_thread=0"
+note "lockless_single_thread=0: one-thread processes' faults +$(($(stat single_thread_faults) - s0)) stock, a threaded one's +$gained lockless"
+param_restore $P 1 Y
+
+# Small VMAs: with record_min_pages=32 (the shipped default; test builds
+# default to 0) the writer's 16-page mappings get no record, so each of
+# their faults falls back (no_shadow), while 256-page mappings still get
+# theirs and are served locklessly.
+P=/sys/module/rcufault/parameters/record_min_pages
+[ "$(cat $P)" = 0 ] || fail "the test build's record_min_pages is $(cat $P), not 0"
+echo 1 > $D/enable
 snap
-at_least $(($(stat lockless_success) - l0)) 512 "lockless faults of a threaded process with lockless_single_thread=0"
-note "lockless_single_thread=0: one-thread processes' faults +$(($(stat single_thread_faults) - s0)) stock, a threaded one's +$(($(stat lockless_success) - l0)) lockless"
-echo 0 > $D/enable
-expect_fail "lockless_single_thread accepted 'x'" sh -c "echo x > $P"
-echo 1 > $P && [ "$(cat $P)" = Y ] || fail "lockless_single_thread=1"
+k0=$(stat records_skipped_small) r0=$(stat refreshes)
+"$BIN/workload" writer -t 2 -i 64 >/dev/null || fail "workload writer (record_min_pages=0)"
+snap
+at_least $(($(stat refreshes) - r0)) 64 "records made for 64 16-page mappings with record_min_pages=0"
+[ "$(stat records_skipped_small)" = "$k0" ] || fail "records skipped with record_min_pages=0"
+echo 32 > $P || fail "record_min_pages=32"
+snap
+k0=$(stat records_skipped_small) n0=$(stat fallback_no_shadow)
+"$BIN/workload" writer -t 2 -i 64 >/dev/null || fail "workload writer (record_min_pages=32)"
+snap
+at_least $(($(stat records_skipped_small) - k0)) 64 "records_skipped_small for 64 16-page mappings"
+at_least $(($(stat fallback_no_shadow) - n0)) $((64 * 16)) "no_shadow fallbacks: every fault of the 16-page mappings"
+threaded_lockless "record_min_pages=32"
+note "record_min_pages=32: +$(($(stat records_skipped_small) - k0)) records skipped, 256-page mappings +$gained lockless"
+param_restore $P 0 0
 
 # Bad writes: -EINVAL, nothing changes.
 for bad in 2 -1 on 11 "1 " x "0\n\n"; do
