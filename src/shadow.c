@@ -459,12 +459,14 @@ void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
 	     vma = find_vma(mm, vma->vm_end)) {
 		if (!vma->anon_vma && !vma->vm_file)
 			continue;	/* its first fault falls back anyway */
+		if (!rcuf_shadow_worth_recording(vma))
+			continue;	/* before the lookup: no record made */
 		rcu_read_lock();
 		spans = rcuf_shadow_spans(rcuf_btree_lookup(&m->tree,
 							    vma->vm_start,
 							    NULL, NULL), vma);
 		rcu_read_unlock();
-		if (spans || !rcuf_shadow_worth_recording(vma))
+		if (spans)
 			continue;
 		if (!rcuf_shadow_set_in_section(m, vma, epoch,
 						RCUF_STAT_SHADOW_SECTION_RECORDS))
