@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Summarise scripts/ab-guest CSV: per workload, threads and metric, the
-# median and min-max of each mode and the ratios between modes. Modes run
+# median and min-max of each mode and the ratios between modes (lockless/off:
+# against the kernel without the module, what a user gains). Modes run
 # in the same boot alternate round by round, so their ratio is paired: the
 # geometric mean of the per-round ratios with its 95% confidence interval
 # (Student's t on the logs); an interval that contains 1 is reported as
@@ -84,9 +85,9 @@ function ratio(a, b) {
 }
 END {
 	up = ("upstream" in modes)
-	printf "%-16s %3s %-14s %26s %26s %26s %22s %22s", "workload", "thr", "metric",
+	printf "%-16s %3s %-14s %26s %26s %26s %22s %22s %22s", "workload", "thr", "metric",
 	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
-	       "stock/off", "lockless/stock"
+	       "stock/off", "lockless/stock", "lockless/off"
 	if (up)
 		printf " %26s %15s", "upstream 6.12 (own boot)", "lockless/upst."
 	printf "\n"
@@ -96,8 +97,9 @@ END {
 		c1 = cell(keys[k], "off"); c2 = cell(keys[k], "stock"); c3 = cell(keys[k], "lockless")
 		c4 = up ? cell(keys[k], "upstream") : ""
 		if (!hidden(p[3])) {
-			printf "%-16s %3s %-14s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
-			       paired(keys[k], "stock", "off"), paired(keys[k], "lockless", "stock")
+			printf "%-16s %3s %-14s %s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
+			       paired(keys[k], "stock", "off"), paired(keys[k], "lockless", "stock"),
+			       paired(keys[k], "lockless", "off")
 			if (up)
 				printf " %s %s", c4, ratio("lockless", "upstream")
 			printf "\n"
@@ -137,7 +139,7 @@ END {
 		}
 	}
 	print ""
-	print "Modes: medians with [min-max] over rounds. stock/off, lockless/stock: geometric mean of the per-round ratios"
+	print "Modes: medians with [min-max] over rounds. stock/off, lockless/stock, lockless/off: geometric mean of the per-round ratios"
 	print "(modes alternate in one boot) with its 95% confidence interval; n.d. = the interval contains 1: no difference shown."
 	print "With some 25 rows at 95%, about one row per run reads a difference by chance: rerun a lone marginal verdict with --only."
 	if (up)
