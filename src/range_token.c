@@ -45,6 +45,7 @@
 #include <linux/kprobes.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include "rcufault/hooks.h"
 #include "rcufault/range_token.h"
 #include "rcufault/test_params.h"
 #include "rcufault/write_range.h"
@@ -80,14 +81,17 @@ static struct rcuf_range_token *rcuf_token_slot(void)
  * arguments @a0, @a1, @a2. Return 0 (the return handler will drop it) if
  * we did; else 1, and the call is not hooked on its way out. A
  * single-threaded mm does not declare (src/write_range.c), so its calls
- * pay for no token and no return hook.
+ * pay for no token and no return hook; nor do calls made while lockless
+ * faults are off (enable=0), when no fault needs a range. A call without
+ * a token is whole, which is always safe, also when enable turns on
+ * before the call's write acquire.
  */
 static int rcuf_token_claim(int class, unsigned long a0, unsigned long a1,
 			    unsigned long a2)
 {
 	struct rcuf_range_token *t = rcuf_token_slot();
 
-	if (!current->mm ||
+	if (!READ_ONCE(rcuf_enabled) || !current->mm ||
 	    (atomic_read(&current->mm->mm_users) <= 1 && !rcuf_test_range_audit()))
 		return 1;
 	if (cmpxchg(&t->task, NULL, current))

@@ -277,7 +277,14 @@ done
 note "stress-ng mmap/mremap/madvise/mlock/brk: $(($(stat range_audits) - a0)) sections audited, $(stat range_audit_diffs) differences"
 at_least $(($(stat range_audits) - a0)) 10 "range sections audited under stress-ng"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after stress-ng"
+
+# lockless faults off: no fault needs a range, so no call claims a token
+# (src/range_token.c) and every section is whole
 echo 0 > $D/enable
+neighbour_run "" range_sections_munmap range_sections_mmap whole_sections
+[ "$d_range_sections_munmap" = 0 ] && [ "$d_range_sections_mmap" = 0 ] ||
+	fail "sections declared with enable=0: munmap +$d_range_sections_munmap, mmap +$d_range_sections_mmap"
+at_least "$d_whole_sections" "$rounds" "whole sections with enable=0"
 unload_module
 umount $MNT
 echo "PASS: ranges"
