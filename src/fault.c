@@ -37,6 +37,7 @@
 #include "rcufault/fault_file.h"
 #include "rcufault/fault_swap.h"
 #include "rcufault/fault_wp.h"
+#include "rcufault/maple_lookup.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pgtable_walk.h"
 #include "rcufault/procs.h"
@@ -158,36 +159,42 @@ static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
  * The VMA the shadow tree holds for @addr, if its record is current at
  * epoch @seq (refreshed under mmap_lock with no writer since; never at an
  * odd @seq, whose writer may have made the record in its own section) or
- * can be revalidated, whether it maps a file and whether it is shared. A VMA is freed only after a grace period that starts once
- * its record has left the tree, so finding the record under RCU makes the
- * VMA safe to read in the same section (its contents are only trusted once
- * the epoch is re-checked).
+ * can be revalidated, or else the VMA the mm's own tree holds for @addr
+ * (src/maple_lookup.c), whether it maps a file and whether it is shared. A
+ * VMA is freed only after a grace period that starts once its record has
+ * left the tree (and once it has left the mm's tree), so finding it under
+ * RCU makes it safe to read in the same section (its contents are only
+ * trusted once the epoch is re-checked).
  */
 static enum rcuf_stat rcuf_fault_shadow_vma(struct rcuf_mm *m,
 					    unsigned long addr, unsigned int seq,
 					    struct vm_area_struct **vma,
 					    bool *file, bool *shared)
 {
+	enum rcuf_stat res = RCUF_STAT_LOCKLESS_SUCCESS;
 	struct rcuf_shadow_vma *r;
-	enum rcuf_stat res;
 
 	rcu_read_lock();
 	r = rcuf_btree_lookup(&m->tree, addr, NULL, NULL);
 	if (!r) {
-		res = RCUF_STAT_FB_NO_SHADOW;
+		*vma = rcuf_maple_lookup(m, addr);
+		if (!*vma) {
+			res = RCUF_STAT_FB_NO_SHADOW;
+			goto out;
+		}
+		rcuf_stat_inc(RCUF_STAT_MAPLE_LOOKUPS);
 	} else if (READ_ONCE(r->epoch) == seq && !(seq & 1)) {
-		res = RCUF_STAT_LOCKLESS_SUCCESS;
+		*vma = READ_ONCE(r->vma);
 	} else if (rcuf_fault_shadow_revalidate(r)) {
 		rcuf_stat_inc(RCUF_STAT_SHADOW_REVALIDATED);
-		res = RCUF_STAT_LOCKLESS_SUCCESS;
+		*vma = READ_ONCE(r->vma);
 	} else {
 		res = RCUF_STAT_FB_SHADOW_STALE;
+		goto out;
 	}
-	if (res == RCUF_STAT_LOCKLESS_SUCCESS) {
-		*vma = READ_ONCE(r->vma);
-		*file = READ_ONCE((*vma)->vm_file);
-		*shared = READ_ONCE((*vma)->vm_flags) & VM_SHARED;
-	}
+	*file = READ_ONCE((*vma)->vm_file);
+	*shared = READ_ONCE((*vma)->vm_flags) & VM_SHARED;
+out:
 	rcu_read_unlock();
 	return res;
 }

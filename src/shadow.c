@@ -41,6 +41,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include "rcufault/maple_lookup.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
@@ -227,6 +228,35 @@ static int rcuf_shadow_update(struct rcuf_mm *m, unsigned long start,
 	return 0;
 }
 
+/*
+ * From now on every VMA free of @m's mm waits for a grace period, so that
+ * lockless readers may hold its VMAs: a record's, or one the maple lookup
+ * found (src/maple_lookup.c says why the release and the mmap_lock order
+ * this store before every free that must see it). Caller holds the
+ * mmap_lock: for read at an even epoch, or as the writer of the section.
+ */
+static void rcuf_shadow_defer_vma_frees(struct rcuf_mm *m)
+{
+	if (READ_ONCE(m->shadowed))
+		return;
+	/* release: pairs with rcuf_shadow_vma_frees_deferred()'s acquire */
+	smp_store_release(&m->shadowed, true);
+}
+
+/**
+ * rcuf_shadow_vma_frees_deferred() - may lockless readers hold @m's VMAs?
+ * @m: a state
+ *
+ * Context: any; a lockless reader calls it under RCU before it looks a VMA
+ * up (the acquire pairs with rcuf_shadow_defer_vma_frees()).
+ * Return: true once every VMA free of @m's mm waits for a grace period.
+ */
+bool rcuf_shadow_vma_frees_deferred(struct rcuf_mm *m)
+{
+	/* acquire: the walk after it sees every removal from the mm's tree */
+	return smp_load_acquire(&m->shadowed);
+}
+
 static struct rcuf_shadow_vma *rcuf_shadow_of_vma(struct rcuf_mm *m,
 						  struct vm_area_struct *vma)
 {
@@ -263,7 +293,7 @@ static bool rcuf_shadow_set(struct rcuf_mm *m, struct vm_area_struct *vma,
 {
 	struct rcuf_shadow_vma *old = rcuf_shadow_of_vma(m, vma);
 
-	WRITE_ONCE(m->shadowed, true);	/* before the first record is seen */
+	rcuf_shadow_defer_vma_frees(m);	/* before the first record is seen */
 	if (old && rcuf_shadow_exact(old, vma, epoch))
 		goto discard;
 	/* the VMA left its old record's range: drop that record too */
@@ -340,6 +370,8 @@ void rcuf_shadow_fault_refresh(struct mm_struct *mm, struct vm_area_struct *vma)
 	}
 	if (READ_ONCE(m->quarantined))	/* the epoch was wrong: see write_epoch.c */
 		goto out;
+	if (rcuf_maple_lookup_on())	/* faults with no record may walk */
+		rcuf_shadow_defer_vma_frees(m);
 	if (READ_ONCE(m->fill) == RCUF_SHADOW_EMPTY) {
 		rcu_read_unlock();
 		rcuf_shadow_populate(m, mm, epoch);

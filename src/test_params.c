@@ -50,6 +50,11 @@ module_param_named(test_pte_table_unsynced,
 MODULE_PARM_DESC(test_pte_table_unsynced,
 		 "testing only, UNSAFE: in tasks of this name, lockless faults publish new PTE tables without waiting out mmap_lock writers (tables can leak into unmapped ranges)");
 
+module_param_named(test_maple_unsafe, rcuf_test_params.maple_unsafe, charp,
+		   0400);
+MODULE_PARM_DESC(test_maple_unsafe,
+		 "testing only, UNSAFE: in tasks of this name, faults walk the maple tree although VMA frees are not deferred, and pause after the walk (a use after free)");
+
 module_param_named(test_range_uncovered, rcuf_test_params.range_uncovered,
 		   charp, 0400);
 MODULE_PARM_DESC(test_range_uncovered,

@@ -85,8 +85,10 @@ enum rcuf_shadow_fill {
  *	process context only, never by the teardown (which has no writers)
  * @vma_hash: reverse index of the records in @tree, keyed by VMA pointer
  * @fill: enum rcuf_shadow_fill
- * @shadowed: @tree has held a record at some point: from then on every VMA
- *	free of @mm waits for a grace period (src/hooks.c)
+ * @shadowed: lockless readers may hold @mm's VMAs (@tree has held a
+ *	record, or a stock fault opened the maple lookup): from then on every
+ *	VMA free of @mm waits for a grace period (src/hooks.c); set with
+ *	release, read with acquire (rcuf_shadow_vma_frees_deferred())
  * @pid: the thread group that populated @tree (0 before), for debugfs
  * @rcu: deferred free
  *

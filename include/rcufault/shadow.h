@@ -56,6 +56,7 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr);
 void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
 				 unsigned long hi);
 bool rcuf_shadow_vma_shadowed(struct vm_area_struct *vma);
+bool rcuf_shadow_vma_frees_deferred(struct rcuf_mm *m);
 bool rcuf_shadow_vma_free(struct vm_area_struct *vma);
 bool rcuf_shadow_get(struct rcuf_shadow_vma *r);
 void rcuf_shadow_put(struct rcuf_shadow_vma *r);

@@ -48,6 +48,9 @@
  * @pte_table_unsynced: test_pte_table_unsynced, UNSAFE: the name of the
  *	tasks whose lockless faults publish new PTE tables without waiting
  *	out writers (src/pte_table.c)
+ * @maple_unsafe: test_maple_unsafe, UNSAFE: the name of the tasks whose
+ *	faults walk the mm's maple tree without VMA frees deferred for it,
+ *	and pause after the walk (src/maple_lookup.c)
  * @range_uncovered: test_range_uncovered, UNSAFE: the name of the tasks
  *	whose write sections declare their system call's bare range, without
  *	the cover of whole VMAs and neighbours (src/write_range.c)
@@ -80,6 +83,7 @@ struct rcuf_test_params {
 	char *wp_reuse_shared;
 	char *swap_cache_exclusive;
 	char *pte_table_unsynced;
+	char *maple_unsafe;
 	char *range_uncovered;
 	char *range_narrow;
 	char *mmap_unsplit;
@@ -262,6 +266,24 @@ static inline bool rcuf_test_pte_table_unsynced(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.pte_table_unsynced);
+}
+
+/**
+ * rcuf_test_maple_unsafe() - walk the maple tree unsafely? (UNSAFE)
+ *
+ * The maple lookup's broken build: stock faults do not make the mm's VMA
+ * frees wait for a grace period, the walk does not require it, and it
+ * pauses 200 us after finding a VMA, so a munmap() racing with it frees
+ * the VMA before the walk reads it. Confined to tasks named by
+ * test_maple_unsafe; the maple lane, on a KASAN kernel, must catch the
+ * use after free.
+ *
+ * Return: true only in the test build, in tasks named by test_maple_unsafe.
+ */
+static inline bool rcuf_test_maple_unsafe(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.maple_unsafe);
 }
 
 /**

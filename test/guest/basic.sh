@@ -82,9 +82,11 @@ note "lockless_single_thread=0: one-thread processes' faults +$(($(stat single_t
 param_restore $P 1 Y
 
 # Small VMAs: with record_min_pages=32 (the shipped default; test builds
-# default to 0) the writer's 16-page mappings get no record, so each of
-# their faults falls back (no_shadow), while 256-page mappings still get
-# theirs and are served locklessly.
+# default to 0) the writer's 16-page mappings get no record. With
+# maple_lookup=0 each of their faults falls back (no_shadow), while
+# 256-page mappings still get theirs and are served locklessly; with
+# maple_lookup=1 (the default) their faults find the VMA in the mm's own
+# tree: all but each mapping's first (no anon_vma yet) are served.
 P=/sys/module/rcufault/parameters/record_min_pages
 [ "$(cat $P)" = 0 ] || fail "the test build's record_min_pages is $(cat $P), not 0"
 echo 1 > $D/enable
@@ -95,6 +97,9 @@ snap
 at_least $(($(stat refreshes) - r0)) 64 "records made for 64 16-page mappings with record_min_pages=0"
 [ "$(stat records_skipped_small)" = "$k0" ] || fail "records skipped with record_min_pages=0"
 echo 32 > $P || fail "record_min_pages=32"
+M=/sys/module/rcufault/parameters/maple_lookup
+[ "$(cat $M)" = Y ] || fail "maple_lookup is $(cat $M), not Y (the default)"
+echo 0 > $M || fail "maple_lookup=0"
 snap
 k0=$(stat records_skipped_small) n0=$(stat fallback_no_shadow)
 "$BIN/workload" writer -t 2 -i 64 >/dev/null || fail "workload writer (record_min_pages=32)"
@@ -103,6 +108,15 @@ at_least $(($(stat records_skipped_small) - k0)) 64 "records_skipped_small for 6
 at_least $(($(stat fallback_no_shadow) - n0)) $((64 * 16)) "no_shadow fallbacks: every fault of the 16-page mappings"
 threaded_lockless "record_min_pages=32"
 note "record_min_pages=32: +$(($(stat records_skipped_small) - k0)) records skipped, 256-page mappings +$gained lockless"
+param_restore $M 1 Y
+echo 1 > $D/enable
+snap
+m0=$(stat maple_lookups) n0=$(stat fallback_no_shadow)
+"$BIN/workload" writer -t 2 -i 64 >/dev/null || fail "workload writer (maple_lookup=1)"
+snap
+at_least $(($(stat maple_lookups) - m0)) $((64 * 15)) "maple lookups: the 16-page mappings' faults after their first"
+at_least 64 $(($(stat fallback_no_shadow) - n0)) "no_shadow fallbacks with maple_lookup=1 (at most 64)"
+note "record_min_pages=32, maple_lookup=1: +$(($(stat maple_lookups) - m0)) maple lookups, +$(($(stat fallback_no_shadow) - n0)) no_shadow"
 param_restore $P 0 0
 
 # Bad writes: -EINVAL, nothing changes.

@@ -19,8 +19,9 @@ grep -qx vm_area_free /sys/kernel/tracing/available_filter_functions ||
 # must have a current record (what the audits check). Revalidation only
 # changes which faults take the stock path, not how the tree is kept; the
 # out-of-memory run below has it on. shadow_at_mmap=1: mmap() makes
-# records too.
-load_module shadow_revalidate=0 shadow_at_mmap=1
+# records too. maple_lookup=0 likewise: a fault on a VMA with no record
+# takes the stock path, which makes it (the maple lane tests the lookup).
+load_module shadow_revalidate=0 shadow_at_mmap=1 maple_lookup=0
 [ "$(hooked)" = "$(nr_hooks)" ] || fail "expected $(nr_hooks) ftrace hooks, found $(hooked)"
 grep -q 'vm_area_free.*\[rcufault\]' /sys/kernel/tracing/enabled_functions ||
 	fail "vm_area_free is not hooked"
