@@ -27,14 +27,15 @@
  *    runs after the flag was set sees it through the rwsem and is
  *    deferred (src/hooks.c) past every RCU reader that may hold the VMA.
  *    One that ran before it, in a section, freed a VMA never in the tree
- *    (error paths of __split_vma() and mmap_region()) or one its section
- *    had already removed from it (vma_mas_remove() in __vma_adjust()
- *    before its vm_area_free(next); do_mas_align_munmap()'s
- *    mas_store_prealloc() of NULL over the range before remove_mt()), and
- *    the walk reads the tree only after its acquire of the flag: it cannot
- *    reach that VMA. exit_mmap() frees VMAs still in the tree, but runs
- *    at mm_users 0, when no task of the mm faults (the walk is only for
- *    current->mm).
+ *    (the error paths of mm/mmap.c that free a VMA they made, a fork
+ *    child's or an exec's new mm) or one its section had already removed
+ *    from it (__vma_adjust() and vma_expand() overwrite next's range with
+ *    vma_mas_store() of the VMA that absorbs it before vm_area_free(next);
+ *    do_mas_align_munmap() stores NULL over the range before remove_mt()),
+ *    and the walk reads the tree only after its acquire of the flag: it
+ *    cannot reach that VMA. exit_mmap() frees VMAs still in the tree, but
+ *    runs at mm_users 0, when no task of the mm faults (the walk is only
+ *    for current->mm, which the faulting task keeps a user of).
  *  - The VMA being the mm's VMA for the address: the walk runs at the
  *    epoch the fault speculates on. An even epoch re-checked unchanged
  *    later means no write section changed the tree in between; an odd one

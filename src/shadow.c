@@ -510,11 +510,14 @@ void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
  * rcuf_shadow_vma_shadowed() - may lockless readers see @vma?
  * @vma: the VMA passed to vm_area_free()
  *
- * False if @vma's mm has no tree that ever held records: then no lockless
- * reader can hold @vma, and none can come to (a record is only made under
- * the mmap_lock, which the free's caller holds for write, or at no users
- * left, when no fault makes records), so @vma may be freed at once without
- * rcuf_shadow_vma_free(). The same test rcuf_shadow_vma_free() makes.
+ * False if @vma's mm never had its VMA frees deferred (no record was made
+ * and no stock fault opened the maple lookup): then no lockless reader can
+ * hold @vma, and none can come to (the flag is only set under the
+ * mmap_lock, for read at an even epoch or by the section's writer, while
+ * the free's caller holds it for write or in munmap's downgraded section,
+ * or runs at no users left, when no fault looks VMAs up), so @vma may be
+ * freed at once without rcuf_shadow_vma_free(). The same test
+ * rcuf_shadow_vma_free() makes.
  *
  * Context: any (the vm_area_free() ftrace callback); takes no lock.
  * Return: true if @vma must go through rcuf_shadow_vma_free().
