@@ -98,7 +98,7 @@ struct vm_area_struct *rcuf_maple_lookup(struct rcuf_mm *m, unsigned long addr)
 		return NULL;
 	vma = mas_walk(&mas);
 	if (unlikely(rcuf_test_maple_unsafe()))
-		udelay(200);
+		mdelay(5);
 	if (!vma || READ_ONCE(vma->vm_start) > addr ||
 	    READ_ONCE(vma->vm_end) <= addr)
 		return NULL;

@@ -273,7 +273,7 @@ static inline bool rcuf_test_pte_table_unsynced(void)
  *
  * The maple lookup's broken build: stock faults do not make the mm's VMA
  * frees wait for a grace period, the walk does not require it, and it
- * pauses 200 us after finding a VMA, so a munmap() racing with it frees
+ * pauses 5 ms after finding a VMA, so a munmap() racing with it frees
  * the VMA before the walk reads it. Confined to tasks named by
  * test_maple_unsafe; the maple lane, on a KASAN kernel, must catch the
  * use after free.

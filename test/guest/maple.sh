@@ -13,7 +13,7 @@
 #   MAPLE_EXPECT_FAIL=1  the broken build (test_maple_unsafe=torture):
 #                        the torture's stock faults do not make its VMA
 #                        frees wait for a grace period, and its walks
-#                        pause 200 us after finding a VMA, so a racing
+#                        pause 5 ms after finding a VMA, so a racing
 #                        munmap() frees the VMA under the walk. Only a
 #                        KASAN kernel sees that use after free: passes
 #                        once the guest log has its report (in the debug
