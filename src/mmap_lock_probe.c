@@ -6,27 +6,40 @@
  * read unlock.
  *
  * Registering a probe makes every mmap_lock event format the mm's memcg
- * path (mm/mmap_lock.c keys that on a register count). rcufault has no use
- * for the path, so after registering it takes back the count its own
- * registration added, and gives it back before unregistering; another
- * tracer registered before us keeps its paths.
+ * path, which rcufault has no use for: while our probes are alone on their
+ * events, src/memcg_path_mute.c mutes that, and a tracer sharing them gets
+ * its paths.
  */
 #include <linux/mmap_lock.h>
 #include <linux/tracepoint.h>
 #include <trace/events/mmap_lock.h>
 #include "rcufault/lockwatch.h"
+#include "rcufault/memcg_path_mute.h"
 #include "rcufault/mmap_lock_probe.h"
 #include "rcufault/range_token.h"
 #include "rcufault/symbols.h"
 #include "rcufault/write_epoch.h"
 
-/* How many memcg-path register counts we took back (0..2). */
-static int rcuf_memcg_path_muted;
+static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
+					const char *memcg_path, bool write,
+					bool success);
+static void rcuf_probe_released(void *data, struct mm_struct *mm,
+				const char *memcg_path, bool write);
+
+/* Are our probes the only ones on both events? (tracepoint context) */
+static bool rcuf_probes_alone(void)
+{
+	return rcuf_tp_probe_alone(&__tracepoint_mmap_lock_acquire_returned,
+				   (void *)rcuf_probe_acquire_returned) &&
+	       rcuf_tp_probe_alone(&__tracepoint_mmap_lock_released,
+				   (void *)rcuf_probe_released);
+}
 
 static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
 					const char *memcg_path, bool write,
 					bool success)
 {
+	rcuf_memcg_path_converge(rcuf_probes_alone());
 	rcuf_lockwatch_acquired(mm, write, success);
 	if (!write)	/* before a stack expansion's write acquire */
 		rcuf_range_token_spend();
@@ -41,6 +54,7 @@ static void rcuf_probe_acquire_returned(void *data, struct mm_struct *mm,
 static void rcuf_probe_released(void *data, struct mm_struct *mm,
 				const char *memcg_path, bool write)
 {
+	rcuf_memcg_path_converge(rcuf_probes_alone());
 	rcuf_lockwatch_released(mm, write);
 	if (write)
 		rcuf_epoch_write_released(mm);
@@ -56,8 +70,6 @@ static void rcuf_probe_released(void *data, struct mm_struct *mm,
  */
 int rcuf_mmap_lock_probe_register(void)
 {
-	bool acq_was_on = static_key_enabled(&__tracepoint_mmap_lock_acquire_returned.key);
-	bool rel_was_on = static_key_enabled(&__tracepoint_mmap_lock_released.key);
 	int ret;
 
 	ret = register_trace_mmap_lock_acquire_returned(rcuf_probe_acquire_returned, NULL);
@@ -65,13 +77,10 @@ int rcuf_mmap_lock_probe_register(void)
 		goto err;
 	ret = register_trace_mmap_lock_released(rcuf_probe_released, NULL);
 	if (ret) {
+		rcuf_memcg_path_restore();
 		unregister_trace_mmap_lock_acquire_returned(rcuf_probe_acquire_returned, NULL);
 		goto err;
 	}
-	/* Our registration bumped the memcg-path count once per newly enabled event. */
-	rcuf_memcg_path_muted = !acq_was_on + !rel_was_on;
-	for (ret = 0; ret < rcuf_memcg_path_muted; ret++)
-		rcuf_sym.trace_mmap_lock_unreg();
 	return 0;
 err:
 	pr_err("cannot register mmap_lock tracepoint probes (%d)\n", ret);
@@ -85,8 +94,7 @@ err:
  */
 void rcuf_mmap_lock_probe_unregister(void)
 {
-	for (; rcuf_memcg_path_muted > 0; rcuf_memcg_path_muted--)
-		rcuf_sym.trace_mmap_lock_reg();
+	rcuf_memcg_path_restore();
 	unregister_trace_mmap_lock_released(rcuf_probe_released, NULL);
 	unregister_trace_mmap_lock_acquire_returned(rcuf_probe_acquire_returned, NULL);
 	tracepoint_synchronize_unregister();

@@ -1,0 +1,210 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rcufault beside the tracers a real host runs: profilers and tracing
+# tools attach kprobes, kretprobes, the function and function_graph
+# tracers, and trace events to the very functions and tracepoints
+# rcufault hooks, before or after it loads, and come and go while it runs.
+#
+# 1. The mmap_lock trace events keep their memcg_path field. rcufault
+#    mutes the memcg-path formatting its own probes would cost while they
+#    are alone (src/memcg_path_mute.c, memcg_path_mutes); a tracer's
+#    events must name the memcg of the locking task all the same, whether
+#    the tracer came before the module, after it (memcg_path_unmutes), or
+#    stays after it is gone, and unloading must leave the kernel's path
+#    count as it was.
+# 2. Under lockless faults, range write sections and forks (torture
+#    integrity, fork and mprotect; rangetorture), a background loop flips
+#    the function tracer, the function_graph tracer and kprobe and
+#    kretprobe events on lock_mm_and_find_vma, handle_mm_fault,
+#    vm_area_free, mmap_region, __vm_munmap and do_mprotect_pkey on and
+#    off, with the mmap_lock events on, and perf samples every CPU with
+#    call chains where this guest's perf can. Every program must pass,
+#    lockless faults and declared ranges must still happen, the tracers
+#    must see their events, and the guest log must stay clean (vm-run
+#    checks it). It runs under --tcg-single: QEMU 7.2's multi-threaded
+#    TCG can execute a stale int3 of kernel text being patched (see
+#    scripts/vm-run), and this loop patches hot text all the time: it
+#    crashed the stock kernel with no module loaded (a call to address 0
+#    from do_user_addr_fault(), 3 of 3 boots), never under --tcg-single.
+# 3. The module unloads with the kprobes still attached, and they keep
+#    firing afterwards.
+#
+#   TRACERS_SECONDS=N  seconds of each timed program (default 5)
+. "$(dirname "$0")/lib.sh"
+
+S=${TRACERS_SECONDS:-5}
+case $S in ''|*[!0-9]*|0) fail "TRACERS_SECONDS must be a positive integer, not '$S'" ;; esac
+T=/sys/kernel/tracing
+ML=$T/events/mmap_lock
+CGN=rcuftracers
+CG=/sys/fs/cgroup/$CGN
+MNT=/tmp/tracers
+HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap do_mprotect_pkey"
+for p in torture rangetorture; do
+	[ -x "$BIN/$p" ] || fail "$BIN/$p missing: run 'make test-progs'"
+done
+[ -d $ML ] || fail "no mmap_lock trace events on $REL"
+grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control ||
+	fail "cannot enable the memory controller"
+mkdir -p $CG || fail "mkdir $CG"
+echo 8192 > $T/buffer_size_kb || fail "cannot size the trace buffer"
+echo 1 > $T/tracing_on
+
+# memcg_named WHEN: a task in $CG takes its mmap_lock (exec, then cat's
+# faults); the acquire_returned event must name the memcg
+memcg_named() {
+	echo > $T/trace
+	sh -c "echo \$\$ > $CG/cgroup.procs && exec cat /proc/self/maps" >/dev/null ||
+		fail "cannot run a task in $CG"
+	n=$(grep -c "memcg_path=/$CGN " $T/trace)
+	all=$(grep -c 'mmap_lock_acquire_returned:' $T/trace)
+	[ "$n" -gt 0 ] ||
+		fail "$1: no mmap_lock_acquire_returned event named memcg /$CGN ($all events; e.g. $(grep -m1 'mmap_lock_acquire_returned:' $T/trace))"
+	note "$1: $n of $all acquire events name /$CGN"
+}
+
+ml_event() {
+	echo "$2" > $ML/mmap_lock_$1/enable || fail "cannot set mmap_lock_$1 to $2"
+}
+
+# 1. memcg paths
+ml_event acquire_returned 1
+memcg_named "no module"
+ml_event acquire_returned 0
+load_module
+"$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect, module alone"
+snap
+at_least "$(stat memcg_path_mutes)" 1 "memcg_path_mutes with rcufault's probes alone"
+[ "$(stat memcg_path_unmutes)" = 0 ] || fail "memcg_path_unmutes $(stat memcg_path_unmutes) with no tracer"
+ml_event acquire_returned 1
+memcg_named "tracer after the module"
+snap
+at_least "$(stat memcg_path_unmutes)" 1 "memcg_path_unmutes once a tracer shares the event"
+ml_event released 1
+ml_event released 0
+memcg_named "a second event on and off again"
+unload_module
+memcg_named "after unloading under the tracer"
+load_module
+memcg_named "tracer before the module"
+ml_event acquire_returned 0
+"$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect, tracer gone"
+snap
+at_least "$(stat memcg_path_mutes)" 1 "memcg_path_mutes once the tracer left"
+unload_module
+ml_event acquire_returned 1
+memcg_named "after the last load and unload"
+
+# 2. tracers flipping under lockless faults
+kprobes() {
+	for f in $HOOKED; do
+		echo "p:rcuft/p_$f $f"
+		echo "r:rcuft/r_$f $f"
+	done > $T/kprobe_events || fail "cannot add kprobe events on: $HOOKED"
+}
+
+tracer() {
+	echo "$1" > $T/current_tracer || fail "cannot set the $1 tracer"
+}
+
+# flip ACTION...: until $MNT/stop exists, cycle through the actions
+# (fn, graph, nop: the current tracer; kon, koff: the kprobe events), then
+# leave no tracer on; counts the actions in $MNT/flips
+flip() {
+	i=0
+	while [ ! -e $MNT/stop ]; do
+		for a in "$@"; do
+			case $a in
+			fn) tracer function ;;
+			graph) tracer function_graph ;;
+			nop) tracer nop ;;
+			kon) echo 1 > $T/events/rcuft/enable ;;
+			koff) echo 0 > $T/events/rcuft/enable ;;
+			esac
+			i=$((i + 1))
+			sleep 0.3
+		done
+	done
+	tracer nop
+	echo 0 > $T/events/rcuft/enable
+	echo $((i + $(cat $MNT/flips))) > $MNT/flips
+}
+
+# beside FLIPS PROGRAM...: run the torture programs while flip FLIPS runs
+beside() {
+	flips=$1
+	shift
+	rm -f $MNT/stop
+	flip $flips &
+	flip_pid=$!
+	for prog in "$@"; do
+		case $prog in
+		range) out=$("$BIN/rangetorture" $MNT/file "$S" 2>&1) ;;
+		*) out=$("$BIN/torture" $prog -s "$S" 2>&1) ;;
+		esac || fail "$prog beside the tracers ($flips): $(echo "$out" | tail -3)"
+		note "$prog ($flips): $(echo "$out" | tail -1)"
+	done
+	touch $MNT/stop
+	wait $flip_pid
+}
+
+mkdir -p $MNT && mount -t tmpfs -o size=16m tmpfs $MNT || fail "mount tmpfs"
+kprobes
+echo "$HOOKED" | tr ' ' '\n' > $T/set_ftrace_filter ||
+	fail "cannot filter the function tracer to: $HOOKED"
+echo "$HOOKED" | tr ' ' '\n' > $T/set_graph_function ||
+	fail "cannot filter the function_graph tracer to: $HOOKED"
+ml_event released 1
+load_module enable=1
+at_least "$(hooked)" "$(nr_hooks)" "rcufault's ftrace hooks beside the tracers"
+perf_pid=
+if perf record -o /dev/null -a -- true >/dev/null 2>&1; then
+	perf record -q -a -g -F 499 -o $MNT/perf.data >/dev/null 2>&1 &
+	perf_pid=$!
+else
+	note "perf cannot record on this guest: no sampling profiler in this run"
+fi
+snap
+s0=$(stat lockless_success)
+r0=$(($(stat range_sections_munmap) + $(stat range_sections_mprotect) + $(stat range_sections_mmap)))
+echo 0 > $MNT/flips
+beside "fn kon graph nop koff" integrity fork mprotect range
+if [ -n "$perf_pid" ]; then
+	kill -INT $perf_pid
+	wait $perf_pid
+	note "perf: $(perf script -i $MNT/perf.data 2>/dev/null | grep -c ' cpu-clock\| cycles') samples with call chains"
+fi
+snap
+ls=$(($(stat lockless_success) - s0))
+rs=$(($(stat range_sections_munmap) + $(stat range_sections_mprotect) + $(stat range_sections_mmap) - r0))
+note "$(cat $MNT/flips) tracer flips; lockless_success +$ls, range sections +$rs"
+at_least "$ls" $((100 * S)) "lockless faults beside the tracers"
+at_least "$rs" 10 "range sections declared beside the tracers"
+
+# every kprobe and kretprobe fires, through the hooks, once more
+echo > $T/trace
+echo 1 > $T/events/rcuft/enable
+"$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect with the kprobes on"
+for f in $HOOKED; do
+	for k in p r; do
+		grep -q " ${k}_$f:" $T/trace || fail "no ${k}_$f event with rcufault loaded"
+	done
+done
+memcg_named "mmap_lock events beside the kprobes"
+
+# 3. unload under the kprobes; they go on firing
+echo 0 > $D/enable
+unload_module
+echo > $T/trace
+"$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect after unloading"
+grep -q " r_lock_mm_and_find_vma:" $T/trace ||
+	fail "the kretprobe on lock_mm_and_find_vma stopped firing when rcufault unloaded"
+echo 0 > $T/events/rcuft/enable
+echo > $T/kprobe_events
+ml_event released 0
+ml_event acquire_returned 0
+echo > $T/set_ftrace_filter
+echo > $T/set_graph_function
+umount $MNT
+echo "PASS: tracers"
