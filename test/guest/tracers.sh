@@ -26,8 +26,13 @@
 #    scripts/vm-run), and this loop patches hot text all the time: it
 #    crashed the stock kernel with no module loaded (a call to address 0
 #    from do_user_addr_fault(), 3 of 3 boots), never under --tcg-single.
-# 3. The module unloads with the kprobes still attached, and they keep
-#    firing afterwards.
+#    Two bpftrace profilers, one started before the module loads and one
+#    after, count fentry and fexit hits (BPF trampolines, which ftrace
+#    shares with rcufault's IPMODIFY hooks) on the same functions and the
+#    mmap_lock acquire event of tasks in a memcg: every probe must fire,
+#    and the event must name the memcg.
+# 3. The module unloads with the kprobes and the first bpftrace still
+#    attached, and they keep firing afterwards.
 #
 #   TRACERS_SECONDS=N  seconds of each timed program (default 5)
 . "$(dirname "$0")/lib.sh"
@@ -149,6 +154,45 @@ beside() {
 	wait $flip_pid
 }
 
+# bpf_start NAME: a bpftrace profiler on the hooked functions (fentry and
+# fexit BPF trampolines, which ftrace shares with rcufault's IPMODIFY
+# hooks) and on the mmap_lock acquire event (a BPF probe beside ours);
+# returns once its probes are attached
+bpf_start() {
+	BPFTRACE_KERNEL_BUILD=$KBUILD BPFTRACE_KERNEL_SOURCE=$KSRC bpftrace -e '
+kfunc:lock_mm_and_find_vma, kfunc:handle_mm_fault, kfunc:vm_area_free,
+kfunc:mmap_region, kfunc:__vm_munmap { @in[probe] = count(); }
+kretfunc:lock_mm_and_find_vma, kretfunc:handle_mm_fault,
+kretfunc:mmap_region, kretfunc:__vm_munmap { @out[probe] = count(); }
+tracepoint:mmap_lock:mmap_lock_acquire_returned
+/str(args->memcg_path) == "/'$CGN'"/ { @memcg = count(); }' > $MNT/$1.bpf 2>&1 &
+	eval "bpf_pid_$1=$!"
+	i=0
+	until grep -q '^Attaching' $MNT/$1.bpf; do
+		[ $i -lt 300 ] && kill -0 $! 2>/dev/null ||
+			fail "bpftrace $1 did not attach: $(tail -3 $MNT/$1.bpf)"
+		sleep 1
+		i=$((i + 1))
+	done
+	note "bpftrace $1: $(grep '^Attaching' $MNT/$1.bpf) after ${i} s"
+}
+
+# bpf_stop NAME: stop it; every one of its probes must have fired, and its
+# mmap_lock probe must have seen a task of $CG with its memcg path
+bpf_stop() {
+	eval "kill -INT \$bpf_pid_$1; wait \$bpf_pid_$1"
+	for f in lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap; do
+		grep -Eq "^@in\[kfunc:(vmlinux:)?$f\]: [1-9]" $MNT/$1.bpf ||
+			fail "bpftrace $1: kfunc:$f never fired: $(cat $MNT/$1.bpf)"
+		[ $f = vm_area_free ] ||
+			grep -Eq "^@out\[kretfunc:(vmlinux:)?$f\]: [1-9]" $MNT/$1.bpf ||
+			fail "bpftrace $1: kretfunc:$f never fired: $(cat $MNT/$1.bpf)"
+	done
+	grep -q "^@memcg: [1-9]" $MNT/$1.bpf ||
+		fail "bpftrace $1: no mmap_lock event named memcg /$CGN: $(cat $MNT/$1.bpf)"
+	note "bpftrace $1: $(grep -c '^@' $MNT/$1.bpf) maps, e.g. $(grep -m1 '^@in' $MNT/$1.bpf)"
+}
+
 mkdir -p $MNT && mount -t tmpfs -o size=16m tmpfs $MNT || fail "mount tmpfs"
 kprobes
 echo "$HOOKED" | tr ' ' '\n' > $T/set_ftrace_filter ||
@@ -156,8 +200,21 @@ echo "$HOOKED" | tr ' ' '\n' > $T/set_ftrace_filter ||
 echo "$HOOKED" | tr ' ' '\n' > $T/set_graph_function ||
 	fail "cannot filter the function_graph tracer to: $HOOKED"
 ml_event released 1
+command -v bpftrace >/dev/null || fail "bpftrace missing: run scripts/setup"
+# Debian splits the headers bpftrace parses tracepoint arguments with:
+# the arch's build tree and its -common sibling
+KBUILD=$(readlink -f /lib/modules/$REL/build)
+KSRC=${KBUILD%-amd64}-common
+[ -f "$KSRC/include/linux/kconfig.h" ] || fail "no kernel headers for bpftrace at $KSRC"
+bpf_start before
 load_module enable=1
-at_least "$(hooked)" "$(nr_hooks)" "rcufault's ftrace hooks beside the tracers"
+bpf_start after
+# the hooks modify the IP (I) beside the BPF trampolines (D), ours shared
+for f in lock_mm_and_find_vma handle_mm_fault mmap_region; do
+	grep "^$f " $T/enabled_functions | grep -q " I " ||
+		fail "$f not hooked beside bpftrace: $(grep "^$f " $T/enabled_functions)"
+done
+note "$(grep '^lock_mm_and_find_vma ' $T/enabled_functions)"
 perf_pid=
 if perf record -o /dev/null -a -- true >/dev/null 2>&1; then
 	perf record -q -a -g -F 499 -o $MNT/perf.data >/dev/null 2>&1 &
@@ -191,7 +248,8 @@ for f in $HOOKED; do
 		grep -q " ${k}_$f:" $T/trace || fail "no ${k}_$f event with rcufault loaded"
 	done
 done
-memcg_named "mmap_lock events beside the kprobes"
+memcg_named "mmap_lock events beside the kprobes and bpftrace"
+bpf_stop after
 
 # 3. unload under the kprobes; they go on firing
 echo 0 > $D/enable
@@ -200,6 +258,8 @@ echo > $T/trace
 "$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect after unloading"
 grep -q " r_lock_mm_and_find_vma:" $T/trace ||
 	fail "the kretprobe on lock_mm_and_find_vma stopped firing when rcufault unloaded"
+memcg_named "after unloading beside bpftrace"
+bpf_stop before
 echo 0 > $T/events/rcuft/enable
 echo > $T/kprobe_events
 ml_event released 0
