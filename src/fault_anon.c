@@ -80,9 +80,12 @@ enum rcuf_stat rcuf_anon_vma_check(struct vm_area_struct *vma,
 		return RCUF_STAT_FB_VMA_RANGE;
 	if (!rcuf_vma_access_ok(vma, flags, error_code))
 		return RCUF_STAT_FB_ACCESS;
+	if (unlikely(rcuf_test_uffd_ignored()))
+		flags &= ~__VM_UFFD_FLAGS;
+	else if (READ_ONCE(vma->vm_userfaultfd_ctx.ctx))
+		return RCUF_STAT_FB_VMA_KIND;
 	if (READ_ONCE(vma->vm_ops) || READ_ONCE(vma->vm_file) ||
-	    (flags & RCUF_ANON_UNSUPPORTED) ||
-	    READ_ONCE(vma->vm_userfaultfd_ctx.ctx))
+	    (flags & RCUF_ANON_UNSUPPORTED))
 		return RCUF_STAT_FB_VMA_KIND;
 	if (!READ_ONCE(vma->anon_vma) || vma_policy(vma))
 		return RCUF_STAT_FB_VMA_SETUP;

@@ -55,6 +55,11 @@ module_param_named(test_maple_unsafe, rcuf_test_params.maple_unsafe, charp,
 MODULE_PARM_DESC(test_maple_unsafe,
 		 "testing only, UNSAFE: in tasks of this name, faults walk the maple tree although VMA frees are not deferred, and pause after the walk (a use after free)");
 
+module_param_named(test_uffd_ignored, rcuf_test_params.uffd_ignored, charp,
+		   0400);
+MODULE_PARM_DESC(test_uffd_ignored,
+		 "testing only, UNSAFE: in tasks of this name, lockless anonymous faults ignore userfaultfd registrations (missing and write-protect faults bypass the handler)");
+
 module_param_named(test_range_uncovered, rcuf_test_params.range_uncovered,
 		   charp, 0400);
 MODULE_PARM_DESC(test_range_uncovered,

@@ -51,6 +51,8 @@
  * @maple_unsafe: test_maple_unsafe, UNSAFE: the name of the tasks whose
  *	faults walk the mm's maple tree without VMA frees deferred for it,
  *	and pause after the walk (src/maple_lookup.c)
+ * @uffd_ignored: test_uffd_ignored, UNSAFE: the name of the tasks whose
+ *	lockless anonymous faults ignore userfaultfd (src/fault_anon.c)
  * @range_uncovered: test_range_uncovered, UNSAFE: the name of the tasks
  *	whose write sections declare their system call's bare range, without
  *	the cover of whole VMAs and neighbours (src/write_range.c)
@@ -84,6 +86,7 @@ struct rcuf_test_params {
 	char *swap_cache_exclusive;
 	char *pte_table_unsynced;
 	char *maple_unsafe;
+	char *uffd_ignored;
 	char *range_uncovered;
 	char *range_narrow;
 	char *mmap_unsplit;
@@ -284,6 +287,22 @@ static inline bool rcuf_test_maple_unsafe(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.maple_unsafe);
+}
+
+/**
+ * rcuf_test_uffd_ignored() - ignore userfaultfd in anonymous faults? (UNSAFE)
+ *
+ * The broken build of the userfaultfd rule: rcuf_anon_vma_check() passes
+ * VMAs registered for missing or write-protect faults, so their faults
+ * are served locklessly instead of reaching the handler. Confined to
+ * tasks named by test_uffd_ignored; the uffd test must catch it.
+ *
+ * Return: true only in the test build, in tasks named by test_uffd_ignored.
+ */
+static inline bool rcuf_test_uffd_ignored(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.uffd_ignored);
 }
 
 /**
