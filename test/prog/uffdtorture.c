@@ -75,7 +75,7 @@ static void ioctl_or_die(unsigned long req, void *arg, const char *what)
 static void resolve(unsigned long addr, unsigned long flags)
 {
 	unsigned long page = (addr - (unsigned long)area) / PAGE;
-	static uint64_t src[PAGE / 8] __attribute__((aligned(4096)));
+	static uint64_t src[PAGE / 8] __aligned(4096);
 
 	if (page >= NPAGES)
 		finish(1, "a fault at %#lx outside the area", addr);
@@ -141,19 +141,21 @@ static void *toucher(void *arg)
 	}
 	pthread_barrier_wait(&go);
 	for (i = 0; i < n; i++) {
-		volatile uint64_t *p = (uint64_t *)(area + pages[i] * PAGE);
+		uint64_t *p = (uint64_t *)(area + pages[i] * PAGE);
+		uint64_t want = stamp(round_no, pages[i]), got;
 
 		if (wp_mode) {
-			p[1] = stamp(round_no, pages[i]) + 1;
-			if (p[1] != stamp(round_no, pages[i]) + 1 ||
-			    p[0] != stamp(round_no, pages[i]))
+			WRITE_ONCE(p[1], want + 1);
+			if (READ_ONCE(p[1]) != want + 1 || READ_ONCE(p[0]) != want)
 				finish(1, "page %lu lost its data after the write-protect fault",
 				       pages[i]);
-		} else if (p[0] != stamp(round_no, pages[i])) {
-			finish(1, "page %lu reads %#llx, not the handler's stamp %#llx: a missing fault did not reach userfaultfd (round %lu)",
-			       pages[i], (unsigned long long)p[0],
-			       (unsigned long long)stamp(round_no, pages[i]), round_no);
+			continue;
 		}
+		got = READ_ONCE(p[0]);
+		if (got != want)
+			finish(1, "page %lu reads %#llx, not the handler's stamp %#llx: a missing fault did not reach userfaultfd (round %lu)",
+			       pages[i], (unsigned long long)got,
+			       (unsigned long long)want, round_no);
 	}
 	return NULL;
 }
