@@ -6,21 +6,26 @@
  * mm/mmap_lock.c formats the locking mm's memcg path (cgroup_path(), a
  * global spinlock and a string copy) before every mmap_lock event while
  * its reg_refcount is non-zero. The count is bumped by the events'
- * regfunc, trace_mmap_lock_reg(), which kernel/tracepoint.c calls when an
- * event's static key goes on (its first probe), and dropped by
- * trace_mmap_lock_unreg() when its last probe goes. rcufault's probes on
- * acquire_returned and released have no use for the path, so while they
- * are the only probes on both events, both events' counts are taken back:
- * exactly two, for each key went on once and stays on while our probe is
- * there. start_locking's count, if another tracer has it, stays.
+ * regfunc, trace_mmap_lock_reg(), which tracepoint_add_func() calls
+ * (under tracepoints_mutex) while an event's static key is still off,
+ * that is for its first probe, and dropped by trace_mmap_lock_unreg(),
+ * which tracepoint_remove_func() calls when its last probe goes.
+ * rcufault's probes on acquire_returned and released have no use for the
+ * path, so while they are the only probes on both events, both events'
+ * counts are taken back: exactly two, for each key went on once and stays
+ * on while our probe is there. The count is global: a tracer on
+ * start_locking alone keeps its own count, and with it the paths of all
+ * three events (the mute then saves nothing).
  *
  * Each of our probe calls converges on that state. When another probe
  * shares either event (a trace event enabled in tracefs, perf, a BPF
  * program; before or after the module loaded) the two counts are given
  * back, so its events name the memcg again; when it leaves, they are
- * taken back. Only the events formatted before our probe's next call on
- * a CPU see an empty path: the ones of the same event that showed the new
- * probe to us, at most one per CPU.
+ * taken back (if its removal left a tp_stub_func in the array, on an
+ * allocation failure, only once the next change of that event's probes
+ * clears it). Only events formatted before our probe's next call see an
+ * empty path: a few, briefly (the event that showed the new probe to us
+ * on each CPU, events nested in it, a take racing the give).
  *
  * Each take or give is one cmpxchg of the state, so takes and gives
  * alternate, and the count is right once both of a racing pair have run

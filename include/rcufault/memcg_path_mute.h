@@ -38,14 +38,17 @@ static inline void rcuf_memcg_path_converge(bool alone)
  * @tp: a tracepoint
  * @probe: the probe function
  *
- * Context: a probe of @tp, or any sched-RCU reader.
+ * Context: a probe of @tp, or any sched-RCU reader (the array is freed
+ * after both an RCU and an SRCU grace period; it always ends in a NULL
+ * entry).
  * Return: true if @tp's probe array is exactly { @probe }.
  */
 static inline bool rcuf_tp_probe_alone(struct tracepoint *tp, void *probe)
 {
 	struct tracepoint_func *f = rcu_dereference_sched(tp->funcs);
 
-	return f && f[0].func == probe && !f[1].func;
+	/* entries change in place to tp_stub_func (func_remove()) */
+	return f && READ_ONCE(f[0].func) == probe && !READ_ONCE(f[1].func);
 }
 
 #endif /* _RCUFAULT_MEMCG_PATH_MUTE_H */
