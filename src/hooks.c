@@ -53,18 +53,17 @@
  * are unhooked. Deferred VMA frees still queued run the original through
  * rcuf_sym; the caller's rcu_barrier() waits for them.
  */
-#include <linux/completion.h>
 #include <linux/ftrace.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include "rcufault/fault.h"
 #include "rcufault/fault_entry.h"
+#include "rcufault/ftrace_hook.h"
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/ptlock_defer.h"
@@ -75,18 +74,6 @@
 #include "rcufault/write_range.h"
 
 bool rcuf_enabled;
-
-/**
- * struct rcuf_inflight - redirected calls still running module text
- * @ref: one reference per call, from its ftrace callback until it is done
- * @done: completed when @ref drops to zero after percpu_ref_kill()
- * @live: @ref is initialised
- */
-struct rcuf_inflight {
-	struct percpu_ref ref;
-	struct completion done;
-	bool live;
-};
 
 static struct rcuf_inflight rcuf_fault_inflight, rcuf_free_inflight;
 
@@ -253,7 +240,7 @@ static bool rcuf_lock_may_try(struct mm_struct *mm)
 static void notrace rcuf_lock_cb(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = rcuf_hook_regs(fregs);
 
 	if (within_module(parent_ip, THIS_MODULE))
 		return;		/* our own call of the original */
@@ -271,7 +258,7 @@ static void notrace rcuf_vm_area_free_cb(unsigned long ip,
 					 struct ftrace_ops *op,
 					 struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = rcuf_hook_regs(fregs);
 
 	if (within_module(parent_ip, THIS_MODULE))
 		return;		/* our own (deferred) call of the original */
@@ -298,7 +285,7 @@ static void notrace rcuf_mmap_region_cb(unsigned long ip,
 					struct ftrace_ops *op,
 					struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = rcuf_hook_regs(fregs);
 
 	if (within_module(parent_ip, THIS_MODULE))
 		return;		/* our own call of the original */
@@ -316,7 +303,7 @@ static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
 					    struct ftrace_ops *op,
 					    struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = rcuf_hook_regs(fregs);
 	unsigned int mark;
 
 	if (unlikely(rcuf_is_sentinel((struct vm_area_struct *)regs->di))) {
@@ -339,31 +326,8 @@ static void notrace rcuf_mmdrop_cb(unsigned long ip, unsigned long parent_ip,
 				   struct ftrace_ops *op,
 				   struct ftrace_regs *fregs)
 {
-	rcuf_mm_release((struct mm_struct *)ftrace_get_regs(fregs)->di);
+	rcuf_mm_release((struct mm_struct *)rcuf_hook_regs(fregs)->di);
 }
-
-/**
- * struct rcuf_hook - one hooked kernel function
- * @name: its name, for messages
- * @addr: its address, resolved at install time
- * @ops: the ftrace registration
- * @installed: @ops is registered
- */
-struct rcuf_hook {
-	const char *name;
-	unsigned long addr;
-	struct ftrace_ops ops;
-	bool installed;
-};
-
-#define RCUF_HOOK(fn, cb, extra)					\
-	{								\
-		.name = #fn,						\
-		.ops = {						\
-			.func = cb,					\
-			.flags = FTRACE_OPS_FL_SAVE_REGS | (extra),	\
-		},							\
-	}
 
 enum {
 	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_PTLOCK_FREE,
@@ -391,69 +355,6 @@ static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 				     FTRACE_OPS_FL_IPMODIFY),
 };
 
-static int rcuf_hook_install(struct rcuf_hook *h)
-{
-	int ret;
-
-	if (!h->addr)
-		return 0;	/* not needed on this kernel */
-	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
-	if (ret) {
-		pr_err("cannot hook %s: not traceable by ftrace (%d)\n", h->name, ret);
-		return ret;
-	}
-	ret = register_ftrace_function(&h->ops);
-	if (ret) {
-		pr_err("cannot hook %s (%d)%s\n", h->name, ret,
-		       ret == -EBUSY ? ": another ftrace user (a livepatch?) already modifies it" : "");
-		ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
-		return ret;
-	}
-	h->installed = true;
-	return 0;
-}
-
-static void rcuf_hook_remove(struct rcuf_hook *h)
-{
-	if (!h->installed)
-		return;
-	unregister_ftrace_function(&h->ops);	/* waits for running callbacks */
-	ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
-	h->installed = false;
-}
-
-static void rcuf_inflight_release(struct percpu_ref *ref)
-{
-	complete(&container_of(ref, struct rcuf_inflight, ref)->done);
-}
-
-static int rcuf_inflight_init(struct rcuf_inflight *in)
-{
-	int ret;
-
-	init_completion(&in->done);
-	ret = percpu_ref_init(&in->ref, rcuf_inflight_release, 0, GFP_KERNEL);
-	in->live = !ret;
-	return ret;
-}
-
-/* Wait for the references of calls redirected by an already removed hook. */
-static void rcuf_inflight_kill_wait(struct rcuf_inflight *in)
-{
-	if (!in->live)
-		return;
-	percpu_ref_kill(&in->ref);
-	wait_for_completion(&in->done);
-}
-
-static void rcuf_inflight_exit(struct rcuf_inflight *in)
-{
-	if (!in->live)
-		return;
-	percpu_ref_exit(&in->ref);
-	in->live = false;
-}
-
 /**
  * rcuf_hooks_install() - hook the fault path and mm teardown
  *
@@ -470,9 +371,9 @@ int rcuf_hooks_install(void)
 	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
 	rcuf_hooks[RCUF_HOOK_MMAP_REGION].addr = (unsigned long)rcuf_sym.mmap_region;
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
-	ret = rcuf_inflight_init(&rcuf_fault_inflight);
+	ret = rcuf_inflight_init(&rcuf_fault_inflight, "faults and mmap_region() calls");
 	if (!ret)
-		ret = rcuf_inflight_init(&rcuf_free_inflight);
+		ret = rcuf_inflight_init(&rcuf_free_inflight, "VMA frees");
 	if (ret) {
 		rcuf_inflight_exit(&rcuf_fault_inflight);
 		return ret;

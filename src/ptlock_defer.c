@@ -76,6 +76,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include "rcufault/ftrace_hook.h"
 #include "rcufault/ptlock_defer.h"
 #include "rcufault/stats.h"
 #include "rcufault/symbols.h"
@@ -155,7 +156,7 @@ void notrace rcuf_ptlock_free_cb(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op,
 				 struct ftrace_regs *fregs)
 {
-	ftrace_get_regs(fregs)->ip = (unsigned long)rcuf_ptlock_free;
+	rcuf_hook_regs(fregs)->ip = (unsigned long)rcuf_ptlock_free;
 }
 
 #endif /* RCUF_PTLOCK_DEFER */

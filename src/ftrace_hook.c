@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Installing and removing one ftrace hook, and waiting for the calls it
+ * redirected into module text.
+ *
+ * A hook with FTRACE_OPS_FL_IPMODIFY redirects its function to a
+ * replacement in module text; the replacement may call the original, and
+ * the callback lets that call pass by its caller (parent_ip within this
+ * module). Each redirected call holds a reference on an rcuf_inflight
+ * from its callback until it is done with module text: after the hook is
+ * removed, rcuf_inflight_kill_wait() waits for them, and an RCU-tasks
+ * grace period for a task preempted between its put and its return.
+ */
+#include <linux/ftrace.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include "rcufault/ftrace_hook.h"
+
+/**
+ * rcuf_hook_install() - register one hook
+ * @h: the hook; @h->addr 0 means "not needed on this kernel"
+ *
+ * Context: process.
+ * Return: 0, or an error after one line (pr_err, or pr_info naming what
+ * is off for a hook with @h->without); @h is not installed then.
+ */
+int rcuf_hook_install(struct rcuf_hook *h)
+{
+	const char *why = "";
+	int ret;
+
+	if (!h->addr)
+		return 0;	/* not needed on this kernel */
+	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
+	if (ret) {
+		why = ": not traceable by ftrace";
+		goto err;
+	}
+	ret = register_ftrace_function(&h->ops);
+	if (!ret) {
+		h->installed = true;
+		return 0;
+	}
+	if (ret == -EBUSY)
+		why = ": another ftrace user (a livepatch?) already modifies it";
+	ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
+err:
+	if (h->without)
+		pr_info("cannot hook %s (%d)%s: %s\n", h->name, ret, why, h->without);
+	else
+		pr_err("cannot hook %s (%d)%s\n", h->name, ret, why);
+	return ret;
+}
+
+/**
+ * rcuf_hook_remove() - unregister one hook, if installed
+ * @h: the hook
+ *
+ * Context: process; waits for callbacks still running, not for the calls
+ * they redirected (rcuf_inflight_kill_wait()).
+ */
+void rcuf_hook_remove(struct rcuf_hook *h)
+{
+	if (!h->installed)
+		return;
+	unregister_ftrace_function(&h->ops);	/* waits for running callbacks */
+	ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
+	h->installed = false;
+}
+
+static void rcuf_inflight_release(struct percpu_ref *ref)
+{
+	complete(&container_of(ref, struct rcuf_inflight, ref)->done);
+}
+
+/**
+ * rcuf_inflight_init() - start counting redirected calls
+ * @in: the count
+ * @what: what the calls are (for a message at unload)
+ *
+ * Context: process.
+ * Return: 0 or -ENOMEM.
+ */
+int rcuf_inflight_init(struct rcuf_inflight *in, const char *what)
+{
+	int ret;
+
+	in->what = what;
+	init_completion(&in->done);
+	ret = percpu_ref_init(&in->ref, rcuf_inflight_release, 0, GFP_KERNEL);
+	in->live = !ret;
+	return ret;
+}
+
+/**
+ * rcuf_inflight_kill_wait() - wait for the calls redirected by hooks
+ *	already removed
+ * @in: their count; percpu_ref_tryget_live() on it fails from now on
+ *
+ * A call may take as long as its task is held: a userfaultfd monitor that
+ * does not answer holds a fault, and the system call it came from, for
+ * ever. After 5 seconds one line says what unload waits for, and the wait
+ * goes on as TASK_IDLE: the hung-task detector does not report rmmod for
+ * a wait that is not the kernel's fault.
+ *
+ * Context: process; sleeps for as long as the slowest call.
+ */
+void rcuf_inflight_kill_wait(struct rcuf_inflight *in)
+{
+	if (!in->live)
+		return;
+	percpu_ref_kill(&in->ref);
+	if (wait_for_completion_timeout(&in->done, 5 * HZ))
+		return;
+	pr_info("unload waits for %s still running module code (one may be held by a userfaultfd monitor)\n",
+		in->what);
+	wait_for_completion_state(&in->done, TASK_IDLE);
+}
+
+/**
+ * rcuf_inflight_exit() - free the count, after rcuf_inflight_kill_wait()
+ * @in: the count
+ */
+void rcuf_inflight_exit(struct rcuf_inflight *in)
+{
+	if (!in->live)
+		return;
+	percpu_ref_exit(&in->ref);
+	in->live = false;
+}
