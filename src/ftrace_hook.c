@@ -20,7 +20,7 @@
  * rcuf_hook_install() - register one hook
  * @h: the hook; @h->addr 0 means "not needed on this kernel"
  *
- * Context: process.
+ * Context: process; once per load (a failure frees the filter).
  * Return: 0, or an error after one line (pr_err, or pr_info naming what
  * is off for a hook with @h->without); @h is not installed then.
  */
@@ -43,8 +43,8 @@ int rcuf_hook_install(struct rcuf_hook *h)
 	}
 	if (ret == -EBUSY)
 		why = ": another ftrace user (a livepatch?) already modifies it";
-	ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
 err:
+	ftrace_free_filter(&h->ops);
 	if (h->without)
 		pr_info("cannot hook %s (%d)%s: %s\n", h->name, ret, why, h->without);
 	else
@@ -56,6 +56,9 @@ err:
  * rcuf_hook_remove() - unregister one hook, if installed
  * @h: the hook
  *
+ * Frees the filter's hash too (ftrace_free_filter(), which leaves the
+ * ops pointing at the freed hash): a hook is installed once per load.
+ *
  * Context: process; waits for callbacks still running, not for the calls
  * they redirected (rcuf_inflight_kill_wait()).
  */
@@ -64,7 +67,7 @@ void rcuf_hook_remove(struct rcuf_hook *h)
 	if (!h->installed)
 		return;
 	unregister_ftrace_function(&h->ops);	/* waits for running callbacks */
-	ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
+	ftrace_free_filter(&h->ops);
 	h->installed = false;
 }
 
