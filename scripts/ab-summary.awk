@@ -85,9 +85,12 @@ function ratio(a, b) {
 }
 END {
 	up = ("upstream" in modes)
+	bs = ("base" in modes)
 	printf "%-16s %3s %-14s %26s %26s %26s %22s %22s %22s", "workload", "thr", "metric",
 	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
 	       "stock/off", "lockless/stock", "lockless/off"
+	if (bs)
+		printf " %26s %22s", "baseline build, lockless", "lockless/base"
 	if (up)
 		printf " %26s %15s", "upstream 6.12 (own boot)", "lockless/upst."
 	printf "\n"
@@ -100,6 +103,8 @@ END {
 			printf "%-16s %3s %-14s %s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
 			       paired(keys[k], "stock", "off"), paired(keys[k], "lockless", "stock"),
 			       paired(keys[k], "lockless", "off")
+			if (bs)
+				printf " %s %s", cell(keys[k], "base"), paired(keys[k], "lockless", "base")
 			if (up)
 				printf " %s %s", c4, ratio("lockless", "upstream")
 			printf "\n"
@@ -142,6 +147,8 @@ END {
 	print "Modes: medians with [min-max] over rounds. stock/off, lockless/stock, lockless/off: geometric mean of the per-round ratios"
 	print "(modes alternate in one boot) with its 95% confidence interval; n.d. = the interval contains 1: no difference shown."
 	print "With some 25 rows at 95%, about one row per run reads a difference by chance: rerun a lone marginal verdict with --only."
+	if (bs)
+		print "lockless/base: this tree's module against the baseline build's (--baseline), both lockless, paired as above."
 	if (up)
 		print "lockless/upst.: another boot, so unpaired: ratio of medians, n.d. when the two min-max ranges overlap."
 	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
