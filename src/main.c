@@ -68,7 +68,7 @@ err_entry:
 err_probes:
 	rcuf_mmap_lock_probe_unregister();
 err_tokens:
-	rcuf_range_tokens_unregister();	/* waits for the calls it redirected */
+	rcuf_range_tokens_unregister();	/* after: see src/range_token.c */
 	rcuf_teardown_state();
 	return ret;
 }
@@ -82,7 +82,7 @@ static void __exit rcuf_exit(void)
 	rcuf_procs_exit();
 	rcuf_lockwatch_exit();
 	rcuf_mmap_lock_probe_unregister();
-	rcuf_range_tokens_unregister();	/* waits for the calls it redirected */
+	rcuf_range_tokens_unregister();	/* after: see src/range_token.c */
 	rcuf_teardown_state();
 	pr_info("unloaded\n");
 }

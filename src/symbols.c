@@ -75,8 +75,6 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 
 typedef unsigned long (*rcuf_kallsyms_fn)(const char *name);
 
-static rcuf_kallsyms_fn rcuf_kallsyms;
-
 /* kallsyms_lookup_name() is not exported since 5.7: find it with a kprobe. */
 static rcuf_kallsyms_fn rcuf_find_kallsyms(void)
 {
@@ -88,21 +86,6 @@ static rcuf_kallsyms_fn rcuf_find_kallsyms(void)
 	fn = (rcuf_kallsyms_fn)kp.addr;
 	unregister_kprobe(&kp);
 	return fn;
-}
-
-/**
- * rcuf_symbol_lookup() - the address of a kernel symbol
- * @name: its name
- *
- * Context: process, after rcuf_symbols_resolve() found kallsyms.
- * Return: the address, or 0 if this kernel has no such symbol (or the test
- * build's test_missing_symbol names it).
- */
-unsigned long rcuf_symbol_lookup(const char *name)
-{
-	if (!rcuf_kallsyms || rcuf_test_symbol_missing(name))
-		return 0;
-	return rcuf_kallsyms(name);
 }
 
 /**
@@ -122,11 +105,10 @@ int rcuf_symbols_resolve(void)
 		pr_err("unsupported kernel: cannot find kallsyms_lookup_name (needs CONFIG_KPROBES and CONFIG_KALLSYMS)\n");
 		return -ENOENT;
 	}
-	rcuf_kallsyms = lookup;
 	for (i = 0; i < ARRAY_SIZE(rcuf_symbol_refs); i++) {
 		const struct rcuf_symbol_ref *ref = &rcuf_symbol_refs[i];
 
-		addr = rcuf_symbol_lookup(ref->name);
+		addr = rcuf_test_symbol_missing(ref->name) ? 0 : lookup(ref->name);
 		if (!addr && ref->without) {
 			pr_info("symbol %s not found: %s is off (it falls back)\n",
 				ref->name, ref->without);

@@ -89,11 +89,6 @@ module_param_named(test_missing_symbol, rcuf_test_params.missing_symbol,
 MODULE_PARM_DESC(test_missing_symbol,
 		 "testing only: behave as if this kernel symbol were missing");
 
-module_param_named(test_unload_nowait, rcuf_test_params.unload_nowait, bool,
-		   0400);
-MODULE_PARM_DESC(test_unload_nowait,
-		 "testing only, UNSAFE: unload without waiting for tasks still inside the range hooks' replacements (they return into freed module text)");
-
 module_param_named(test_io_fallback, rcuf_test_params.io_fallback, bool, 0600);
 MODULE_PARM_DESC(test_io_fallback,
 		 "testing only: after I/O done with no lock held, take the stock path instead of retrying locklessly (counted as fallback_file_io_failed)");

@@ -43,8 +43,7 @@
  * a section declares only when its write acquire is the one of
  * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm, or
  * of the x86-64 system calls brk, mlock, mlock2 or munlock, told by a
- * token an ftrace hook on that very call claims at its entry and holds,
- * through a replacement that calls the original, to its return,
+ * token a kretprobe on that very call holds from its entry to its return,
  * with the arguments it runs with (src/range_token.c). The first write acquire
  * of current->mm inside the call takes the token, unless a read acquire
  * (of any mm, successful or not) spent it before. For __vm_munmap(),
@@ -174,12 +173,11 @@
  *    PTE and no table changes). mlock's __mm_populate() runs after the
  *    unlock (GUP faults). VM_SPECIAL, hugetlb, DAX and secretmem VMAs are
  *    skipped by mlock_fixup(); hooked VMAs keep the section whole anyway.
- *  - madvise(2) is not hooked, though its flag-only behaviours
+ *  - madvise(2) is not probed, though its flag-only behaviours
  *    (MADV_DONTFORK, MADV_DONTDUMP, ...: madvise_update_vma() alone)
  *    could declare as mlock does: a kretprobe on __x64_sys_madvise cost
  *    every madvise() call 18% (a paired measurement in the test VM,
- *    MADV_DONTNEED included), and allocators call it all the time; the
- *    ftrace hooks that replaced the kretprobes were not measured there.
+ *    MADV_DONTNEED included), and allocators call it all the time.
  *
  * THE SPLIT (rcuf_range_mmap_region()). A section that has declared the
  * empty range and has changed nothing yet may go on as a new section

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Which mm call a write acquire comes from, told by ftrace hooks on the
+ * Which mm call a write acquire comes from, told by kretprobes on the
  * calls themselves (src/range_token.c).
  */
 #ifndef _RCUFAULT_RANGE_TOKEN_H

@@ -155,6 +155,5 @@ struct rcuf_symbols {
 extern struct rcuf_symbols rcuf_sym;
 
 int rcuf_symbols_resolve(void);
-unsigned long rcuf_symbol_lookup(const char *name);
 
 #endif /* _RCUFAULT_SYMBOLS_H */

@@ -70,8 +70,6 @@
  * @ptl_nomem: test_ptl_nomem: free every Nth split PTE lock as if out of
  *	memory (after an IPI; lockdep kernels only)
  * @ptl_nomem_count: PTE lock frees seen while @ptl_nomem is set
- * @unload_nowait: test_unload_nowait, UNSAFE: unload without waiting for
- *	the range hooks' replacements still running (src/range_token.c)
  * @io_fallback: test_io_fallback: after I/O done with no lock held, take
  *	the stock path instead of retrying locklessly
  *
@@ -95,7 +93,6 @@ struct rcuf_test_params {
 	char *token_unspent;
 	bool range_audit;
 	char *missing_symbol;
-	bool unload_nowait;
 	bool io_fallback;
 	unsigned int ptl_nomem;
 	atomic_t ptl_nomem_count;
@@ -156,20 +153,6 @@ static inline bool rcuf_test_ptl_nomem(void)
 	return RCUF_TEST_BUILD &&	/* never reads the params otherwise */
 	       rcuf_test_every_nth(READ_ONCE(rcuf_test_params.ptl_nomem),
 				   &rcuf_test_params.ptl_nomem_count);
-}
-
-/**
- * rcuf_test_unload_nowait() - unload without waiting for the range hooks'
- *	calls? (UNSAFE)
- *
- * A task still inside a hooked mm call then returns into the freed module
- * text: the longcalls test's unloads must crash the guest.
- *
- * Return: true only in the test build with test_unload_nowait=1.
- */
-static inline bool rcuf_test_unload_nowait(void)
-{
-	return RCUF_TEST_BUILD && READ_ONCE(rcuf_test_params.unload_nowait);
 }
 
 /**

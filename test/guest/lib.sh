@@ -111,9 +111,7 @@ split_ptlocks() {
 	grep -qx ptlock_free /sys/kernel/tracing/available_filter_functions
 }
 
-# nr_hooks: how many ftrace hooks a loaded rcufault installs here: 5 on
-# the fault path and mm teardown (6 with ptlock_free), and 7 range hooks
-# (src/range_token.c)
+# nr_hooks: how many ftrace hooks a loaded rcufault installs here
 nr_hooks() {
-	if split_ptlocks; then echo 13; else echo 12; fi
+	if split_ptlocks; then echo 6; else echo 5; fi
 }

@@ -6,9 +6,8 @@
 # backport) loads with one line saying what is off, and that path then
 # falls back: swapped-out pages are swapped in by the stock path; so
 # without swap_cache_get_folio does the mapping of swap-cache pages. A call
-# whose range hook cannot be installed (do_mprotect_pkey missing, or held
-# by a livepatch-like IPMODIFY hook) loads with one line, and its write
-# sections stay whole-mm.
+# whose range kretprobe cannot be registered (do_mprotect_pkey) loads with
+# one line, and its write sections stay whole-mm.
 . "$(dirname "$0")/lib.sh"
 need_test_build
 
@@ -56,38 +55,21 @@ at_least "$(stat lockless_swapin)" 200 "lockless swap-ins without swap_cache_get
 echo 0 > $D/enable
 unload_module
 swapoff /dev/zram0 || fail "swapoff"
-# mprotect_whole WHY LINE PARAM...: load with PARAM (enable=1); the log
-# carries LINE, and mprotect's write sections stay whole while munmap's
-# still declare ranges
-mprotect_whole() {
-	local why=$1 line=$2 out
-	shift 2
-	dmesg -C
-	load_module enable=1 "$@"
-	dmesg | grep -qF "$line" ||
-		fail "no line '$line' $why: $(dmesg | grep rcufault)"
-	mkdir -p /tmp/ms && mount -t tmpfs -o size=8m tmpfs /tmp/ms || fail "mount tmpfs"
-	out=$("$BIN/rangetorture" /tmp/ms/file 3 2>&1) || fail "rangetorture $why: $out"
-	umount /tmp/ms
-	snap
-	[ "$(stat range_sections_mprotect)" = 0 ] ||
-		fail "range_sections_mprotect $(stat range_sections_mprotect) $why"
-	at_least "$(stat range_sections_munmap)" 10 "munmap ranges $why"
-	note "$why: $(stat whole_sections) whole sections, $(stat range_sections_munmap) munmap ranges, 0 mprotect ranges"
-	echo 0 > $D/enable
-	unload_module
-}
-
-# a range hook that cannot be installed leaves its call's sections whole:
-# the symbol is missing, or another IPMODIFY user (a livepatch) holds it
-mprotect_whole "without do_mprotect_pkey" \
-	"rcufault: cannot hook do_mprotect_pkey (-2): its write sections stay whole-mm" \
-	test_missing_symbol=do_mprotect_pkey
-modprobe rcufault_test_ipmodify func=do_mprotect_pkey ||
-	fail "cannot load rcufault_test_ipmodify on do_mprotect_pkey"
-mprotect_whole "with do_mprotect_pkey held by another IPMODIFY hook" \
-	"rcufault: cannot hook do_mprotect_pkey (-16): another ftrace user (a livepatch?) already modifies it: its write sections stay whole-mm"
-rmmod rcufault_test_ipmodify || fail "rmmod rcufault_test_ipmodify"
+# a kretprobe that cannot be registered leaves its call's sections whole
+dmesg -C
+load_module enable=1 test_missing_symbol=do_mprotect_pkey
+dmesg | grep -q 'rcufault: cannot probe do_mprotect_pkey (-2): its write sections stay whole-mm' ||
+	fail "no line saying mprotect sections stay whole without do_mprotect_pkey"
+mkdir -p /tmp/ms && mount -t tmpfs -o size=8m tmpfs /tmp/ms || fail "mount tmpfs"
+out=$("$BIN/rangetorture" /tmp/ms/file 3 2>&1) || fail "rangetorture without do_mprotect_pkey: $out"
+umount /tmp/ms
+snap
+[ "$(stat range_sections_mprotect)" = 0 ] ||
+	fail "range_sections_mprotect $(stat range_sections_mprotect) without do_mprotect_pkey's probe"
+at_least "$(stat range_sections_munmap)" 10 "munmap ranges with only do_mprotect_pkey missing"
+note "without do_mprotect_pkey: $(stat whole_sections) whole sections, $(stat range_sections_munmap) munmap ranges, 0 mprotect ranges"
+echo 0 > $D/enable
+unload_module
 # and a normal load still works afterwards
 load_module
 unload_module
