@@ -21,8 +21,7 @@
  * @h: the hook; @h->addr 0 means "not needed on this kernel"
  *
  * Context: process; once per load (a failure frees the filter).
- * Return: 0, or an error after one line (pr_err, or pr_info naming what
- * is off for a hook with @h->without); @h is not installed then.
+ * Return: 0, or an error after one pr_err line; @h is not installed then.
  */
 int rcuf_hook_install(struct rcuf_hook *h)
 {
@@ -45,10 +44,7 @@ int rcuf_hook_install(struct rcuf_hook *h)
 		why = ": another ftrace user (a livepatch?) already modifies it";
 err:
 	ftrace_free_filter(&h->ops);
-	if (h->without)
-		pr_info("cannot hook %s (%d)%s: %s\n", h->name, ret, why, h->without);
-	else
-		pr_err("cannot hook %s (%d)%s\n", h->name, ret, why);
+	pr_err("cannot hook %s (%d)%s\n", h->name, ret, why);
 	return ret;
 }
 
@@ -100,11 +96,11 @@ int rcuf_inflight_init(struct rcuf_inflight *in, const char *what)
  *	already removed
  * @in: their count; percpu_ref_tryget_live() on it fails from now on
  *
- * A call may take as long as its task is held: a userfaultfd monitor that
- * does not answer holds a fault, and the system call it came from, for
- * ever. After 5 seconds one line says what unload waits for, and the wait
- * goes on as TASK_IDLE: the hung-task detector does not report rmmod for
- * a wait that is not the kernel's fault.
+ * A call may take as long as its I/O (a lockless fault reads a file with
+ * no lock held; a stuck NFS server holds it). After 5 seconds one line
+ * says what unload waits for, and the wait goes on as TASK_IDLE: the
+ * hung-task detector does not report rmmod for a wait that is not its
+ * fault.
  *
  * Context: process; sleeps for as long as the slowest call.
  */
@@ -115,8 +111,7 @@ void rcuf_inflight_kill_wait(struct rcuf_inflight *in)
 	percpu_ref_kill(&in->ref);
 	if (wait_for_completion_timeout(&in->done, 5 * HZ))
 		return;
-	pr_info("unload waits for %s still running module code (one may be held by a userfaultfd monitor)\n",
-		in->what);
+	pr_info("unload waits for %s still running module code\n", in->what);
 	wait_for_completion_state(&in->done, TASK_IDLE);
 }
 

@@ -50,15 +50,12 @@ static __always_inline struct pt_regs *rcuf_hook_regs(struct ftrace_regs *fregs)
  * struct rcuf_hook - one hooked kernel function
  * @name: its name, for messages
  * @addr: its address, resolved at install time (0: not hooked)
- * @without: NULL if rcufault cannot work without the hook; else what a
- *	failure to install it leaves off (logged as information, not error)
  * @ops: the ftrace registration
  * @installed: @ops is registered
  */
 struct rcuf_hook {
 	const char *name;
 	unsigned long addr;
-	const char *without;
 	struct ftrace_ops ops;
 	bool installed;
 };
