@@ -17,11 +17,11 @@
  * (CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS, x86-64 since 5.11), a hook takes
  * the plain trampoline (ftrace_caller in arch/x86/kernel/ftrace_64.S):
  * it saves the argument registers, ax, bp, sp and the IP, and restores
- * all but sp from the same frame, so a changed argument or IP takes effect, as
- * livepatch relies on (kernel/livepatch/patch.c). The full save
- * (ftrace_regs_caller) costs every hooked call a pushfq/popfq and seven
- * more register moves; under QEMU TCG popfq also ends the translation
- * block, back to QEMU's main loop.
+ * all but sp from the same frame, so a changed argument or IP takes
+ * effect, as livepatch relies on (kernel/livepatch/patch.c). The full
+ * save (ftrace_regs_caller) costs every hooked call a pushfq/popfq and
+ * seven more register moves; the A/B harness showed no difference either
+ * way (README).
  */
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #define RCUF_HOOK_FLAGS		0
@@ -36,8 +36,8 @@
  *
  * Only the argument registers (di, si, dx, cx, r8, r9), ax, bp, sp and ip
  * are valid (see RCUF_HOOK_FLAGS); a change to an argument or to ip takes
- * effect when the callback returns (to sp does not). ftrace_get_regs() would return NULL
- * without the full save.
+ * effect when the callback returns (to sp does not). ftrace_get_regs()
+ * would return NULL without the full save.
  *
  * Return: the registers.
  */
