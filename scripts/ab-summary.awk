@@ -70,7 +70,7 @@ function median_range(key, mode,    n, i, j, a, t) {
 }
 function cell(key, mode) {
 	median_range(key, mode)
-	if (MED == "") return sprintf("%24s", "-")
+	if (MED == "") return sprintf("%26s", "-")
 	lo[mode] = LO; hi[mode] = HI; med[mode] = MED
 	return sprintf("%26s", sprintf("%.0f [%.0f-%.0f]", MED, LO, HI))
 }
