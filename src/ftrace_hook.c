@@ -13,7 +13,6 @@
  */
 #include <linux/ftrace.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
 #include "rcufault/ftrace_hook.h"
 
 /**
