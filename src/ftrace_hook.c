@@ -12,8 +12,37 @@
  * grace period for a task preempted between its put and its return.
  */
 #include <linux/ftrace.h>
+#include <linux/jiffies.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include "rcufault/ftrace_hook.h"
+
+/*
+ * register_ftrace_function(), again while it fails with -EAGAIN, for up to
+ * 5 s. 6.1 returns -EAGAIN when a BPF trampoline (an fentry or fexit
+ * program, such as a bpftrace kfunc probe) on the same function is being
+ * changed: prepare_direct_functions_for_ipmodify() asks the trampoline to
+ * share the function with an IPMODIFY op, and bpf_tramp_ftrace_ops_func()
+ * cannot take its mutex, sleeps 1 ms and fails rather than wait
+ * (kernel/bpf/trampoline.c). Nothing is registered then: the failure
+ * comes before register_ftrace_function_nolock(), so a retry starts
+ * clean. Seen once in make check's tracers test, a load beside a bpftrace
+ * still attaching its probes.
+ */
+static int rcuf_hook_register(struct rcuf_hook *h)
+{
+	unsigned long deadline = jiffies + 5 * HZ;
+	unsigned int retries = 0;
+	int ret;
+
+	while ((ret = register_ftrace_function(&h->ops)) == -EAGAIN &&
+	       time_before(jiffies, deadline) && !fatal_signal_pending(current))
+		retries++;	/* the failure slept 1 ms */
+	if (retries)
+		pr_info("hook %s: %u retries while a BPF trampoline on it was busy\n",
+			h->name, retries);
+	return ret;
+}
 
 /**
  * rcuf_hook_install() - register one hook
@@ -34,13 +63,15 @@ int rcuf_hook_install(struct rcuf_hook *h)
 		why = ": not traceable by ftrace";
 		goto err;
 	}
-	ret = register_ftrace_function(&h->ops);
+	ret = rcuf_hook_register(h);
 	if (!ret) {
 		h->installed = true;
 		return 0;
 	}
 	if (ret == -EBUSY)
 		why = ": another ftrace user (a livepatch?) already modifies it";
+	else if (ret == -EAGAIN)
+		why = ": a BPF trampoline on it stayed busy for 5 s";
 err:
 	ftrace_free_filter(&h->ops);
 	pr_err("cannot hook %s (%d)%s\n", h->name, ret, why);
