@@ -25,7 +25,8 @@
 # split: mprotect() splits the threads' VMA and merges it back; the
 # sections leave shadow records for the VMAs they split, so the threads'
 # faults find one (at most one no_shadow or shadow_stale fallback per two
-# rounds). Then unmapneighbour mmap: an anonymous mmap() of a page far
+# rounds), and the merge back, which grows the threads' VMA, keeps its
+# record (at most 2.5 section records per round). Then unmapneighbour mmap: an anonymous mmap() of a page far
 # from the threads' VMA, and its munmap(), send back at most one of the
 # threads' faults per five rounds (the mmap section is split at its
 # mmap_region(): it declares nothing to change before).
@@ -225,11 +226,18 @@ at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_ep
 # mprotect() of the top of the threads' VMA splits it (their part moves to
 # a new VMA) and the merge back moves its bounds: each section leaves
 # records for the VMAs in and beside its range, so the threads' next fault
-# finds one (no_shadow, shadow_stale: at most one per two rounds)
+# finds one (no_shadow, shadow_stale: at most one per two rounds). The
+# merge back grows the threads' VMA over the top's range: the record the
+# split made for it still spans no more than the VMA, so faults trust it
+# again and the merge section makes none (src/shadow.c,
+# rcuf_shadow_trusted_in()): two records per round (the threads' new VMA
+# and the shrunk top), not three.
 SP_COUNTERS="fallback_no_shadow fallback_shadow_stale section_records"
 neighbour_run split $SP_COUNTERS
 at_least "$((rounds / 2))" "$((d_fallback_no_shadow + d_fallback_shadow_stale))" \
 	"split rounds against the threads' faults that found no current record (no_shadow + shadow_stale)"
+at_least "$((rounds * 5 / 2))" "$d_section_records" \
+	"split rounds x 2.5 against the records their sections made (section_records: a merge that grew a VMA must keep its record)"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour split"
 
 # an anonymous mmap() of a page far from the threads' VMA, and its

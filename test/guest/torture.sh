@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Correctness torture of lockless faults (build/test/torture): data integrity
-# under VMA churn, mprotect, fork isolation, userfaultfd, protection keys and
-# memcg limits, with the module loaded and enable=1. Every subcommand must
-# pass, the lockless path must really have served faults meanwhile (else the
-# run proves nothing), and the guest log must stay clean (vm-run checks it).
+# under VMA churn, mprotect, fork isolation, mremap() growth and shrinking,
+# userfaultfd, protection keys and memcg limits, with the module loaded and
+# enable=1. Every subcommand must pass, the lockless path must really have
+# served faults meanwhile (else the run proves nothing), and the guest log
+# must stay clean (vm-run checks it).
 #
 #   TORTURE_SECONDS=N    seconds for each timed subcommand (default 20; the
 #                        whole script then takes about 2 minutes under TCG)
@@ -67,29 +68,27 @@ if dmesg | grep -q 'heap alloc:on' && ! grep -q 'init_on_alloc=0' /proc/cmdline;
 fi
 
 [ "$XF" = 0 ] || need_test_build
+# load_broken WHAT PARAM...: load a deliberately broken module for
+# expect-fail mode WHAT, with enable=1 and PARAMs; smaller memcg runs
+load_broken() {
+	note "expect-fail mode: $1"
+	shift
+	modprobe rcufault enable=1 "$@" || fail "cannot load rcufault with $*"
+	[ -d $D ] || fail "$D missing after load"
+	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+}
 if [ "$XF" = cow ]; then
-	note "expect-fail mode: the module makes read-only anonymous PTEs writable without COW"
-	modprobe rcufault enable=1 test_broken_cow=torture || fail "cannot load rcufault with test_broken_cow"
-	[ -d $D ] || fail "$D missing after load"
-	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+	load_broken "the module makes read-only anonymous PTEs writable without COW" \
+		test_broken_cow=torture
 elif [ "$XF" = wpreuse ]; then
-	note "expect-fail mode: lockless write-protect faults reuse pages shared with a fork child"
-	modprobe rcufault enable=1 test_wp_reuse_shared=torture ||
-		fail "cannot load rcufault with test_wp_reuse_shared"
-	[ -d $D ] || fail "$D missing after load"
-	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+	load_broken "lockless write-protect faults reuse pages shared with a fork child" \
+		test_wp_reuse_shared=torture
 elif [ "$XF" = tables ]; then
-	note "expect-fail mode: lockless faults publish PTE tables without waiting out writers"
-	modprobe rcufault enable=1 shadow_at_mmap=1 test_pte_table_unsynced=torture ||
-		fail "cannot load rcufault with test_pte_table_unsynced"
-	[ -d $D ] || fail "$D missing after load"
-	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+	load_broken "lockless faults publish PTE tables without waiting out writers" \
+		shadow_at_mmap=1 test_pte_table_unsynced=torture
 elif [ "$XF" = 1 ]; then
-	note "expect-fail mode: the module skips its write-epoch re-checks and sleeps 20 ms before each commit"
-	modprobe rcufault enable=1 test_skip_epoch_recheck=1 test_commit_delay_us=20000 ||
-		fail "cannot load rcufault with test_skip_epoch_recheck/test_commit_delay_us (is fault_anon wired in?)"
-	[ -d $D ] || fail "$D missing after load"
-	MC_MAX=8 MC_OVER=16 MC_UNDER=4
+	load_broken "the module skips its write-epoch re-checks and sleeps 20 ms before each commit" \
+		test_skip_epoch_recheck=1 test_commit_delay_us=20000
 else
 	# shadow_at_mmap=1: new mappings' faults are lockless from the first,
 	# which doubles the lockless faults this run sees
@@ -208,6 +207,16 @@ if [ "$XF" = tables ]; then
 	judge tables $rc
 	expect_fail_done
 fi
+# resize: mremap() grows a VMA in place, then shrinks it; sets rs_rounds
+# and rs_reval (revalidated during it)
+run_resize() {
+	rv0=$(stat revalidated)
+	run resize "$T" resize -s $((S / 4 > 3 ? S / 4 : 3))
+	judge resize $rc
+	rs_reval=$(($(stat revalidated) - rv0))
+	rs_rounds=$(sed -n 's/.* rounds \([0-9]*\) .*/\1/p' $OUT)
+	note "resize: revalidated +$rs_reval over ${rs_rounds:-?} rounds"
+}
 # mprotect first: it is the one the broken build must fail.
 run mprotect "$T" mprotect -s $S
 judge mprotect $rc
@@ -225,6 +234,7 @@ judge tables $rc
 tables=$(($(stat pte_tables_published) - tp0))
 note "tables: PTE tables published locklessly +$tables (whole run so far: raced $(stat pte_tables_raced)," \
 	"writer waits $(stat pte_table_writer_waits), fallback_pte_table_thp $(stat fallback_pte_table_thp))"
+run_resize
 run uffd "$T" uffd -s $((S / 2 > 3 ? S / 2 : 3))
 judge uffd $rc
 run pkeys "$T" pkeys
@@ -267,6 +277,12 @@ else
 fi
 # tables: the first faults in fresh 2 MiB ranges made their PTE tables
 at_least "$tables" $((10 * S)) "PTE tables published locklessly during tables"
+# resize: after each growth, the 16 faults on V's unwritten half find the
+# record the first fault made, stale, within the grown V: each is served
+# through revalidation (a record that merely lies within its VMA is
+# trusted), none takes the stock path to remake it
+at_least "${rs_rounds:-0}" 10 "resize rounds"
+at_least "$rs_reval" $((8 * rs_rounds)) "faults revalidated during resize (8 per round at least)"
 # the under-limit memcg run: most of its faults, or its charge check proved nothing
 at_least "$ls_memcg_under" $((MC_UNDER * 256 / 2)) "lockless faults during memcg_under ($MC_UNDER MiB touched)"
 at_least "$total" $((4 * MIN_EACH)) "lockless faults during the whole run"

@@ -117,6 +117,16 @@
  *	200 ms a fork: the child sees a worker pattern in every word it
  *	checks and keeps its own writes, the workers never see them. At the
  *	end every worker page holds its last version.
+ *   torture resize -s SECONDS
+ *	One thread, rounds of: a VMA V of 32 pages (MADV_DONTFORK: it merges
+ *	with nothing) below a 32-page hole; half of V written (its first
+ *	fault makes V's shadow record), V grown over the hole in place by
+ *	mremap() (whole write sections: V keeps its struct, and its record,
+ *	stale, still lies within it), the rest of V written and every page
+ *	read back, then V shrunk to 8 pages by mremap(): every page shrunk
+ *	away must refuse a read (a stale record must not be trusted past its
+ *	VMA's new end), and the 8 pages keep their data. Fresh pages read
+ *	zero. V is 64 pages at most: no huge page fits.
  *
  * Exit status: 0 pass; 1 a violation (one "VIOLATION:" line on stderr says
  * what was seen); 2 the test could not run (usage, setup failure). Every
@@ -3563,6 +3573,97 @@ static int cmd_swapin(long seconds)
 	return 0;
 }
 
+/* =============================================================== resize */
+
+#define RS_PAGES 32			/* the VMA as mapped; it grows to twice that */
+
+static atomic_long rs_rounds, rs_grown, rs_refused;
+
+static void rs_summary(const char *verdict)
+{
+	char line[200];
+
+	snprintf(line, sizeof(line),
+		 "torture resize: %s: rounds %ld grown_in_place %ld refused_after_shrink %ld\n",
+		 verdict, atomic_load(&rs_rounds), atomic_load(&rs_grown),
+		 atomic_load(&rs_refused));
+	put(1, line);
+}
+
+/* Write pages [@from, @to) of @p, each a fresh page (reads zero first). */
+static void rs_write(char *p, unsigned int from, unsigned int to, struct pstate *ps,
+		     unsigned int *seq)
+{
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		page_verify("resize", page_at(p, i), i, 1, &ps[i]);
+		page_write(page_at(p, i), i, 1, &ps[i], seq);
+	}
+}
+
+/*
+ * One round: a VMA V of RS_PAGES with a hole of as many above it, then
+ * guard pages. Half of V written (its first fault makes V's shadow record),
+ * V grown in place over the hole by mremap() (a whole write section that
+ * keeps V's struct: the record still spans no more than V), the other half
+ * and the grown part written, V shrunk to a quarter by mremap(), every page
+ * of the rest refused, the quarter intact.
+ */
+static void rs_round(struct pstate *ps, unsigned int *seq)
+{
+	size_t len = RS_PAGES * PAGE_SZ;
+	char *v = mmap(NULL, 3 * len, PROT_NONE, ANON | MAP_NORESERVE, -1, 0);
+	unsigned int i, n = RS_PAGES;
+
+	if (v == MAP_FAILED)
+		fatal("mmap of %zu bytes: %s", 3 * len, strerror(errno));
+	if (munmap(v + len, len))
+		fatal("munmap of the hole: %s", strerror(errno));
+	xmprotect(v, len, RW);
+	/* its own flags: V merges with no neighbour */
+	xmadvise(v, len, MADV_DONTFORK, "MADV_DONTFORK");
+	for (i = 0; i < 2 * RS_PAGES; i++)
+		ps[i].st = PG_ZERO;
+	rs_write(v, 0, RS_PAGES / 2, ps, seq);
+	if (mremap(v, len, 2 * len, 0) == v) {
+		atomic_fetch_add(&rs_grown, 1);
+		n = 2 * RS_PAGES;
+	} else if (errno != ENOMEM) {
+		fatal("mremap(%p) growing in place: %s", (void *)v, strerror(errno));
+	}
+	rs_write(v, RS_PAGES / 2, n, ps, seq);
+	for (i = 0; i < n; i++)
+		page_verify("resize, grown", page_at(v, i), i, 1, &ps[i]);
+	if (mremap(v, n * PAGE_SZ, RS_PAGES / 4 * PAGE_SZ, 0) != v)
+		fatal("mremap(%p) shrinking: %s", (void *)v, strerror(errno));
+	for (i = RS_PAGES / 4; i < n; i++) {
+		expect_inaccessible("resize: a page mremap() shrank away", page_at(v, i));
+		atomic_fetch_add(&rs_refused, 1);
+	}
+	for (i = 0; i < RS_PAGES / 4; i++)
+		page_verify("resize, shrunk", page_at(v, i), i, 1, &ps[i]);
+	if (munmap(v, 3 * len))
+		fatal("munmap: %s", strerror(errno));
+	atomic_fetch_add(&rs_rounds, 1);
+}
+
+static int cmd_resize(long seconds)
+{
+	struct pstate ps[2 * RS_PAGES];
+	unsigned int seq = 0;
+
+	summary_fn = rs_summary;
+	t_start = now_s();
+	t_end = t_start + seconds;
+	while (!time_up())
+		rs_round(ps, &seq);
+	if (!atomic_load(&rs_grown))
+		fatal("mremap() never grew a VMA in place");
+	rs_summary("PASS");
+	return 0;
+}
+
 /* ================================================================= main */
 
 static void usage_exit(void)
@@ -3571,7 +3672,7 @@ static void usage_exit(void)
 		"usage: torture integrity -s SECONDS | mprotect -s SECONDS | fork -s SECONDS |\n"
 		"               uffd [-s SECONDS] | pkeys | memcg -m MiB -t MiB | oomacct -t MiB [-S] |\n"
 		"               account -p PAGES [-f FILE [-c]] | storm -s SECONDS | dgnest -s SECONDS |\n"
-		"               tables -s SECONDS | swapin -s SECONDS\n");
+		"               tables -s SECONDS | swapin -s SECONDS | resize -s SECONDS\n");
 	exit(2);
 }
 
@@ -3644,5 +3745,7 @@ int main(int argc, char **argv)
 		return cmd_tables(s);
 	if (!strcmp(sub, "swapin") && s > 0)
 		return cmd_swapin(s);
+	if (!strcmp(sub, "resize") && s > 0)
+		return cmd_resize(s);
 	usage_exit();
 }
