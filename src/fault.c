@@ -132,27 +132,44 @@ static bool rcuf_pte_allows(pte_t pte, unsigned long error_code)
 static bool shadow_revalidate = true;
 module_param(shadow_revalidate, bool, 0600);
 MODULE_PARM_DESC(shadow_revalidate,
-		 "trust a record a writer made stale if its VMA still has the record's bounds (0: only records refreshed since the last writer)");
+		 "trust a record a writer made stale if its VMA still spans the record's range (0: only records refreshed since the last writer)");
 
 /*
- * May a record that a writer made stale still be trusted? A record's VMA is
- * attached to the mm until it is freed (6.1 detaches VMAs only inside the
- * write section that frees them, and the free removes the record first),
- * so if the VMA still spans exactly the record's range, it is still the
- * mm's VMA for every address of the record. Its contents (flags,
- * protection, anon_vma, file) are read live by the fault path, at an even
- * epoch re-checked under the PTE lock, so whatever the writer changed is
- * seen. A VMA that was split, merged or resized falls back and is
- * refreshed by the stock path. Context: RCU read side (the section that
- * found @r).
+ * May a record that a writer made stale still be trusted for a fault at
+ * an address of its range? Yes if its VMA still spans that range: the
+ * record's bounds or wider (a merge that grew the VMA, an mremap() that
+ * grew it in place). Why that is safe (check against linux-source-6.1):
+ *  - the VMA is attached to the mm until it is freed. 6.1 detaches a VMA
+ *    only inside a write section that then frees it (do_mas_align_munmap()
+ *    -> remove_mt(); __vma_adjust() and vma_expand() store the absorbing
+ *    VMA over next's range before vm_area_free(next)), and the free
+ *    removes the record first (rcuf_shadow_vma_free()). A VMA struct never
+ *    moves to another mm, and 6.1 never reuses it unfreed for another
+ *    range except by changing its own bounds (__vma_adjust(),
+ *    vma_expand(), expand_stack()), which this check reads;
+ *  - the mm's VMAs do not overlap, so an attached VMA whose range holds
+ *    the address is the mm's VMA for it; whether the record's range was
+ *    once exactly the VMA's does not matter, only that it holds the
+ *    address (the tree lookup that found the record says it does);
+ *  - the bounds are read live and trusted only at the epoch the fault
+ *    re-checks in each RCU section that reads the VMA and under the PTE
+ *    lock at the commit: a writer that moves them in between sends the
+ *    fault back. At an odd epoch the fault goes on only outside the range
+ *    its section declared, whose VMAs keep their bounds (src/write_range.c);
+ *  - each path checks the address against the bounds again (vma_range)
+ *    and reads the VMA's contents (flags, protection, anon_vma, file) live,
+ *    under the same epoch, so whatever the writer changed is seen.
+ * A VMA that shrank or split off part of the record's range falls back
+ * (shadow_stale) and the stock path refreshes it. Context: RCU read side
+ * (the section that found @r).
  */
 static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
 {
 	struct vm_area_struct *vma = READ_ONCE(r->vma);
 
 	return READ_ONCE(shadow_revalidate) &&
-	       READ_ONCE(vma->vm_start) == r->start &&
-	       READ_ONCE(vma->vm_end) == r->end;
+	       rcuf_shadow_within(r, READ_ONCE(vma->vm_start),
+				  READ_ONCE(vma->vm_end));
 }
 
 /*

@@ -448,6 +448,28 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
 				   RCUF_STAT_SHADOW_MMAP_RECORDS);
 }
 
+/*
+ * Has @vma a record that faults trust again through revalidation (its
+ * range within @vma's, src/fault.c)? Then a section need not remake it: a
+ * merge that grew @vma leaves the old record serving its old range, and
+ * the VMA's next split back to that range (a mixed workload's mprotect()
+ * of what its mmap() merged) makes it exact again, as without remaking.
+ * Faults in the grown part find no record: the maple lookup serves them,
+ * or else the stock path makes the record exact. The mmap_lock is held.
+ */
+static bool rcuf_shadow_trusted_in(struct rcuf_mm *m,
+				   struct vm_area_struct *vma)
+{
+	struct rcuf_shadow_vma *r;
+	bool trusted;
+
+	spin_lock(&m->tree_lock);
+	r = rcuf_shadow_of_vma(m, vma);
+	trusted = r && rcuf_shadow_within(r, vma->vm_start, vma->vm_end);
+	spin_unlock(&m->tree_lock);
+	return trusted;
+}
+
 /**
  * rcuf_shadow_section_refresh() - record the VMAs a write section left in
  * and beside the range it declared
@@ -461,10 +483,11 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
  * munmap removes the record of a VMA that covered a neighbour's range;
  * without this the next fault there would take the stock path only to
  * make the record. Each VMA that overlaps [@lo - 1, @hi] and has no record
- * spanning its range gets one, stamped with the section's odd epoch, as
- * rcuf_shadow_mmap_created() does: never current, so faults use it only
- * through revalidation (its VMA must still span the record's range) and
- * read its contents live under the epoch, and the stock path refreshes it.
+ * that faults trust through revalidation (rcuf_shadow_trusted_in()) gets
+ * one, stamped with the section's odd epoch, as rcuf_shadow_mmap_created()
+ * does: never current, so faults use it only through revalidation (its VMA
+ * must still span the record's range) and read its contents live under the
+ * epoch, and the stock path refreshes it.
  * The VMAs are final: the section makes no change after its release. Only
  * for trees already populated. Not for anonymous memory without an
  * anon_vma (a new mapping, an untouched part of a split): its first
@@ -482,7 +505,6 @@ void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
 	struct mm_struct *mm = m->mm;
 	unsigned int epoch = rcuf_mm_epoch_begin(m);
 	struct vm_area_struct *vma;
-	bool spans;
 
 	if (READ_ONCE(m->fill) != RCUF_SHADOW_POPULATED ||
 	    READ_ONCE(m->quarantined) || !(epoch & 1))
@@ -493,12 +515,7 @@ void rcuf_shadow_section_refresh(struct rcuf_mm *m, unsigned long lo,
 			continue;	/* its first fault falls back anyway */
 		if (!rcuf_shadow_worth_recording(vma))
 			continue;	/* before the lookup: no record made */
-		rcu_read_lock();
-		spans = rcuf_shadow_spans(rcuf_btree_lookup(&m->tree,
-							    vma->vm_start,
-							    NULL, NULL), vma);
-		rcu_read_unlock();
-		if (spans)
+		if (rcuf_shadow_trusted_in(m, vma))
 			continue;
 		if (!rcuf_shadow_set_in_section(m, vma, epoch,
 						RCUF_STAT_SHADOW_SECTION_RECORDS))

@@ -48,6 +48,22 @@ struct rcuf_shadow_vma {
 	struct rcu_head rcu;
 };
 
+/**
+ * rcuf_shadow_within() - does [@start, @end) span @r's range?
+ * @r: a record
+ * @start: a VMA's vm_start (now)
+ * @end: its vm_end
+ *
+ * A stale record whose VMA still spans its range may be trusted again
+ * (src/fault.c says why), so it need not be remade.
+ * Return: true if the record's bounds lie within [@start, @end).
+ */
+static inline bool rcuf_shadow_within(const struct rcuf_shadow_vma *r,
+				      unsigned long start, unsigned long end)
+{
+	return start <= r->start && r->end <= end;
+}
+
 void rcuf_shadow_init(struct rcuf_mm *m);
 void rcuf_shadow_destroy(struct rcuf_mm *m);
 void rcuf_shadow_discard_all(struct rcuf_mm *m);
