@@ -76,7 +76,9 @@ enum rcuf_stat rcuf_anon_vma_check(struct vm_area_struct *vma,
 {
 	unsigned long flags = READ_ONCE(vma->vm_flags);
 
-	if (addr < READ_ONCE(vma->vm_start) || addr >= READ_ONCE(vma->vm_end))
+	if ((addr < READ_ONCE(vma->vm_start) ||
+	     addr >= READ_ONCE(vma->vm_end)) &&
+	    likely(!rcuf_test_vma_end_unchecked()))
 		return RCUF_STAT_FB_VMA_RANGE;
 	if (!rcuf_vma_access_ok(vma, flags, error_code))
 		return RCUF_STAT_FB_ACCESS;

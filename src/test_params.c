@@ -60,6 +60,11 @@ module_param_named(test_uffd_ignored, rcuf_test_params.uffd_ignored, charp,
 MODULE_PARM_DESC(test_uffd_ignored,
 		 "testing only, UNSAFE: in tasks of this name, lockless anonymous faults ignore userfaultfd registrations (missing and write-protect faults bypass the handler)");
 
+module_param_named(test_vma_end_unchecked,
+		   rcuf_test_params.vma_end_unchecked, charp, 0400);
+MODULE_PARM_DESC(test_vma_end_unchecked,
+		 "testing only, UNSAFE: in tasks of this name, faults trust a stale shadow record whose VMA begins at or below its start wherever the VMA ends, and the anonymous path does not check the address against the VMA's bounds");
+
 module_param_named(test_range_uncovered, rcuf_test_params.range_uncovered,
 		   charp, 0400);
 MODULE_PARM_DESC(test_range_uncovered,

@@ -53,6 +53,10 @@
  *	and pause after the walk (src/maple_lookup.c)
  * @uffd_ignored: test_uffd_ignored, UNSAFE: the name of the tasks whose
  *	lockless anonymous faults ignore userfaultfd (src/fault_anon.c)
+ * @vma_end_unchecked: test_vma_end_unchecked, UNSAFE: the name of the
+ *	tasks whose faults trust a stale shadow record whose VMA begins at or
+ *	below the record's start, wherever the VMA ends, and whose anonymous
+ *	path does not check the address against the VMA's bounds
  * @range_uncovered: test_range_uncovered, UNSAFE: the name of the tasks
  *	whose write sections declare their system call's bare range, without
  *	the cover of whole VMAs and neighbours (src/write_range.c)
@@ -87,6 +91,7 @@ struct rcuf_test_params {
 	char *pte_table_unsynced;
 	char *maple_unsafe;
 	char *uffd_ignored;
+	char *vma_end_unchecked;
 	char *range_uncovered;
 	char *range_narrow;
 	char *mmap_unsplit;
@@ -303,6 +308,25 @@ static inline bool rcuf_test_uffd_ignored(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.uffd_ignored);
+}
+
+/**
+ * rcuf_test_vma_end_unchecked() - trust VMAs whatever their end? (UNSAFE)
+ *
+ * The broken build of the bounds rule: a stale record is trusted again
+ * when its VMA begins at or below the record's start, wherever the VMA
+ * now ends (src/fault.c), and rcuf_anon_vma_check() does not check the
+ * address against the VMA's bounds, so a fault past the end of a VMA that
+ * mremap() shrank is served from the VMA. Confined to tasks named by
+ * test_vma_end_unchecked; the torture's resize subcommand must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_vma_end_unchecked.
+ */
+static inline bool rcuf_test_vma_end_unchecked(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.vma_end_unchecked);
 }
 
 /**

@@ -41,6 +41,14 @@
 #                        land in a range munmap() already freed the page
 #                        tables of): only tables runs, and it must catch
 #                        the leaked table.
+#   TORTURE_EXPECT_FAIL=vmaend
+#                        the same with the bounds rule's broken build
+#                        (test_vma_end_unchecked=torture: a stale shadow
+#                        record is trusted when its VMA begins at or below
+#                        it, wherever the VMA ends, and the anonymous path
+#                        skips its address check): only resize runs, and
+#                        it must catch a read that works past the end of a
+#                        VMA mremap() shrank.
 #   TORTURE_EXPECT_FAIL_ALL=1
 #                        with TORTURE_EXPECT_FAIL=1: run every subcommand
 #                        anyway, to see which ones catch the broken module.
@@ -86,6 +94,9 @@ elif [ "$XF" = wpreuse ]; then
 elif [ "$XF" = tables ]; then
 	load_broken "lockless faults publish PTE tables without waiting out writers" \
 		shadow_at_mmap=1 test_pte_table_unsynced=torture
+elif [ "$XF" = vmaend ]; then
+	load_broken "stale records are trusted wherever their VMA ends, and addresses are not checked against the VMA" \
+		test_vma_end_unchecked=torture
 elif [ "$XF" = 1 ]; then
 	load_broken "the module skips its write-epoch re-checks and sleeps 20 ms before each commit" \
 		test_skip_epoch_recheck=1 test_commit_delay_us=20000
@@ -142,7 +153,8 @@ expect_fail_done() {
 	[ -n "$violations" ] ||
 		fail "the broken module ($XF) was not caught by any subcommand"
 	case "$XF $violations " in
-	"1 "*" mprotect "* | "cow "*" fork "* | "wpreuse "*" fork "* | "tables "*" tables "*) ;;
+	"1 "*" mprotect "* | "cow "*" fork "* | "wpreuse "*" fork "* | "tables "*" tables "* | \
+	"vmaend "*" resize "*) ;;
 	*) note "not caught by the subcommand expected to catch it" ;;
 	esac
 	echo "PASS torture (expect-fail): the broken module was caught by:$violations"
@@ -217,6 +229,10 @@ run_resize() {
 	rs_rounds=$(sed -n 's/.* rounds \([0-9]*\) .*/\1/p' $OUT)
 	note "resize: revalidated +$rs_reval over ${rs_rounds:-?} rounds"
 }
+if [ "$XF" = vmaend ]; then
+	run_resize
+	expect_fail_done
+fi
 # mprotect first: it is the one the broken build must fail.
 run mprotect "$T" mprotect -s $S
 judge mprotect $rc
