@@ -222,6 +222,7 @@ fi
 # resize: mremap() grows a VMA in place, then shrinks it; sets rs_rounds
 # and rs_reval (revalidated during it)
 run_resize() {
+	snap
 	rv0=$(stat revalidated)
 	run resize "$T" resize -s $((S / 4 > 3 ? S / 4 : 3))
 	judge resize $rc
