@@ -138,30 +138,40 @@ MODULE_PARM_DESC(shadow_revalidate,
  * May a record that a writer made stale still be trusted for a fault at
  * an address of its range? Yes if its VMA still spans that range: the
  * record's bounds or wider (a merge that grew the VMA, an mremap() that
- * grew it in place). Why that is safe (check against linux-source-6.1):
- *  - the VMA is attached to the mm until it is freed. 6.1 detaches a VMA
- *    only inside a write section that then frees it (do_mas_align_munmap()
- *    -> remove_mt(); __vma_adjust() and vma_expand() store the absorbing
- *    VMA over next's range before vm_area_free(next)), and the free
- *    removes the record first (rcuf_shadow_vma_free()). A VMA struct never
- *    moves to another mm, and 6.1 never reuses it unfreed for another
- *    range except by changing its own bounds (__vma_adjust(),
- *    vma_expand(), expand_stack()), which this check reads;
+ * grew it in place). This check is a filter: it reads the bounds with no
+ * epoch check of its own. What makes the VMA it passes safe to use (check
+ * against linux-source-6.1):
+ *  - the VMA is attached to the mm at its current bounds until it is
+ *    freed, outside the write sections that change it. 6.1 changes
+ *    bounds, detaches and frees VMAs of a live mm only with the mmap_lock
+ *    held for write (__vma_adjust(), vma_expand(), do_brk_flags(),
+ *    expand_downwards() and expand_upwards(), which 6.1.0-57 reaches only
+ *    from lock_mm_and_find_vma(), expand_stack() and exec's
+ *    get_arg_page(), setup_arg_pages() and create_elf_tables(), all with
+ *    the lock held for write: the stack-expansion change whose
+ *    lock_mm_and_find_vma() we hook and require) or in munmap's downgraded
+ *    section, which frees what it detached while the lock was held for
+ *    write (do_mas_align_munmap() -> remove_mt()); both run at an odd
+ *    epoch. The free removes the record first (rcuf_shadow_vma_free()),
+ *    and exit_mmap(), which frees VMAs still attached, runs when no task
+ *    of the mm faults;
  *  - the mm's VMAs do not overlap, so an attached VMA whose range holds
  *    the address is the mm's VMA for it; whether the record's range was
  *    once exactly the VMA's does not matter, only that it holds the
  *    address (the tree lookup that found the record says it does);
- *  - the bounds are read live and trusted only at the epoch the fault
- *    re-checks in each RCU section that reads the VMA and under the PTE
- *    lock at the commit: a writer that moves them in between sends the
- *    fault back. At an odd epoch the fault goes on only outside the range
- *    its section declared, whose VMAs keep their bounds (src/write_range.c);
- *  - each path checks the address against the bounds again (vma_range)
- *    and reads the VMA's contents (flags, protection, anon_vma, file) live,
- *    under the same epoch, so whatever the writer changed is seen.
+ *  - each path then checks the address against the VMA's live bounds
+ *    (vma_range) and reads its contents (flags, protection, anon_vma,
+ *    file) live, and trusts what it read only at the epoch the fault
+ *    began at, re-checked in each RCU section that reads the VMA and under
+ *    the PTE lock at the commit, so whatever a writer changed is seen. If
+ *    sections ran since, the fault goes on only if every one of them
+ *    declared a range without the address, whose VMAs keep their bounds
+ *    and stay attached (src/write_range.c).
  * A VMA that shrank or split off part of the record's range falls back
- * (shadow_stale) and the stock path refreshes it. Context: RCU read side
- * (the section that found @r).
+ * (shadow_stale) and the stock path refreshes it. The maple lookup trusts
+ * the VMA the mm's tree gives for the address on the same grounds
+ * (src/maple_lookup.c). Context: RCU read side (the section that found
+ * @r).
  */
 static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
 {

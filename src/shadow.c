@@ -453,9 +453,12 @@ void rcuf_shadow_mmap_created(struct mm_struct *mm, unsigned long addr)
  * range within @vma's, src/fault.c)? Then a section need not remake it: a
  * merge that grew @vma leaves the old record serving its old range, and
  * the VMA's next split back to that range (a mixed workload's mprotect()
- * of what its mmap() merged) makes it exact again, as without remaking.
- * Faults in the grown part find no record: the maple lookup serves them,
- * or else the stock path makes the record exact. The mmap_lock is held.
+ * of what its mmap() merged) gives it the record's bounds again (its
+ * epoch stays stale: still trusted only through revalidation). Faults in
+ * the grown part find no record (the maple lookup serves them, or else
+ * the stock path makes the record exact) or the stale record of a
+ * neighbour that shrank, which its VMA no longer spans: they fall back
+ * (shadow_stale). The mmap_lock is held.
  */
 static bool rcuf_shadow_trusted_in(struct rcuf_mm *m,
 				   struct vm_area_struct *vma)

@@ -35,8 +35,10 @@ struct rcuf_mm;
  *	@vma), present exactly while the record is in the tree
  * @rcu: deferred free
  *
- * Records are created only under the mm's mmap_lock held for read with an
- * even epoch, so @vma is live and [@start, @end) is its range then.
+ * Records are created under the mm's mmap_lock: held for read at an even
+ * epoch (the stock fault path), or by a write section at its odd epoch
+ * once it has made its changes (src/shadow.c), so @vma is live and
+ * [@start, @end) is its range then.
  */
 struct rcuf_shadow_vma {
 	struct vm_area_struct *vma;
