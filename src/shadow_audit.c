@@ -4,8 +4,9 @@
  * (debugfs `check`). Under mmap_read_lock with an even write epoch the
  * stock tree is stable and no VMA is being freed, so every record can be
  * judged: its VMA pointer must be a live VMA of the mm (no record outlives
- * its VMA), and a record stamped with the current epoch must equal its VMA
- * exactly. The live VMAs are collected into a sorted array first, so a
+ * its VMA), a record stamped with the current epoch must equal its VMA
+ * exactly, and a stale one its VMA spans must have that VMA as the mm's at
+ * its start. The live VMAs are collected into a sorted array first, so a
  * record's VMA is only dereferenced once it is known to be live.
  */
 #include <linux/bsearch.h>
@@ -47,6 +48,19 @@ static bool rcuf_record_hashed(struct rcuf_mm *m, struct rcuf_shadow_vma *r)
 	return false;
 }
 
+/*
+ * A stale record whose live VMA spans it is trusted by faults again
+ * (src/fault.c): that VMA must then be the mm's VMA at the record's start.
+ * One it no longer spans is only ever a fallback (shadow_stale).
+ */
+static bool rcuf_audit_stale_ok(struct mm_struct *mm, struct rcuf_shadow_vma *r,
+				unsigned long start)
+{
+	if (!rcuf_shadow_within(r, r->vma->vm_start, r->vma->vm_end))
+		return true;
+	return vma_lookup(mm, start) == r->vma;
+}
+
 /* Judge every record; caller holds mmap_lock for read and the tree lock. */
 static void rcuf_audit_records(struct mm_struct *mm, struct rcuf_mm *m,
 			       unsigned long *live, unsigned long nr,
@@ -67,7 +81,10 @@ static void rcuf_audit_records(struct mm_struct *mm, struct rcuf_mm *m,
 			continue;
 		}
 		if (r->epoch != res->epoch) {
-			res->stale_ok++;
+			if (rcuf_audit_stale_ok(mm, r, start))
+				res->stale_ok++;
+			else
+				res->mismatches++;
 			continue;
 		}
 		v = vma_lookup(mm, start);
