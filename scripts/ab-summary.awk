@@ -75,7 +75,8 @@ function cell(key, mode) {
 	return sprintf("%26s", sprintf("%.0f [%.0f-%.0f]", MED, LO, HI))
 }
 function hidden(metric) {
-	return metric == "majflt" || (metric ~ /^writer_p/ && metric !~ /^writer_p(50|99)_us$/)
+	return metric == "majflt" || metric == "writer_oncpu_p50_us" ||
+	       (metric ~ /^writer_p/ && metric !~ /^writer_p(50|99)_us$/)
 }
 # ratio(a, b): medians' ratio of two boots, n.d. when the min-max ranges overlap
 function ratio(a, b) {
@@ -86,7 +87,7 @@ function ratio(a, b) {
 END {
 	up = ("upstream" in modes)
 	bs = ("base" in modes)
-	printf "%-16s %3s %-14s %26s %26s %26s %22s %22s %22s", "workload", "thr", "metric",
+	printf "%-16s %3s %-19s %26s %26s %26s %22s %22s %22s", "workload", "thr", "metric",
 	       "off (no module)", "stock (enable=0)", "lockless (enable=1)",
 	       "stock/off", "lockless/stock", "lockless/off"
 	if (bs)
@@ -100,7 +101,7 @@ END {
 		c1 = cell(keys[k], "off"); c2 = cell(keys[k], "stock"); c3 = cell(keys[k], "lockless")
 		c4 = up ? cell(keys[k], "upstream") : ""
 		if (!hidden(p[3])) {
-			printf "%-16s %3s %-14s %s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
+			printf "%-16s %3s %-19s %s %s %s %s %s %s", p[1], p[2], p[3], c1, c2, c3,
 			       paired(keys[k], "stock", "off"), paired(keys[k], "lockless", "stock"),
 			       paired(keys[k], "lockless", "off")
 			if (bs)
@@ -152,6 +153,9 @@ END {
 	if (up)
 		print "lockless/upst.: another boot, so unpaired: ratio of medians, n.d. when the two min-max ranges overlap."
 	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
+	print "writer_oncpu_p99_us: the writer's p99 with its waits for a CPU (schedstat run delay) taken out of each round: its cost in the kernel,"
+	print "apart from fault threads that, served without mmap_lock, no longer sleep and keep every vCPU busy (with 2 fault threads, mixed's"
+	print "writer waits for a CPU about 3 times as long as under stock: compare writer_p99_us of mixed-1, whose thread leaves it a vCPU)."
 	print "mixed: 2 threads fault anonymous pages while the writer runs (mixed-1: 1 thread, so no thread waits for a vCPU; writer: the writer alone,"
 	print "beside one sleeping thread: its own cost, with no fault to wait for). filefault: 2 threads map a file read-only and fault it in cold"
 	print "(page cache dropped each iteration) from a throttled virtio disk while the writer runs; faults_per_s = file pages read per second."

@@ -52,9 +52,11 @@
  * Prints "pages_touched N errors N minflt N elapsed_ns N majflt N" and,
  * when the churn thread ran, "writer_ops N writer_p50_ns N writer_p99_ns N"
  * and "writer_pct p10 N p25 N p50 N p75 N p90 N p99 N p99.9 N" (latency of
- * one mmap+write+mprotect+munmap round, ns). minflt, majflt: the process's
- * faults (getrusage). Exits 1 if any data read back differs from what was
- * written.
+ * one mmap+write+mprotect+munmap round, ns), and "writer_oncpu_pct p50 N
+ * p99 N runq_wait_mean N" (the same with the time the writer waited for a
+ * CPU, from its schedstat, taken out of each round; the mean wait).
+ * minflt, majflt: the process's faults (getrusage). Exits 1 if any data
+ * read back differs from what was written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +87,12 @@ static long area_first;	/* the first file page this process maps */
 static long fault_ns;	/* when set, the measured time (filefault) */
 
 #define MAX_LAT 200000
-static long writer_lat[MAX_LAT];
+/* one writer round: its latency, and how long the writer waited for a CPU */
+struct writer_round {
+	long ns;
+	long runq_ns;	/* -1: no schedstat */
+};
+static struct writer_round writer_lat[MAX_LAT];
 static long writer_ops;
 
 static long now_ns(void)
@@ -96,9 +103,10 @@ static long now_ns(void)
 	return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
-static int cmp_long(const void *a, const void *b)
+static int cmp_round(const void *a, const void *b)
 {
-	long x = *(const long *)a, y = *(const long *)b;
+	long x = ((const struct writer_round *)a)->ns;
+	long y = ((const struct writer_round *)b)->ns;
 
 	return (x > y) - (x < y);
 }
@@ -108,7 +116,45 @@ static long writer_pct(long n, long per_mille)
 {
 	long i = n * per_mille / 1000;
 
-	return writer_lat[i < n ? i : n - 1];
+	return writer_lat[i < n ? i : n - 1].ns;
+}
+
+/*
+ * The time current has waited on a run queue for a CPU so far, in ns
+ * (/proc/thread-self/schedstat's second field, through @fd), or -1.
+ */
+static long runq_wait_ns(int fd)
+{
+	char buf[96];
+	long cpu, wait;
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return sscanf(buf, "%ld %ld", &cpu, &wait) == 2 ? wait : -1;
+}
+
+/*
+ * The rounds' latencies with the writer's waits for a CPU taken out, p50
+ * and p99 (sorts writer_lat by that; call last). Tells a writer that
+ * waited for a CPU (fault threads that no longer block on mmap_lock keep
+ * every vCPU busy) from one slowed down in the kernel. Also the mean wait
+ * per round.
+ */
+static void print_writer_oncpu(long n)
+{
+	long i, wait = 0;
+
+	for (i = 0; i < n; i++) {
+		if (writer_lat[i].runq_ns < 0)
+			return;		/* no schedstat */
+		wait += writer_lat[i].runq_ns;
+		writer_lat[i].ns -= writer_lat[i].runq_ns;
+	}
+	qsort(writer_lat, n, sizeof(writer_lat[0]), cmp_round);
+	printf("writer_oncpu_pct p50 %ld p99 %ld runq_wait_mean %ld\n",
+	       writer_pct(n, 500), writer_pct(n, 990), wait / n);
 }
 
 static void print_writer_latency(void)
@@ -120,13 +166,14 @@ static void print_writer_latency(void)
 
 	if (!n)
 		return;
-	qsort(writer_lat, n, sizeof(long), cmp_long);
+	qsort(writer_lat, n, sizeof(writer_lat[0]), cmp_round);
 	printf("writer_ops %ld writer_p50_ns %ld writer_p99_ns %ld\n",
 	       writer_ops, writer_pct(n, 500), writer_pct(n, 990));
 	printf("writer_pct");
 	for (i = 0; i < ARRAY_SIZE(pm); i++)
 		printf(" %s %ld", name[i], writer_pct(n, pm[i]));
 	printf("\n");
+	print_writer_oncpu(n);
 }
 
 static void die(const char *what)
@@ -181,11 +228,15 @@ static void *sleeper_thread(void *arg)
 
 static void *churn_thread(void *arg)
 {
-	long n = 16, it;
+	long n = 16, it, rq0;
 	long iters = (long)arg;
+	int sfd = open("/proc/thread-self/schedstat", O_RDONLY);
 
 	for (it = 0; iters < 0 ? !atomic_load(&churn_stop) : it < iters; it++) {
-		long t0 = now_ns();
+		long t0;
+
+		rq0 = runq_wait_ns(sfd);
+		t0 = now_ns();
 		char *p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -198,10 +249,18 @@ static void *churn_thread(void *arg)
 			atomic_fetch_add(&errors, 1);
 		if (munmap(p, n * page_size))
 			die("munmap");
-		if (writer_ops < MAX_LAT)
-			writer_lat[writer_ops] = now_ns() - t0;
+		if (writer_ops < MAX_LAT) {
+			struct writer_round *r = &writer_lat[writer_ops];
+			long rq1;
+
+			r->ns = now_ns() - t0;
+			rq1 = runq_wait_ns(sfd);
+			r->runq_ns = rq0 < 0 || rq1 < 0 ? -1 : rq1 - rq0;
+		}
 		writer_ops++;
 	}
+	if (sfd >= 0)
+		close(sfd);
 	return NULL;
 }
 
