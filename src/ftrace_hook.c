@@ -11,11 +11,23 @@
  * removed, rcuf_inflight_kill_wait() waits for them, and an RCU-tasks
  * grace period for a task preempted between its put and its return.
  */
+#include <linux/delay.h>
 #include <linux/ftrace.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include "rcufault/ftrace_hook.h"
+#include "rcufault/test_params.h"
+
+/* One registration; the test build's test_hook_busy fails the first ones. */
+static int rcuf_hook_register_once(struct rcuf_hook *h, unsigned int attempt)
+{
+	if (unlikely(attempt < rcuf_test_hook_busy())) {
+		usleep_range(1000, 2000);	/* bpf_tramp_ftrace_ops_func(): 1 ms */
+		return -EAGAIN;
+	}
+	return register_ftrace_function(&h->ops);
+}
 
 /*
  * register_ftrace_function(), again while it fails with -EAGAIN, for up to
@@ -35,7 +47,7 @@ static int rcuf_hook_register(struct rcuf_hook *h)
 	unsigned int retries = 0;
 	int ret;
 
-	while ((ret = register_ftrace_function(&h->ops)) == -EAGAIN &&
+	while ((ret = rcuf_hook_register_once(h, retries)) == -EAGAIN &&
 	       time_before(jiffies, deadline) && !fatal_signal_pending(current))
 		retries++;	/* the failure slept 1 ms */
 	if (retries)

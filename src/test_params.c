@@ -94,6 +94,10 @@ module_param_named(test_missing_symbol, rcuf_test_params.missing_symbol,
 MODULE_PARM_DESC(test_missing_symbol,
 		 "testing only: behave as if this kernel symbol were missing");
 
+module_param_named(test_hook_busy, rcuf_test_params.hook_busy, uint, 0400);
+MODULE_PARM_DESC(test_hook_busy,
+		 "testing only: fail each ftrace hook's first N registrations with -EAGAIN after 1 ms, as 6.1 does beside a busy BPF trampoline");
+
 module_param_named(test_io_fallback, rcuf_test_params.io_fallback, bool, 0600);
 MODULE_PARM_DESC(test_io_fallback,
 		 "testing only: after I/O done with no lock held, take the stock path instead of retrying locklessly (counted as fallback_file_io_failed)");

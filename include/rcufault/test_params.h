@@ -71,6 +71,9 @@
  * @range_audit: test_range_audit (default on): audit every declared write
  *	range at the end of its section (src/range_audit.c)
  * @missing_symbol: test_missing_symbol: a kernel symbol to treat as missing
+ * @hook_busy: test_hook_busy: fail each ftrace hook's first this many
+ *	registrations with -EAGAIN after 1 ms, as 6.1 does beside a busy BPF
+ *	trampoline (src/ftrace_hook.c)
  * @ptl_nomem: test_ptl_nomem: free every Nth split PTE lock as if out of
  *	memory (after an IPI; lockdep kernels only)
  * @ptl_nomem_count: PTE lock frees seen while @ptl_nomem is set
@@ -98,6 +101,7 @@ struct rcuf_test_params {
 	char *token_unspent;
 	bool range_audit;
 	char *missing_symbol;
+	unsigned int hook_busy;
 	bool io_fallback;
 	unsigned int ptl_nomem;
 	atomic_t ptl_nomem_count;
@@ -422,6 +426,16 @@ static inline bool rcuf_test_symbol_missing(const char *name)
 		return false;
 	return rcuf_test_params.missing_symbol &&
 	       !strcmp(rcuf_test_params.missing_symbol, name);
+}
+
+/**
+ * rcuf_test_hook_busy() - registrations of each hook to fail as busy
+ *
+ * Return: test_hook_busy in the test build, else 0.
+ */
+static inline unsigned int rcuf_test_hook_busy(void)
+{
+	return RCUF_TEST_BUILD ? READ_ONCE(rcuf_test_params.hook_busy) : 0;
 }
 
 #endif /* _RCUFAULT_TEST_PARAMS_H */

@@ -7,7 +7,9 @@
 # falls back: swapped-out pages are swapped in by the stock path; so
 # without swap_cache_get_folio does the mapping of swap-cache pages. A call
 # whose range kretprobe cannot be registered (do_mprotect_pkey) loads with
-# one line, and its write sections stay whole-mm.
+# one line, and its write sections stay whole-mm. A hook whose registration
+# 6.1 refuses while a BPF trampoline on its function is busy (-EAGAIN) is
+# registered again, for up to 5 s, and then refused with one clear line.
 . "$(dirname "$0")/lib.sh"
 need_test_build
 
@@ -70,6 +72,26 @@ at_least "$(stat range_sections_munmap)" 10 "munmap ranges with only do_mprotect
 note "without do_mprotect_pkey: $(stat whole_sections) whole sections, $(stat range_sections_munmap) munmap ranges, 0 mprotect ranges"
 echo 0 > $D/enable
 unload_module
+# A BPF trampoline being changed on a hooked function (a bpftrace kfunc
+# probe attaching) makes 6.1's register_ftrace_function() fail with
+# -EAGAIN: the load retries, for up to 5 s, with a line per hook that had
+# to (test_hook_busy fails each hook's first registrations that way).
+dmesg -C
+load_module test_hook_busy=20
+[ "$(hooked)" = "$(nr_hooks)" ] || fail "expected $(nr_hooks) ftrace hooks after busy registrations, found $(hooked)"
+[ "$(dmesg | grep -c 'rcufault: hook .*: 20 retries while a BPF trampoline on it was busy')" = "$(nr_hooks)" ] ||
+	fail "no retry line for each of $(nr_hooks) hooks: $(dmesg | grep 'rcufault: hook')"
+unload_module
+# one that stays busy: a clear refusal after 5 s, nothing left behind
+dmesg -C
+t0=$(date +%s)
+expect_fail "load with its hooks' trampolines busy for good" modprobe rcufault test_hook_busy=1000000
+dmesg | grep -q 'rcufault: cannot hook .* (-11): a BPF trampoline on it stayed busy for 5 s' ||
+	fail "no clear refusal for a trampoline busy for good: $(dmesg | grep rcufault)"
+at_least $(($(date +%s) - t0)) 5 "seconds the load waited for the busy trampoline"
+[ ! -d $D ] || fail "debugfs left behind"
+grep -q '^rcufault ' /proc/modules && fail "module still loaded"
+[ "$(hooked)" = 0 ] || fail "ftrace hooks left behind"
 # and a normal load still works afterwards
 load_module
 unload_module
