@@ -176,12 +176,14 @@ MODULE_PARM_DESC(shadow_revalidate,
 static bool rcuf_fault_shadow_revalidate(struct rcuf_shadow_vma *r)
 {
 	struct vm_area_struct *vma = READ_ONCE(r->vma);
-	unsigned long end = READ_ONCE(vma->vm_end);
+	unsigned long end;
 
+	if (!READ_ONCE(shadow_revalidate))
+		return false;
+	end = READ_ONCE(vma->vm_end);
 	if (unlikely(rcuf_test_vma_end_unchecked()))
 		end = ULONG_MAX;
-	return READ_ONCE(shadow_revalidate) &&
-	       rcuf_shadow_within(r, READ_ONCE(vma->vm_start), end);
+	return rcuf_shadow_within(r, READ_ONCE(vma->vm_start), end);
 }
 
 /*
