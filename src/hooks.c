@@ -32,6 +32,11 @@
  * the shadow tree (the mmap_lock is still held for write), so that a new
  * mapping's first fault need not take the stock path.
  *
+ * hugepage_madvise(): a madvise(MADV_HUGEPAGE or MADV_NOHUGEPAGE) write
+ * section is split at its first VMA (src/write_range.c); not redirected.
+ * A kernel without the symbol (or without THP) leaves those sections
+ * whole.
+ *
  * __mmdrop(): forgets the mm's state.
  *
  * ptlock_free(): only on kernels that allocate PTE locks (lockdep),
@@ -298,6 +303,27 @@ static void notrace rcuf_mmap_region_cb(unsigned long ip,
 	regs->ip = (unsigned long)rcuf_mmap_region;
 }
 
+/* hugepage_madvise(), or 0 (a kernel without THP or without the symbol) */
+static unsigned long rcuf_hugepage_madvise_addr(void)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	return (unsigned long)rcuf_sym.hugepage_madvise;
+#else
+	return 0;
+#endif
+}
+
+static void notrace rcuf_hugepage_madvise_cb(unsigned long ip,
+					     unsigned long parent_ip,
+					     struct ftrace_ops *op,
+					     struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = rcuf_hook_regs(fregs);
+
+	/* hugepage_madvise(vma, vm_flags, advice): src/write_range.c */
+	rcuf_range_madvise((struct vm_area_struct *)regs->di, (int)regs->dx);
+}
+
 static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
 					    unsigned long parent_ip,
 					    struct ftrace_ops *op,
@@ -332,7 +358,8 @@ static void notrace rcuf_mmdrop_cb(unsigned long ip, unsigned long parent_ip,
 enum {
 	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_PTLOCK_FREE,
 	RCUF_HOOK_VMA_FREE,
-	RCUF_HOOK_MMAP_REGION, RCUF_HOOK_LOCK, RCUF_NR_HOOKS
+	RCUF_HOOK_MMAP_REGION, RCUF_HOOK_HUGEPAGE_MADVISE, RCUF_HOOK_LOCK,
+	RCUF_NR_HOOKS
 };
 
 /*
@@ -351,6 +378,8 @@ static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 					 FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_MMAP_REGION] = RCUF_HOOK(mmap_region, rcuf_mmap_region_cb,
 					    FTRACE_OPS_FL_IPMODIFY),
+	[RCUF_HOOK_HUGEPAGE_MADVISE] = RCUF_HOOK(hugepage_madvise,
+						 rcuf_hugepage_madvise_cb, 0),
 	[RCUF_HOOK_LOCK] = RCUF_HOOK(lock_mm_and_find_vma, rcuf_lock_cb,
 				     FTRACE_OPS_FL_IPMODIFY),
 };
@@ -370,6 +399,7 @@ int rcuf_hooks_install(void)
 	rcuf_hooks[RCUF_HOOK_PTLOCK_FREE].addr = rcuf_ptlock_free_addr();
 	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
 	rcuf_hooks[RCUF_HOOK_MMAP_REGION].addr = (unsigned long)rcuf_sym.mmap_region;
+	rcuf_hooks[RCUF_HOOK_HUGEPAGE_MADVISE].addr = rcuf_hugepage_madvise_addr();
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
 	ret = rcuf_inflight_init(&rcuf_fault_inflight, "faults and mmap_region() calls");
 	if (!ret)
@@ -397,6 +427,7 @@ void rcuf_hooks_remove(void)
 {
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_LOCK]);
 	rcuf_inflight_kill_wait(&rcuf_fault_inflight);
+	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_HUGEPAGE_MADVISE]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMAP_REGION]);
 	/* no lockless reader and no shadow writer left: frees may be immediate */
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_FREE]);

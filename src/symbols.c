@@ -63,6 +63,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	RCUF_SYM(shmem_huge),
 	RCUF_SYM(hugepage_vma_check),
+	RCUF_SYM_OPTIONAL(hugepage_madvise, "declaring the range of madvise(MADV_HUGEPAGE, MADV_NOHUGEPAGE)"),
 #endif
 #if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
 	RCUF_SYM(page_cpupid_xchg_last),

@@ -173,25 +173,78 @@
  *    PTE and no table changes). mlock's __mm_populate() runs after the
  *    unlock (GUP faults). VM_SPECIAL, hugetlb, DAX and secretmem VMAs are
  *    skipped by mlock_fixup(); hooked VMAs keep the section whole anyway.
- *  - madvise(2) is not probed, though its flag-only behaviours
- *    (MADV_DONTFORK, MADV_DONTDUMP, ...: madvise_update_vma() alone)
- *    could declare as mlock does: a kretprobe on __x64_sys_madvise cost
- *    every madvise() call 18% (a paired measurement in the test VM,
- *    MADV_DONTNEED included), and allocators call it all the time.
+ *  - madvise(start, len, advice) with MADV_HUGEPAGE or MADV_NOHUGEPAGE:
+ *    no token (a kretprobe on madvise(2) would cost every call,
+ *    MADV_DONTNEED's included, which allocators make all the time), so its
+ *    write acquire begins whole; then hugepage_madvise()'s ftrace callback,
+ *    called only for these two advices, splits the section at the call's
+ *    first VMA (rcuf_range_madvise(), THE SPLIT below): the first part,
+ *    which changed nothing, declares the empty range after the fact, and
+ *    the second part the call's range's cover. The section is do_madvise()'s own:
+ *    hugepage_madvise()'s only caller is madvise_vma_behavior(), under
+ *    do_madvise()'s mmap_write_lock_killable() (madvise_need_mmap_write()
+ *    is true for both advices); of do_madvise()'s other callers,
+ *    process_madvise(2) refuses these advices
+ *    (process_madvise_behavior_valid()), and DAMON's kdamond threads and
+ *    io_uring's workers are kernel threads and I/O workers, which never
+ *    declare. The call's range is read where the x86-64 madvise(2)
+ *    wrapper read it, from current's saved user registers, which nothing
+ *    writes while current runs the call (a ptrace stop or a seccomp
+ *    filter only comes before the wrapper, a signal frame after it);
+ *    only if they say madvise(2), natively, with this very advice, and
+ *    the VMA lies in the range, as the first VMA of the call's walk
+ *    does. do_madvise(): PAGE_ALIGN(len), no overflow, an empty range
+ *    returns before the lock (rcuf_range_of() computes the same), then
+ *    the write lock (the section's begin), blk_start_plug() (current's
+ *    plug list), and madvise_walk_vmas(): find_vma_prev() and, at the
+ *    first VMA overlapping [start, end), madvise_vma_behavior(), which
+ *    reads vm_flags and calls hugepage_madvise(): nothing is changed
+ *    before the callback, at the first VMA; later VMAs come after the
+ *    first one's changes, and the section splits once
+ *    (m->range_class records that it was decided). From the split:
+ *    for each VMA overlapping [start, end), with its part [s, t) of it,
+ *    hugepage_madvise() (vm_flags computed in a local; MADV_HUGEPAGE's
+ *    khugepaged_enter_vma() may put the mm on khugepaged's list:
+ *    __khugepaged_enter() allocates a slot, sets MMF_VM_HUGEPAGE in
+ *    mm->flags, which only khugepaged, fork and exit read, and wakes
+ *    khugepaged, whose collapses take the write lock, whole sections),
+ *    then madvise_update_vma(vma, &prev, s, t, ...): nothing if the flags
+ *    are unchanged; else vma_merge() with prev (the VMA before start, or
+ *    the VMA itself) reaching at most the VMA after the range,
+ *    __split_vma() of the VMA at s and t (vma_adjust_trans_huge() of its
+ *    own huge PMDs, the new part's anon_vma chain and policy), and
+ *    vm_flags; replace_anon_vma_name() (the VMA's own name). Between
+ *    VMAs, find_vma() reads. Then blk_finish_plug() and the unlock.
+ *    This is mlock's shape, and its cover. Every other advice stays
+ *    whole, among them MADV_DONTFORK, MADV_DONTDUMP and the others that
+ *    change flags only: they have no function of their own to hook
+ *    (6.1's madvise_vma_behavior() and madvise_update_vma() are inlined
+ *    into do_madvise()).
  *
- * THE SPLIT (rcuf_range_mmap_region()). A section that has declared the
- * empty range and has changed nothing yet may go on as a new section
- * with a range of its own: the writer resets the slot of the epoch two
- * ahead and declares there (as rcuf_range_prepare() does before a begin),
- * then moves the epoch on by two in one store and waits out the PTE table
- * publishers (rcuf_epoch_section_split(): the begin's W1 to W3, see
- * src/pte_table.c). To a fault, the first part is a section that changed
- * nothing, the second one that begins as any section does; a fault that
- * went on through the first part re-checks the second's range like any
- * other fault that began before a section. The range audit checks the
- * first part on its own: it must change no VMA at all.
+ * THE SPLIT (rcuf_range_mmap_region(), rcuf_range_madvise()). A section
+ * that has declared the empty range, or is whole, and has changed nothing
+ * yet may go on as a new section with a range of its own: the writer
+ * resets the slot of the epoch two ahead and declares there (as
+ * rcuf_range_prepare() does before a begin), then moves the epoch on by
+ * two in one store and waits out the PTE table publishers
+ * (rcuf_epoch_section_split(): the begin's W1 to W3, see src/pte_table.c).
+ * To a fault, the first part is a section that changed nothing, the
+ * second one that begins as any section does; a fault that went on
+ * through an empty first part re-checks the second's range like any
+ * other fault that began before a section, and one that met a whole
+ * first part falls back while its slot is not ranged. A whole first part
+ * (madvise's) that is split has changed nothing, by the call it comes
+ * from, so its slot declares the empty range just before the split,
+ * after the fact (rcuf_range_unchanged_so_far()): true of the part from
+ * its begin, so faults that re-check from then on may go on through it,
+ * and those that read the slot before saw it whole and fell back. The
+ * range audit checks an empty first part declared at its begin on its
+ * own: it must change no VMA at all. One declared after the fact is not
+ * audited: the audit records at a declaration, and this one comes at
+ * the part's end.
  *
- * Everything else stays whole: fork, exec, exit, mremap, madvise, mlockall,
+ * Everything else stays whole: fork, exec, exit, mremap, madvise but for
+ * MADV_HUGEPAGE and MADV_NOHUGEPAGE, mlockall,
  * prctl, userfaultfd, khugepaged and other kernel threads, stack
  * expansion from the fault path or a signal frame, GUP, io_uring, the
  * ia32 entries of the system calls above, and every call not listed.
@@ -205,7 +258,8 @@
  * declare, the writer writes the range into its slot, then sets the slot's
  * ranged flag with release semantics, once, before it changes anything:
  * right after the reset, before the epoch moves, so that no fault ever
- * sees it undeclared (rcuf_range_prepare(), and THE SPLIT); nothing
+ * sees it undeclared (rcuf_range_prepare(), and THE SPLIT; a whole first
+ * part that is split is declared empty after the fact, see there); nothing
  * orders the flag's store before the epoch's, but a fault that sees the
  * epoch first finds the slot not ranged and falls back. A fault at epoch
  * @seq with the epoch now @cur goes on iff @cur == @seq and even, or every
@@ -221,10 +275,14 @@
  * fault may be reading: that only makes the fault fall back.)
  */
 #include <linux/atomic.h>
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+#include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/range_audit.h"
 #include "rcufault/range_token.h"
@@ -360,16 +418,25 @@ static void rcuf_range_publish(struct rcuf_mm *m, struct rcuf_range_slot *s,
 }
 
 /*
+ * Widen [*lo, *hi) to its cover (left bare by test_range_uncovered).
+ * Return: false if the section stays whole (rcuf_range_cover()).
+ */
+static bool rcuf_range_widen(struct mm_struct *mm, int class,
+			     unsigned long *lo, unsigned long *hi)
+{
+	return rcuf_test_range_uncovered() ||
+	       rcuf_range_cover(mm, class, lo, hi);
+}
+
+/*
  * Declare [lo, hi) (page-aligned, lo < hi), widened to its cover, in slot
  * @s of current's section of @m (see the header).
  */
 static void rcuf_range_declare(struct rcuf_mm *m, struct rcuf_range_slot *s,
 			       int class, unsigned long lo, unsigned long hi)
 {
-	if (!rcuf_test_range_uncovered() &&
-	    !rcuf_range_cover(m->mm, class, &lo, &hi))
-		return;
-	rcuf_range_publish(m, s, class, lo, hi);
+	if (rcuf_range_widen(m->mm, class, &lo, &hi))
+		rcuf_range_publish(m, s, class, lo, hi);
 }
 
 /* Page-aligned [start, start + len) in user space, or false. */
@@ -399,6 +466,7 @@ const char *rcuf_range_class_name(int class)
 		[RCUF_RANGE_MMAP] = "mmap",
 		[RCUF_RANGE_BRK] = "brk",
 		[RCUF_RANGE_MLOCK] = "mlock",
+		[RCUF_RANGE_MADVISE] = "madvise",
 	};
 
 	return class >= 0 && class < ARRAY_SIZE(name) ? name[class] : "?";
@@ -561,6 +629,90 @@ void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 	rcuf_epoch_section_split(m);
 }
 
+/* Is current at the first VMA its whole madvise() section of @m visits? */
+static bool rcuf_range_madvise_first(struct rcuf_mm *m)
+{
+	return m->range_class == RCUF_RANGE_WHOLE && m->writer == current &&
+	       m->clean && !m->downgraded &&
+	       (raw_read_seqcount(&m->write_seq) & 1) &&
+	       !rcuf_range_own_slot(m)->ranged;
+}
+
+/*
+ * current's madvise(2) range, page-aligned as do_madvise() has it, read
+ * where the x86-64 wrapper read its arguments (see the header); false if
+ * current is not in a native madvise(2) with @advice.
+ */
+static bool rcuf_range_of_madvise(int advice, unsigned long *lo,
+				  unsigned long *hi)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+
+	if (in_compat_syscall() ||
+	    syscall_get_nr(current, regs) != __NR_madvise ||
+	    (int)regs->dx != advice)
+		return false;
+	return rcuf_range_of(regs->di, regs->si, lo, hi);
+}
+
+/*
+ * current's whole section, which has changed nothing and will be split
+ * before it changes anything, declares the empty range after the fact
+ * (THE SPLIT): true of it from its begin to the split. A fault that read the slot before saw it whole and fell
+ * back; one that reads it now may go on.
+ */
+static void rcuf_range_unchanged_so_far(struct rcuf_mm *m)
+{
+	struct rcuf_range_slot *s = rcuf_range_own_slot(m);
+
+	WRITE_ONCE(s->lo, 0);
+	WRITE_ONCE(s->hi, 0);
+	smp_store_release(&s->ranged, true);	/* see rcuf_range_excludes() */
+}
+
+/**
+ * rcuf_range_madvise() - hugepage_madvise() is about to run
+ * @vma: the VMA it was given
+ * @advice: its advice, MADV_HUGEPAGE or MADV_NOHUGEPAGE
+ *
+ * At the first VMA of the whole section of a madvise(2) call by current,
+ * split the section (see the header): the second part declares the
+ * call's range's cover, before anything changes. Decided once per
+ * section: a later VMA's call, or one in any other section, does nothing.
+ *
+ * Context: the hugepage_madvise() ftrace callback; current holds
+ * @vma->vm_mm's mmap_lock for write.
+ */
+void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long lo, hi;
+	unsigned int next;
+	struct rcuf_mm *m;
+
+	if (!READ_ONCE(rcuf_enabled) || mm != current->mm)
+		return;		/* off: no fault needs a range */
+	rcu_read_lock();
+	m = rcuf_mm_find(mm);
+	rcu_read_unlock();
+	if (!m || !rcuf_range_madvise_first(m))
+		return;
+	m->range_class = RCUF_RANGE_MADVISE;	/* decided: whole, or split */
+	if (!rcuf_range_may_declare(m, true) ||
+	    !rcuf_range_of_madvise(advice, &lo, &hi) ||
+	    vma->vm_end <= lo || vma->vm_start >= hi ||
+	    !rcuf_range_widen(mm, RCUF_RANGE_MADVISE, &lo, &hi))
+		return;
+	/* from here to the split nothing changes: say so at once */
+	rcuf_range_unchanged_so_far(m);
+	next = raw_read_seqcount(&m->write_seq) + 2;
+	rcuf_range_reset(m, next);
+	rcuf_range_publish(m, rcuf_range_slot(m, next), RCUF_RANGE_MADVISE,
+			   lo, hi);
+	rcuf_stat_inc(RCUF_STAT_MADVISE_SECTION_SPLITS);
+	rcuf_epoch_section_split(m);
+}
+
 /**
  * rcuf_range_section_end() - count the section, audit its range
  * @m: the state; current ends its section (the epoch is still odd)
@@ -577,6 +729,7 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 		[RCUF_RANGE_MMAP] = RCUF_STAT_RANGE_SECTIONS_MMAP,
 		[RCUF_RANGE_BRK] = RCUF_STAT_RANGE_SECTIONS_BRK,
 		[RCUF_RANGE_MLOCK] = RCUF_STAT_RANGE_SECTIONS_MLOCK,
+		[RCUF_RANGE_MADVISE] = RCUF_STAT_RANGE_SECTIONS_MADVISE,
 	};
 
 	struct rcuf_range_slot *s = rcuf_range_own_slot(m);

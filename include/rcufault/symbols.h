@@ -73,6 +73,9 @@ struct vm_area_struct;
  * @shmem_huge: shmem's global huge page policy (a variable, THP kernels)
  * @hugepage_vma_check: would a fault try a huge page in this VMA (THP
  *	kernels; mm/huge_memory.c)
+ * @hugepage_madvise: MADV_HUGEPAGE/MADV_NOHUGEPAGE's flags for one VMA
+ *	(THP kernels; mm/khugepaged.c), only hooked (optional: without it
+ *	those madvise() sections stay whole)
  * @get_swap_device: pin a swap device against swapoff (put_swap_device())
  * @swapper_spaces: the swap cache's address spaces, per swap type (an array)
  * @page_cpupid_xchg_last: reset a page's NUMA-balancing last cpupid
@@ -142,6 +145,8 @@ struct rcuf_symbols {
 	bool (*hugepage_vma_check)(struct vm_area_struct *vma,
 				   unsigned long vm_flags, bool smaps,
 				   bool in_pf, bool enforce_sysfs);
+	int (*hugepage_madvise)(struct vm_area_struct *vma,
+				unsigned long *vm_flags, int advice);
 #endif
 #if defined(CONFIG_NUMA_BALANCING) && !defined(LAST_CPUPID_NOT_IN_PAGE_FLAGS)
 	int (*page_cpupid_xchg_last)(struct page *page, int cpupid);

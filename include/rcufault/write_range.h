@@ -12,6 +12,7 @@
 struct file;
 struct mm_struct;
 struct rcuf_mm;
+struct vm_area_struct;
 
 /**
  * enum rcuf_range_class - what declared a write section's range
@@ -21,6 +22,8 @@ struct rcuf_mm;
  * @RCUF_RANGE_MMAP: mmap(2), at its mmap_region()
  * @RCUF_RANGE_BRK: brk(2)
  * @RCUF_RANGE_MLOCK: mlock(2), mlock2(2) or munlock(2)
+ * @RCUF_RANGE_MADVISE: madvise(2) with MADV_HUGEPAGE or MADV_NOHUGEPAGE, at
+ *	its first VMA
  */
 enum rcuf_range_class {
 	RCUF_RANGE_WHOLE,
@@ -29,6 +32,7 @@ enum rcuf_range_class {
 	RCUF_RANGE_MMAP,
 	RCUF_RANGE_BRK,
 	RCUF_RANGE_MLOCK,
+	RCUF_RANGE_MADVISE,
 };
 
 const char *rcuf_range_class_name(int class);
@@ -38,6 +42,7 @@ void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean);
 void rcuf_range_section_whole(struct mm_struct *mm);
 void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len);
+void rcuf_range_madvise(struct vm_area_struct *vma, int advice);
 void rcuf_range_section_end(struct rcuf_mm *m, bool in_step);
 
 #endif /* _RCUFAULT_WRITE_RANGE_H */
