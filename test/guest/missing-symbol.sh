@@ -7,7 +7,8 @@
 # falls back: swapped-out pages are swapped in by the stock path; so
 # without swap_cache_get_folio does the mapping of swap-cache pages. A call
 # whose range kretprobe cannot be registered (do_mprotect_pkey) loads with
-# one line, and its write sections stay whole-mm. A hook whose registration
+# one line, and its write sections stay whole-mm; so do madvise()'s
+# without hugepage_madvise, whose hook is then left out. A hook whose registration
 # 6.1 refuses while a BPF trampoline on its function is busy (-EAGAIN) is
 # registered again, for up to 5 s, and then refused with one clear line.
 . "$(dirname "$0")/lib.sh"
@@ -57,21 +58,33 @@ at_least "$(stat lockless_swapin)" 200 "lockless swap-ins without swap_cache_get
 echo 0 > $D/enable
 unload_module
 swapoff /dev/zram0 || fail "swapoff"
+# without_range SYM LINE NONE SOME HOOKS: load with SYM missing; the kernel
+# log must have LINE and HOOKS ftrace hooks be installed; after
+# rangetorture, counter NONE must be 0 and SOME at least 10 (another class
+# still declares)
+without_range() {
+	dmesg -C
+	load_module enable=1 test_missing_symbol=$1
+	dmesg | grep -q "$2" || fail "no line '$2' without $1"
+	[ "$(hooked)" = "$5" ] || fail "expected $5 ftrace hooks without $1, found $(hooked)"
+	mkdir -p /tmp/ms && mount -t tmpfs -o size=8m tmpfs /tmp/ms || fail "mount tmpfs"
+	out=$("$BIN/rangetorture" /tmp/ms/file 3 2>&1) || fail "rangetorture without $1: $out"
+	umount /tmp/ms
+	snap
+	[ "$(stat $3)" = 0 ] || fail "$3 $(stat $3) without $1"
+	at_least "$(stat $4)" 10 "$4 with only $1 missing"
+	note "without $1: $(stat whole_sections) whole sections, $(stat $4) $4, 0 $3"
+	echo 0 > $D/enable
+	unload_module
+}
 # a kretprobe that cannot be registered leaves its call's sections whole
-dmesg -C
-load_module enable=1 test_missing_symbol=do_mprotect_pkey
-dmesg | grep -q 'rcufault: cannot probe do_mprotect_pkey (-2): its write sections stay whole-mm' ||
-	fail "no line saying mprotect sections stay whole without do_mprotect_pkey"
-mkdir -p /tmp/ms && mount -t tmpfs -o size=8m tmpfs /tmp/ms || fail "mount tmpfs"
-out=$("$BIN/rangetorture" /tmp/ms/file 3 2>&1) || fail "rangetorture without do_mprotect_pkey: $out"
-umount /tmp/ms
-snap
-[ "$(stat range_sections_mprotect)" = 0 ] ||
-	fail "range_sections_mprotect $(stat range_sections_mprotect) without do_mprotect_pkey's probe"
-at_least "$(stat range_sections_munmap)" 10 "munmap ranges with only do_mprotect_pkey missing"
-note "without do_mprotect_pkey: $(stat whole_sections) whole sections, $(stat range_sections_munmap) munmap ranges, 0 mprotect ranges"
-echo 0 > $D/enable
-unload_module
+without_range do_mprotect_pkey \
+	'rcufault: cannot probe do_mprotect_pkey (-2): its write sections stay whole-mm' \
+	range_sections_mprotect range_sections_munmap "$(nr_hooks)"
+# so does a hook whose function is missing: madvise's without hugepage_madvise
+without_range hugepage_madvise \
+	'rcufault: symbol hugepage_madvise not found: declaring the range of madvise(MADV_HUGEPAGE, MADV_NOHUGEPAGE) is off' \
+	range_sections_madvise range_sections_mprotect $(($(nr_hooks) - 1))
 # A BPF trampoline being changed on a hooked function (a bpftrace kfunc
 # probe attaching) makes 6.1's register_ftrace_function() fail with
 # -EAGAIN: the load retries, for up to 5 s, with a line per hook that had

@@ -29,7 +29,11 @@
 # record (at most 2.5 section records per round). Then unmapneighbour mmap: an anonymous mmap() of a page far
 # from the threads' VMA, and its munmap(), send back at most one of the
 # threads' faults per five rounds (the mmap section is split at its
-# mmap_region(): it declares nothing to change before).
+# mmap_region(): it declares nothing to change before). Then
+# unmapneighbour madvise: MADV_HUGEPAGE and MADV_NOHUGEPAGE of a VMA far
+# from theirs (split at their first VMA): more of their faults that met
+# a writer must have been served during it than sent back, and every
+# section must have declared.
 # Then build/test/lsmfault with the test module rcufault_test_mmapfault:
 # a fault in mmap()'s security hook grows the stack before mmap's own
 # write section; that growth must stay whole (the audit finds nothing).
@@ -114,10 +118,10 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	d0=$(stat range_audit_diffs)
 	echo 1 > /sys/module/rcufault/parameters/test_range_audit
 	audit_catches "bare ranges" "(mprotect) and changed" "(brk) and changed" \
-		"(mlock) and changed"
+		"(mlock) and changed" "(madvise) and changed"
 	snap
 	note "the audit counted $(($(stat range_audit_diffs) - d0)) sections that changed a VMA outside their range"
-	note "caught sections of mprotect, brk and mlock"
+	note "caught sections of mprotect, brk, mlock and madvise"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
@@ -125,9 +129,9 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	# munmap's cover, which stops at the neighbours, taken by every class
 	load_module enable=1 test_range_narrow=rangewriter
 	audit_catches "munmap's narrow cover" "(mprotect) and changed" \
-		"(brk) and changed"
+		"(brk) and changed" "(madvise) and changed"
 	snap
-	note "narrow covers: the audit counted $(stat range_audit_diffs) sections (mprotect and brk among them)"
+	note "narrow covers: the audit counted $(stat range_audit_diffs) sections (mprotect, brk and madvise among them)"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
@@ -160,8 +164,8 @@ fi
 load_module enable=1
 snap
 COUNTERS="range_sections_munmap range_sections_mprotect range_sections_mmap
-	range_sections_brk range_sections_mlock
-	whole_sections lockless_during_writer range_audits file_around_pages"
+	range_sections_brk range_sections_mlock range_sections_madvise
+	madvise_section_splits whole_sections lockless_during_writer range_audits file_around_pages"
 for c in $COUNTERS; do
 	eval "b_$c=$(stat $c)"
 done
@@ -251,6 +255,21 @@ at_least "$((rounds / 5))" $((d_fallback_writer_active + d_fallback_epoch_change
 	"mmap rounds over 5 against the threads' faults sent back by a writer (writer_active + epoch_changed)"
 at_least "$d_mmap_section_splits" "$rounds" "mmap sections split at their mmap_region()"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour mmap"
+
+# madvise(MADV_HUGEPAGE, then MADV_NOHUGEPAGE) of the halves of a VMA far
+# from the threads' (splits and merges back): each section is split at its
+# first VMA (src/write_range.c), so the threads' faults go on through the
+# rest of it: more of their faults that met a writer must have been served
+# during it than sent back (whole sections: 22 served against 207)
+MA_COUNTERS="lockless_during_writer fallback_writer_active
+	fallback_epoch_changed range_sections_madvise madvise_section_splits"
+neighbour_run madvise $MA_COUNTERS
+at_least "$d_lockless_during_writer" 100 \
+	"faults served while madvise() changed a VMA far from theirs"
+at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
+	"faults served during a writer against those it sent back (writer_active + epoch_changed): the threads' VMA is outside the madvise() range"
+at_least "$d_range_sections_madvise" "$((rounds * 4))" "madvise sections that declared a range (four a round)"
+[ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour madvise"
 
 # a fault inside mmap()'s security hook (a sleepable BPF LSM program's read
 # of user memory) that grows the stack: a write section inside the mmap

@@ -24,7 +24,11 @@
  *    its pages (MADV_DONTNEED) to fault them in again.
  *  - the anonymous writer (named "rangewriter" too) does what a mixed
  *    workload's writer does in a scratch cell: mmap(MAP_FIXED) it, write
- *    it, mprotect(PROT_READ) it (a write must then fault), munmap it.
+ *    it, mprotect(PROT_READ) it (a write must then fault), munmap it; in
+ *    between, madvise(MADV_NOHUGEPAGE) of its lower half splits it, and
+ *    of its upper half merges that into the lower half (a range that must
+ *    cover the lower half, which grows), and every page must still hold
+ *    what was written.
  *  - the heap: one more anonymous worker's cell is the brk() heap, and the
  *    heap writer ("rangewriter" too) raises the break above it (merging
  *    into its VMA), mlocks and munlocks part of the growth, splits the
@@ -354,6 +358,12 @@ static void *anon_worker(void *arg)
 }
 
 /* a mixed workload's writer: mmap, write, mprotect(PROT_READ), munmap */
+static void xmadvise(void *p, size_t len, int advice)
+{
+	if (madvise(p, len, advice))
+		finish(2, "madvise(%d): %s", advice, strerror(errno));
+}
+
 static void *anon_writer(void *arg __maybe_unused)
 {
 	size_t len = 16 * PAGE;
@@ -367,7 +377,14 @@ static void *anon_writer(void *arg __maybe_unused)
 			finish(2, "mmap scratch: %s", strerror(errno));
 		for (size_t off = 0; off < len; off += PAGE)
 			WRITE_ONCE(p[off], 1);
+		/* split, then merge the upper half into the lower one */
+		xmadvise(p, len / 2, MADV_NOHUGEPAGE);
+		xmadvise(p + len / 2, len / 2, MADV_NOHUGEPAGE);
 		xmprotect(p, len, PROT_READ);
+		for (size_t off = 0; off < len; off += PAGE)
+			if (READ_ONCE(p[off]) != 1)
+				finish(1, "scratch page %zu lost its data across madvise()",
+				       off / PAGE);
 		if (try_store((uint64_t *)(p + len / 2), 2))
 			finish(1, "a write to the scratch cell worked after mprotect(PROT_READ) of it returned");
 		if (munmap(p, len))
@@ -382,12 +399,6 @@ static void xbrk(char *to)
 {
 	if (brk(to))
 		finish(2, "brk(%p): %s", to, strerror(errno));
-}
-
-static void xmadvise(void *p, size_t len, int advice)
-{
-	if (madvise(p, len, advice))
-		finish(2, "madvise(%d): %s", advice, strerror(errno));
 }
 
 /*

@@ -4,7 +4,7 @@
  * right below it (src/write_range.c: munmap's cover stops at the
  * neighbours, which munmap never changes).
  *
- *   unmapneighbour SECONDS [split | mmap]
+ *   unmapneighbour SECONDS [split | mmap | madvise]
  *
  * Two fault threads write and check their own half of the first 960 KiB
  * of a 1 MiB anonymous area (the "neighbour"), dropping its pages
@@ -31,6 +31,14 @@
  * sections, none of them near the threads' VMA (src/write_range.c: an
  * anonymous mmap() declares the empty range until its mmap_region(), then
  * the range there).
+ *
+ * With "madvise", the main thread instead writes a 128 KiB VMA far from
+ * the neighbour (between two PROT_NONE pages), gives its lower half, then
+ * its upper half MADV_HUGEPAGE (a split, then the merge back), then the
+ * same with MADV_NOHUGEPAGE, and checks that every page kept what it
+ * wrote: write sections none of them near the threads' VMA
+ * (src/write_range.c: such a section is split at its first VMA and then
+ * declares the call's range).
  *
  * Prints "unmapneighbour PASS ..." or "unmapneighbour FAIL: ..." and exits
  * 0 or 1 (2: could not run). The guest test then reads the counters: with
@@ -60,8 +68,9 @@
 #define BELOW_PAGES	1024		/* the VMA unmapped below it: 4 MiB */
 #define THREADS		2
 #define TOP_PAGES	16		/* split mode: the part main protects */
+#define FAR_PAGES	32		/* madvise mode: the VMA main advises */
 
-static char *neighbour, *below, *hole;
+static char *neighbour, *below, *hole, *far;
 static atomic_long passes, rounds;
 
 static uint64_t pattern(long t, long pass, long page)
@@ -199,6 +208,45 @@ static void mmap_round(void)
 		finish(1, "a read of the hole worked after munmap() returned");
 }
 
+/* madvise mode: a VMA of FAR_PAGES between two PROT_NONE pages, far away */
+static void make_far(void)
+{
+	char *r = mmap(NULL, (FAR_PAGES + 2) * PAGE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED ||
+	    mprotect(r + PAGE, FAR_PAGES * PAGE, PROT_READ | PROT_WRITE))
+		finish(2, "madvise mode's VMA: %s", strerror(errno));
+	far = r + PAGE;
+}
+
+static void far_advise(size_t first, size_t n, int advice)
+{
+	if (madvise(far + first * PAGE, n * PAGE, advice))
+		finish(2, "madvise(%d): %s", advice, strerror(errno));
+}
+
+/*
+ * one round of madvise mode: write the far VMA, give its halves one
+ * advice after the other (a split, then the merge back), then the other
+ * advice the same way; every page must keep what was written
+ */
+static void madvise_round(void)
+{
+	static const int advice[] = { MADV_HUGEPAGE, MADV_NOHUGEPAGE };
+	const size_t half = FAR_PAGES / 2;
+
+	for (size_t i = 0; i < FAR_PAGES; i++)
+		WRITE_ONCE(*(uint64_t *)(far + i * PAGE), pattern(THREADS, rounds, i));
+	for (int a = 0; a < 2; a++) {
+		far_advise(0, half, advice[a]);
+		far_advise(half, half, advice[a]);
+	}
+	for (size_t i = 0; i < FAR_PAGES; i++)
+		if (READ_ONCE(*(uint64_t *)(far + i * PAGE)) != pattern(THREADS, rounds, i))
+			finish(1, "far page %zu lost its data across madvise()", i);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[THREADS];
@@ -209,9 +257,10 @@ int main(int argc, char **argv)
 	verdict_name = "unmapneighbour";
 	secs = argc >= 2 ? atof(argv[1]) : 0;
 	mode = argc == 3 ? argv[2] : "unmap";
-	if (secs <= 0 || argc > 3 || (strcmp(mode, "unmap") &&
-				      strcmp(mode, "split") && strcmp(mode, "mmap")))
-		finish(2, "usage: unmapneighbour SECONDS [split | mmap]");
+	if (secs <= 0 || argc > 3 ||
+	    (strcmp(mode, "unmap") && strcmp(mode, "split") &&
+	     strcmp(mode, "mmap") && strcmp(mode, "madvise")))
+		finish(2, "usage: unmapneighbour SECONDS [split | mmap | madvise]");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGSEGV, on_segv);
 	/* a PROT_NONE page stays below: nothing else fits in the hole */
@@ -221,6 +270,8 @@ int main(int argc, char **argv)
 		finish(2, "mmap: %s", strerror(errno));
 	below += PAGE;
 	neighbour = below + BELOW_PAGES * PAGE;
+	make_hole();	/* before the hole below the neighbour opens */
+	make_far();
 	if (munmap(below, BELOW_PAGES * PAGE) ||
 	    mprotect(neighbour, NB_PAGES * PAGE, PROT_READ | PROT_WRITE) ||
 	    madvise(neighbour, NB_PAGES * PAGE, MADV_NOHUGEPAGE))
@@ -231,7 +282,6 @@ int main(int argc, char **argv)
 		finish(2, "the mapping below merged with the neighbour (vm.overcommit_memory=2?)");
 	if (munmap(below, BELOW_PAGES * PAGE))
 		finish(2, "munmap: %s", strerror(errno));
-	make_hole();
 	for (long i = 0; i < THREADS; i++)
 		pthread_create(&t[i], NULL, fault_thread, (void *)i);
 	end = time(NULL) + (time_t)secs;
@@ -240,6 +290,8 @@ int main(int argc, char **argv)
 			split_round();
 		else if (!strcmp(mode, "mmap"))
 			mmap_round();
+		else if (!strcmp(mode, "madvise"))
+			madvise_round();
 		else
 			unmap_round();
 		atomic_fetch_add(&rounds, 1);
