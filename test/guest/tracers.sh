@@ -159,6 +159,7 @@ beside() {
 # hooks) and on the mmap_lock acquire event (a BPF probe beside ours);
 # returns once its probes are attached
 bpf_start() {
+	[ -n "$NO_BTF" ] && return
 	BPFTRACE_KERNEL_BUILD=$KBUILD BPFTRACE_KERNEL_SOURCE=$KSRC bpftrace -e '
 kfunc:lock_mm_and_find_vma, kfunc:handle_mm_fault, kfunc:vm_area_free,
 kfunc:mmap_region, kfunc:__vm_munmap { @in[probe] = count(); }
@@ -180,6 +181,7 @@ tracepoint:mmap_lock:mmap_lock_acquire_returned
 # bpf_stop NAME: stop it; every one of its probes must have fired, and its
 # mmap_lock probe must have seen a task of $CG with its memcg path
 bpf_stop() {
+	[ -n "$NO_BTF" ] && return
 	eval "kill -INT \$bpf_pid_$1; wait \$bpf_pid_$1"
 	for f in lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap; do
 		grep -Eq "^@in\[kfunc:(vmlinux:)?$f\]: [1-9]" $MNT/$1.bpf ||
@@ -202,10 +204,19 @@ echo "$HOOKED" | tr ' ' '\n' > $T/set_graph_function ||
 ml_event released 1
 command -v bpftrace >/dev/null || fail "bpftrace missing: run scripts/setup"
 # Debian splits the headers bpftrace parses tracepoint arguments with:
-# the arch's build tree and its -common sibling
+# the arch's build tree and its -common sibling; a kernel built out of
+# tree (make O=, the debug lane's) links its source tree as source
 KBUILD=$(readlink -f /lib/modules/$REL/build)
 KSRC=${KBUILD%-amd64}-common
-[ -f "$KSRC/include/linux/kconfig.h" ] || fail "no kernel headers for bpftrace at $KSRC"
+[ -f "$KSRC/include/linux/kconfig.h" ] || KSRC=$(readlink -f /lib/modules/$REL/source)
+[ -f "$KSRC/include/linux/kconfig.h" ] || fail "no kernel headers for bpftrace at ${KBUILD%-amd64}-common or $KSRC"
+# their fentry and fexit probes need the kernel's BTF: the debug lane's
+# kernel (scripts/debug-kernel) is built without it
+NO_BTF=
+if [ ! -e /sys/kernel/btf/vmlinux ]; then
+	NO_BTF=1
+	note "no bpftrace profilers: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF)"
+fi
 bpf_start before
 load_module enable=1
 bpf_start after
