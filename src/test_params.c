@@ -75,6 +75,11 @@ module_param_named(test_range_narrow, rcuf_test_params.range_narrow,
 MODULE_PARM_DESC(test_range_narrow,
 		 "testing only, UNSAFE: in tasks of this name, write sections of every class take munmap's cover, which leaves out the neighbours that merges move");
 
+module_param_named(test_madvise_split_late, rcuf_test_params.madvise_split_late,
+		   charp, 0400);
+MODULE_PARM_DESC(test_madvise_split_late,
+		 "testing only, UNSAFE: in tasks of this name, madvise(MADV_HUGEPAGE/NOHUGEPAGE) sections are split after the call's first VMA changed");
+
 module_param_named(test_mmap_unsplit, rcuf_test_params.mmap_unsplit,
 		   charp, 0400);
 MODULE_PARM_DESC(test_mmap_unsplit,

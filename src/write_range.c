@@ -173,53 +173,59 @@
  *    PTE and no table changes). mlock's __mm_populate() runs after the
  *    unlock (GUP faults). VM_SPECIAL, hugetlb, DAX and secretmem VMAs are
  *    skipped by mlock_fixup(); hooked VMAs keep the section whole anyway.
- *  - madvise(start, len, advice) with MADV_HUGEPAGE or MADV_NOHUGEPAGE:
- *    no token (a kretprobe on madvise(2) would cost every call,
- *    MADV_DONTNEED's included, which allocators make all the time), so its
- *    write acquire begins whole; then hugepage_madvise()'s ftrace callback,
- *    called only for these two advices, splits the section at the call's
- *    first VMA (rcuf_range_madvise(), THE SPLIT below): the first part,
- *    which changed nothing, declares the empty range after the fact, and
- *    the second part the call's range's cover. The section is do_madvise()'s own:
+ *  - madvise(start, len, advice) with MADV_HUGEPAGE or MADV_NOHUGEPAGE: no
+ *    token (a kretprobe on madvise(2) would cost every call, MADV_DONTNEED's
+ *    included, which allocators make all the time), so its write acquire
+ *    begins whole; then hugepage_madvise()'s ftrace callback, called only for
+ *    these two advices, splits the section at the call's first VMA
+ *    (rcuf_range_madvise(), THE SPLIT below): the first part, which changed
+ *    nothing, declares the empty range after the fact, and the second part
+ *    the call's range's cover. The section is do_madvise()'s own:
  *    hugepage_madvise()'s only caller is madvise_vma_behavior(), under
- *    do_madvise()'s mmap_write_lock_killable() (madvise_need_mmap_write()
- *    is true for both advices); of do_madvise()'s other callers,
+ *    do_madvise()'s mmap_write_lock_killable() (madvise_need_mmap_write() is
+ *    true for both advices); of do_madvise()'s other callers,
  *    process_madvise(2) refuses these advices
- *    (process_madvise_behavior_valid()), and DAMON's kdamond threads and
- *    io_uring's workers are kernel threads and I/O workers, which never
- *    declare. The call's range is read where the x86-64 madvise(2)
- *    wrapper read it, from current's saved user registers, which nothing
- *    writes while current runs the call (a ptrace stop or a seccomp
- *    filter only comes before the wrapper, a signal frame after it);
- *    only if they say madvise(2), natively, with this very advice, and
- *    the VMA lies in the range, as the first VMA of the call's walk
- *    does. do_madvise(): PAGE_ALIGN(len), no overflow, an empty range
- *    returns before the lock (rcuf_range_of() computes the same), then
- *    the write lock (the section's begin), blk_start_plug() (current's
- *    plug list), and madvise_walk_vmas(): find_vma_prev() and, at the
- *    first VMA overlapping [start, end), madvise_vma_behavior(), which
- *    reads vm_flags and calls hugepage_madvise(): nothing is changed
- *    before the callback, at the first VMA; later VMAs come after the
- *    first one's changes, and the section splits once
- *    (m->range_class records that it was decided). From the split:
- *    for each VMA overlapping [start, end), with its part [s, t) of it,
- *    hugepage_madvise() (vm_flags computed in a local; MADV_HUGEPAGE's
- *    khugepaged_enter_vma() may put the mm on khugepaged's list:
- *    __khugepaged_enter() allocates a slot, sets MMF_VM_HUGEPAGE in
- *    mm->flags, which only khugepaged, fork and exit read, and wakes
- *    khugepaged, whose collapses take the write lock, whole sections),
- *    then madvise_update_vma(vma, &prev, s, t, ...): nothing if the flags
- *    are unchanged; else vma_merge() with prev (the VMA before start, or
- *    the VMA itself) reaching at most the VMA after the range,
- *    __split_vma() of the VMA at s and t (vma_adjust_trans_huge() of its
- *    own huge PMDs, the new part's anon_vma chain and policy), and
- *    vm_flags; replace_anon_vma_name() (the VMA's own name). Between
- *    VMAs, find_vma() reads. Then blk_finish_plug() and the unlock.
- *    This is mlock's shape, and its cover. Every other advice stays
- *    whole, among them MADV_DONTFORK, MADV_DONTDUMP and the others that
- *    change flags only: they have no function of their own to hook
- *    (6.1's madvise_vma_behavior() and madvise_update_vma() are inlined
- *    into do_madvise()).
+ *    (process_madvise_behavior_valid()), DAMON's kdamond threads have no mm
+ *    of their own (@vma's mm is not current->mm), and io_uring's workers
+ *    never declare (rcuf_range_may_declare(): PF_IO_WORKER), which matters
+ *    here: a new io-wq worker's saved registers are a copy of its parent's,
+ *    which may be those of a madvise(2) call. The call's range is read where
+ *    the x86-64 madvise(2) wrapper read it, from current's saved user
+ *    registers, which nothing writes while current runs the call (a ptrace
+ *    stop or a seccomp filter only comes before the wrapper, a signal frame
+ *    after it); only if they say madvise(2), natively, with this very advice,
+ *    and the VMA is the first one of the call's walk (find_vma() of its
+ *    start; it overlaps the range). do_madvise(): PAGE_ALIGN(len), no
+ *    overflow, an empty range returns before the lock (rcuf_range_of()
+ *    computes the same), then the write lock (the section's begin),
+ *    blk_start_plug() (current's plug list), and madvise_walk_vmas():
+ *    find_vma_prev() and, at the first VMA overlapping [start, end),
+ *    madvise_vma_behavior(), which reads vm_flags and calls
+ *    hugepage_madvise(): nothing is changed before the callback, at the first
+ *    VMA; later VMAs come after the first one's changes. The callback at the
+ *    first VMA decides, once for the section and before anything else (also
+ *    whether lockless faults are on: m->range_class records it), whether the
+ *    section splits; every later call finds it decided, and no later VMA is
+ *    find_vma() of the start, where a VMA the walk has passed (which it never
+ *    unmaps) now lies. From the split: for each VMA overlapping [start, end),
+ *    with its part [s, t) of it, hugepage_madvise() (vm_flags computed in a
+ *    local; MADV_HUGEPAGE's khugepaged_enter_vma() may put the mm on
+ *    khugepaged's list: __khugepaged_enter() allocates a slot, sets
+ *    MMF_VM_HUGEPAGE in mm->flags, which only khugepaged, fork, exit and
+ *    khugepaged_enter_vma() (also reached from vma_merge() and stock huge
+ *    page faults) read, no fault path of ours, and wakes khugepaged, whose
+ *    collapses take the write lock, whole sections), then
+ *    madvise_update_vma(vma, &prev, s, t, ...): nothing if the flags are
+ *    unchanged; else vma_merge() with prev (the VMA before start, or the VMA
+ *    itself) reaching at most the VMA after the range, __split_vma() of the
+ *    VMA at s and t (vma_adjust_trans_huge() of its own huge PMDs, the new
+ *    part's anon_vma chain and policy), and vm_flags; replace_anon_vma_name()
+ *    (the VMA's own name). Between VMAs, find_vma() reads. Then
+ *    blk_finish_plug() and the unlock. This is mlock's shape, and its cover.
+ *    Every other advice stays whole, among them MADV_DONTFORK, MADV_DONTDUMP
+ *    and the others that change flags only: they have no function of their
+ *    own to hook (6.1's madvise_vma_behavior() and madvise_update_vma() are
+ *    inlined into do_madvise()).
  *
  * THE SPLIT (rcuf_range_mmap_region(), rcuf_range_madvise()). A section
  * that has declared the empty range, or is whole, and has changed nothing
@@ -238,10 +244,9 @@
  * after the fact (rcuf_range_unchanged_so_far()): true of the part from
  * its begin, so faults that re-check from then on may go on through it,
  * and those that read the slot before saw it whole and fell back. The
- * range audit checks an empty first part declared at its begin on its
- * own: it must change no VMA at all. One declared after the fact is not
- * audited: the audit records at a declaration, and this one comes at
- * the part's end.
+ * range audit checks a first part on its own: it must change no VMA at
+ * all. An empty one is recorded at its declaration, a madvise call's
+ * whole one at its begin (test builds: rcuf_range_audit_madvise_begin()).
  *
  * Everything else stays whole: fork, exec, exit, mremap, madvise but for
  * MADV_HUGEPAGE and MADV_NOHUGEPAGE, mlockall,
@@ -271,8 +276,12 @@
  * begin (the next section's reset) is none of those read, the ring being
  * larger than the window; a slot read is never written again while its
  * epoch is @cur or older (the split declares in the slot of the epoch two
- * ahead). (An end out of step also resets its own section's slot, which a
- * fault may be reading: that only makes the fault fall back.)
+ * ahead), with two exceptions that only ever make a fault fall back or
+ * tell it the truth: an end out of step resets its own section's slot,
+ * which a fault may be reading (it falls back), and a whole first part
+ * about to be split declares its own slot empty after the fact (lo and hi
+ * are written before the release of the flag, which turns from not
+ * ranged to ranged, once: a fault sees it whole, or empty, which it is).
  */
 #include <linux/atomic.h>
 #include <linux/compat.h>
@@ -536,6 +545,38 @@ static bool rcuf_range_may_declare(struct rcuf_mm *m, bool clean)
 	       (atomic_read(&m->mm->mm_users) > 1 || rcuf_test_range_audit());
 }
 
+/*
+ * current's madvise(2) range, page-aligned as do_madvise() has it, read
+ * where the x86-64 wrapper read its arguments (see the header); false if
+ * current is not in a native madvise(2) with @advice.
+ */
+static bool rcuf_range_of_madvise(int advice, unsigned long *lo,
+				  unsigned long *hi)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+
+	if (in_compat_syscall() ||
+	    syscall_get_nr(current, regs) != __NR_madvise ||
+	    (int)regs->dx != advice)
+		return false;
+	return rcuf_range_of(regs->di, regs->si, lo, hi);
+}
+
+/*
+ * Test builds: record the VMAs at the begin of a whole section current's
+ * madvise(2) call may split (THE SPLIT), so that the split can check that
+ * its first part changed none of them.
+ */
+static void rcuf_range_audit_madvise_begin(struct rcuf_mm *m, bool clean)
+{
+	unsigned long lo, hi;
+
+	if (rcuf_test_range_audit() && rcuf_range_may_declare(m, clean) &&
+	    (rcuf_range_of_madvise(MADV_HUGEPAGE, &lo, &hi) ||
+	     rcuf_range_of_madvise(MADV_NOHUGEPAGE, &lo, &hi)))
+		rcuf_range_audit_begin(m, 0, 0);
+}
+
 /**
  * rcuf_range_prepare() - make the slot of the section current begins
  * @m: the state; current has just write-locked its mm
@@ -559,6 +600,8 @@ void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean)
 	int class = rcuf_range_token_take(m->mm, &start, &len, &prot);
 
 	rcuf_range_reset(m, epoch);
+	if (class == RCUF_RANGE_WHOLE)
+		rcuf_range_audit_madvise_begin(m, clean);
 	if (class == RCUF_RANGE_WHOLE || !rcuf_range_may_declare(m, clean))
 		return;
 	if (class == RCUF_RANGE_MMAP) {
@@ -639,27 +682,11 @@ static bool rcuf_range_madvise_first(struct rcuf_mm *m)
 }
 
 /*
- * current's madvise(2) range, page-aligned as do_madvise() has it, read
- * where the x86-64 wrapper read its arguments (see the header); false if
- * current is not in a native madvise(2) with @advice.
- */
-static bool rcuf_range_of_madvise(int advice, unsigned long *lo,
-				  unsigned long *hi)
-{
-	struct pt_regs *regs = task_pt_regs(current);
-
-	if (in_compat_syscall() ||
-	    syscall_get_nr(current, regs) != __NR_madvise ||
-	    (int)regs->dx != advice)
-		return false;
-	return rcuf_range_of(regs->di, regs->si, lo, hi);
-}
-
-/*
  * current's whole section, which has changed nothing and will be split
  * before it changes anything, declares the empty range after the fact
- * (THE SPLIT): true of it from its begin to the split. A fault that read the slot before saw it whole and fell
- * back; one that reads it now may go on.
+ * (THE SPLIT): true of it from its begin to the split. A fault that read
+ * the slot before saw it whole and fell back; one that reads it now may go
+ * on.
  */
 static void rcuf_range_unchanged_so_far(struct rcuf_mm *m)
 {
@@ -685,26 +712,31 @@ static void rcuf_range_unchanged_so_far(struct rcuf_mm *m)
  */
 void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
 {
+	bool late = rcuf_test_madvise_split_late();
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long lo, hi;
 	unsigned int next;
 	struct rcuf_mm *m;
 
-	if (!READ_ONCE(rcuf_enabled) || mm != current->mm)
-		return;		/* off: no fault needs a range */
+	if (mm != current->mm)
+		return;		/* a kernel thread's (DAMON's): whole */
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);
 	rcu_read_unlock();
 	if (!m || !rcuf_range_madvise_first(m))
 		return;
-	m->range_class = RCUF_RANGE_MADVISE;	/* decided: whole, or split */
-	if (!rcuf_range_may_declare(m, true) ||
+	/* decided for the section, whatever follows (enable may change) */
+	if (!late)	/* test builds: undecided, a bites build */
+		m->range_class = RCUF_RANGE_MADVISE;
+	if (!READ_ONCE(rcuf_enabled) || !rcuf_range_may_declare(m, true) ||
 	    !rcuf_range_of_madvise(advice, &lo, &hi) ||
-	    vma->vm_end <= lo || vma->vm_start >= hi ||
+	    (vma != find_vma(mm, lo)) != late || vma->vm_start >= hi ||
 	    !rcuf_range_widen(mm, RCUF_RANGE_MADVISE, &lo, &hi))
-		return;
+		return;		/* whole: always safe */
 	/* from here to the split nothing changes: say so at once */
+	m->range_class = RCUF_RANGE_MADVISE;
 	rcuf_range_unchanged_so_far(m);
+	rcuf_range_audit_end(m);	/* test builds: nothing changed so far */
 	next = raw_read_seqcount(&m->write_seq) + 2;
 	rcuf_range_reset(m, next);
 	rcuf_range_publish(m, rcuf_range_slot(m, next), RCUF_RANGE_MADVISE,
@@ -736,7 +768,8 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 
 	if (in_step) {
 		rcuf_stat_inc(stat[s->ranged ? m->range_class : RCUF_RANGE_WHOLE]);
-		rcuf_range_audit_end(m);
+		if (s->ranged)	/* else a madvise section's, never split */
+			rcuf_range_audit_end(m);
 		if (s->ranged && s->lo < s->hi)
 			rcuf_shadow_section_refresh(m, s->lo, s->hi);
 	} else {	/* the slot may hold an earlier section's range */

@@ -66,6 +66,9 @@
  * @mmap_unsplit: test_mmap_unsplit, UNSAFE: the name of the tasks whose
  *	anonymous mmap sections are not split at mmap_region(): the empty
  *	range their first part declared stays (src/write_range.c)
+ * @madvise_split_late: test_madvise_split_late, UNSAFE: the name of the
+ *	tasks whose madvise() sections are split at the call's second VMA,
+ *	after the first one changed (src/write_range.c)
  * @token_unspent: test_token_unspent, UNSAFE: the name of the tasks whose
  *	read acquires leave their call's range token (src/range_token.c)
  * @range_audit: test_range_audit (default on): audit every declared write
@@ -98,6 +101,7 @@ struct rcuf_test_params {
 	char *range_uncovered;
 	char *range_narrow;
 	char *mmap_unsplit;
+	char *madvise_split_late;
 	char *token_unspent;
 	bool range_audit;
 	char *missing_symbol;
@@ -366,6 +370,24 @@ static inline bool rcuf_test_range_narrow(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.range_narrow);
+}
+
+/**
+ * rcuf_test_madvise_split_late() - split a madvise() section late? (UNSAFE)
+ *
+ * The broken build of madvise's split: the callback skips the call's first
+ * VMA, whose changes then come before the split, and its first part
+ * declares the empty range after the fact all the same. Confined to
+ * writers named by test_madvise_split_late; the range audit of the first
+ * part must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_madvise_split_late.
+ */
+static inline bool rcuf_test_madvise_split_late(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.madvise_split_late);
 }
 
 /**

@@ -53,6 +53,10 @@
 #                         Then test_mmap_unsplit=rangewriter (anonymous
 #                         mmap sections keep their first part's empty
 #                         range): the audit must catch them.
+#                         Then test_madvise_split_late=rangewriter
+#                         (madvise sections split after the call's first
+#                         VMA changed): the audit of the first part must
+#                         catch them.
 #                         Then test_token_unspent=lsmfault (read acquires
 #                         keep the call's token): lsmfault's stack growths
 #                         take mmap's empty range, and the audit must
@@ -104,6 +108,21 @@ lsmfault_run() {
 	[ $rc = 0 ] || fail "lsmfault (status $rc): $out"
 }
 
+# broken_audited PARAM WHAT PATTERN...: load the broken module (PARAM), and
+# the audit must catch sections matching each PATTERN (audit_catches)
+broken_audited() {
+	param=$1
+	what=$2
+	shift 2
+	load_module enable=1 "$param"
+	audit_catches "$what" "$@"
+	snap
+	note "$what: the audit counted $(stat range_audit_diffs) sections"
+	echo 0 > $D/enable
+	EXPECT_AUDIT_DIFFS=1 no_desync
+	rmmod rcufault || fail "rmmod rcufault"
+}
+
 if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	load_module enable=1 test_range_uncovered=rangewriter test_range_audit=0 \
 		test_commit_delay_us=1000
@@ -127,24 +146,16 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	rmmod rcufault || fail "rmmod rcufault"
 
 	# munmap's cover, which stops at the neighbours, taken by every class
-	load_module enable=1 test_range_narrow=rangewriter
-	audit_catches "munmap's narrow cover" "(mprotect) and changed" \
-		"(brk) and changed" "(madvise) and changed"
-	snap
-	note "narrow covers: the audit counted $(stat range_audit_diffs) sections (mprotect, brk and madvise among them)"
-	echo 0 > $D/enable
-	EXPECT_AUDIT_DIFFS=1 no_desync
-	rmmod rcufault || fail "rmmod rcufault"
-
+	broken_audited test_range_narrow=rangewriter "munmap's narrow cover" \
+		"(mprotect) and changed" "(brk) and changed" "(madvise) and changed"
 	# mmap sections left unsplit: the empty range of their first part
 	# stays while mmap_region() maps the scratch cell
-	load_module enable=1 test_mmap_unsplit=rangewriter
-	audit_catches "unsplit mmap sections" "declared \[0, 0) (mmap) and changed"
-	snap
-	note "unsplit mmap sections: the audit counted $(stat range_audit_diffs) sections"
-	echo 0 > $D/enable
-	EXPECT_AUDIT_DIFFS=1 no_desync
-	rmmod rcufault || fail "rmmod rcufault"
+	broken_audited test_mmap_unsplit=rangewriter "unsplit mmap sections" \
+		"declared \[0, 0) (mmap) and changed"
+	# madvise sections split at the call's second VMA, after its first
+	# one changed, with the first part declared empty all the same
+	broken_audited test_madvise_split_late=rangewriter "late madvise splits" \
+		"declared \[0, 0) (madvise) and changed"
 
 	# read acquires that leave the call's token: the stack growth of a
 	# fault in mmap()'s security hook takes mmap's empty range

@@ -25,10 +25,12 @@
  *  - the anonymous writer (named "rangewriter" too) does what a mixed
  *    workload's writer does in a scratch cell: mmap(MAP_FIXED) it, write
  *    it, mprotect(PROT_READ) it (a write must then fault), munmap it; in
- *    between, madvise(MADV_NOHUGEPAGE) of its lower half splits it, and
- *    of its upper half merges that into the lower half (a range that must
- *    cover the lower half, which grows), and every page must still hold
- *    what was written.
+ *    between, madvise(): MADV_NOHUGEPAGE of its lower half (a split),
+ *    MADV_HUGEPAGE of the whole cell (two VMAs, the first one changed
+ *    before the second merges into it), MADV_NOHUGEPAGE of the upper
+ *    half (a split), then of the lower half (which merges with the upper
+ *    half, outside its range), and every page must still hold what was
+ *    written.
  *  - the heap: one more anonymous worker's cell is the brk() heap, and the
  *    heap writer ("rangewriter" too) raises the break above it (merging
  *    into its VMA), mlocks and munlocks part of the growth, splits the
@@ -377,9 +379,11 @@ static void *anon_writer(void *arg __maybe_unused)
 			finish(2, "mmap scratch: %s", strerror(errno));
 		for (size_t off = 0; off < len; off += PAGE)
 			WRITE_ONCE(p[off], 1);
-		/* split, then merge the upper half into the lower one */
+		/* splits, and merges back over the call's range or beyond */
 		xmadvise(p, len / 2, MADV_NOHUGEPAGE);
+		xmadvise(p, len, MADV_HUGEPAGE);
 		xmadvise(p + len / 2, len / 2, MADV_NOHUGEPAGE);
+		xmadvise(p, len / 2, MADV_NOHUGEPAGE);
 		xmprotect(p, len, PROT_READ);
 		for (size_t off = 0; off < len; off += PAGE)
 			if (READ_ONCE(p[off]) != 1)
