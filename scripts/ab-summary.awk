@@ -153,6 +153,7 @@ END {
 	if (up)
 		print "lockless/upst.: another boot, so unpaired: ratio of medians, n.d. when the two min-max ranges overlap."
 	print "faults_per_s, bogo_ops_per_s (stress-ng, 2 instances): higher is better; writer_p50/p99_us (one mmap+fault+mprotect+munmap round of the writer thread): lower is better."
+	print "faults_per_s counts the fault threads' pages only; writer_rounds_per_s: the writer's rounds (16 pages each) per second of the same run."
 	print "writer_oncpu_p99_us: the writer's p99 with its waits for a CPU (schedstat run delay) taken out of each round: its cost in the kernel,"
 	print "apart from fault threads that, served without mmap_lock, no longer sleep and keep every vCPU busy (with 2 fault threads, mixed's"
 	print "writer waits for a CPU about 3 times as long as under stock: compare writer_p99_us of mixed-1, whose thread leaves it a vCPU)."

@@ -49,7 +49,8 @@
  *   workload fileprocs -f FILE [-s] [-t PROCS] [-p PAGES] [-i ITERS]
  *	filewrite in PROCS processes, each mapping its own part of FILE
  *
- * Prints "pages_touched N errors N minflt N elapsed_ns N majflt N" and,
+ * Prints "pages_touched N errors N minflt N elapsed_ns N majflt N" (the
+ * fault threads' pages, never the churn thread's: 0 in churn and writer) and,
  * when the churn thread ran, "writer_ops N writer_p50_ns N writer_p99_ns N"
  * and "writer_pct p10 N p25 N p50 N p75 N p90 N p99 N p99.9 N" (latency of
  * one mmap+write+mprotect+munmap round, ns), and "writer_oncpu_pct p50 N
@@ -77,7 +78,7 @@
 
 static long page_size;
 static int nr_threads = 2, nr_pages = 256, nr_iters = 10;
-static atomic_long pages_touched, errors, file_pages;
+static atomic_long pages_touched, errors, file_pages, writer_pages;
 static atomic_int churn_stop;
 static char *shared_area;
 static const char *file_name;
@@ -193,8 +194,11 @@ static uint64_t file_pattern(long page)
 	return (uint64_t)page * 0x9e3779b97f4a7c15ULL ^ 0x66696c6566617563ULL;
 }
 
-/* Write a pattern into every page of [p, p + n pages), then check it. */
-static void fill_and_verify(char *p, long n, int thread, int iter)
+/*
+ * Write a pattern into every page of [p, p + n pages), then check it; add
+ * n to *@touched.
+ */
+static void fill_and_verify(char *p, long n, int thread, int iter, atomic_long *touched)
 {
 	long i;
 
@@ -203,7 +207,7 @@ static void fill_and_verify(char *p, long n, int thread, int iter)
 	for (i = 0; i < n; i++)
 		if (READ_ONCE(*(uint64_t *)(p + i * page_size)) != pattern(thread, iter, i))
 			atomic_fetch_add(&errors, 1);
-	atomic_fetch_add(&pages_touched, n);
+	atomic_fetch_add(touched, n);
 }
 
 static void *fault_thread(void *arg)
@@ -212,7 +216,7 @@ static void *fault_thread(void *arg)
 	char *mine = shared_area + (long)t * nr_pages * page_size;
 
 	for (it = 0; it < nr_iters; it++) {
-		fill_and_verify(mine, nr_pages, t, it);
+		fill_and_verify(mine, nr_pages, t, it, &pages_touched);
 		if (madvise(mine, nr_pages * page_size, MADV_DONTNEED))
 			die("madvise");
 	}
@@ -242,7 +246,7 @@ static void *churn_thread(void *arg)
 
 		if (p == MAP_FAILED)
 			die("mmap");
-		fill_and_verify(p, n, 99, (int)it);
+		fill_and_verify(p, n, 99, (int)it, &writer_pages);
 		if (mprotect(p, n * page_size, PROT_READ))
 			die("mprotect");
 		if (READ_ONCE(*(uint64_t *)(p + (n - 1) * page_size)) != pattern(99, (int)it, n - 1))
