@@ -396,14 +396,13 @@ static bool rcuf_range_cover(struct mm_struct *mm, int class,
 			     unsigned long *lo, unsigned long *hi)
 {
 	struct vm_area_struct *first = find_vma(mm, *lo);
-	struct vm_area_struct *prev, *vma, *next = first;
+	struct vm_area_struct *prev, *next;
 
-	for (vma = first; vma && vma->vm_start < *hi;
-	     vma = find_vma(mm, vma->vm_end)) {
-		if (rcuf_range_vma_has_hooks(vma))
+	/* next: the first VMA at or after *hi, found on the way */
+	for (next = first; next && next->vm_start < *hi;
+	     next = find_vma(mm, next->vm_end))
+		if (rcuf_range_vma_has_hooks(next))
 			return false;
-		next = find_vma(mm, vma->vm_end);
-	}
 	prev = mt_prev(&mm->mm_mt, first ? first->vm_start : *lo, 0);
 	if (class == RCUF_RANGE_MUNMAP || rcuf_test_range_narrow()) {
 		*lo = prev ? prev->vm_end : 0;
@@ -625,6 +624,26 @@ void rcuf_range_section_whole(struct mm_struct *mm)
 	rcuf_range_token_take(mm, &start, &len, &prot);
 }
 
+/*
+ * THE SPLIT (see the header): current's section of @m, whose part so far
+ * changed nothing (test builds audit that here), goes on as the next
+ * epoch's section, which declares [@lo, @hi) (a cover) for @class if
+ * @ranged, else stays whole; counted in @splits.
+ */
+static void rcuf_range_split(struct rcuf_mm *m, int class, bool ranged,
+			     unsigned long lo, unsigned long hi,
+			     enum rcuf_stat splits)
+{
+	unsigned int next = raw_read_seqcount(&m->write_seq) + 2;
+
+	rcuf_range_audit_end(m);
+	rcuf_range_reset(m, next);
+	if (ranged)
+		rcuf_range_publish(m, rcuf_range_slot(m, next), class, lo, hi);
+	rcuf_stat_inc(splits);
+	rcuf_epoch_section_split(m);
+}
+
 /* Is current in the first part of its anonymous mmap section of @m? */
 static bool rcuf_range_mmap_first_part(struct rcuf_mm *m)
 {
@@ -653,23 +672,20 @@ static bool rcuf_range_mmap_first_part(struct rcuf_mm *m)
 void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len)
 {
-	unsigned long lo, hi;
-	unsigned int next;
+	unsigned long lo = 0, hi = 0;
 	struct rcuf_mm *m;
+	bool ranged;
 
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);
 	rcu_read_unlock();
 	if (!m || !rcuf_range_mmap_first_part(m) || rcuf_test_mmap_unsplit())
 		return;
-	rcuf_range_audit_end(m);	/* the first part changed nothing */
-	next = raw_read_seqcount(&m->write_seq) + 2;
-	rcuf_range_reset(m, next);
-	if (!file && rcuf_range_of(addr, len, &lo, &hi))
-		rcuf_range_declare(m, rcuf_range_slot(m, next), RCUF_RANGE_MMAP,
-				   lo, hi);
-	rcuf_stat_inc(RCUF_STAT_MMAP_SECTION_SPLITS);
-	rcuf_epoch_section_split(m);
+	/* a statement of its own: lo and hi are passed after it set them */
+	ranged = !file && rcuf_range_of(addr, len, &lo, &hi) &&
+		 rcuf_range_widen(mm, RCUF_RANGE_MMAP, &lo, &hi);
+	rcuf_range_split(m, RCUF_RANGE_MMAP, ranged, lo, hi,
+			 RCUF_STAT_MMAP_SECTION_SPLITS);
 }
 
 /* Is current at the first VMA its whole madvise() section of @m visits? */
@@ -715,7 +731,6 @@ void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
 	bool late = rcuf_test_madvise_split_late();
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long lo, hi;
-	unsigned int next;
 	struct rcuf_mm *m;
 
 	if (mm != current->mm)
@@ -736,13 +751,8 @@ void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
 	/* from here to the split nothing changes: say so at once */
 	m->range_class = RCUF_RANGE_MADVISE;
 	rcuf_range_unchanged_so_far(m);
-	rcuf_range_audit_end(m);	/* test builds: nothing changed so far */
-	next = raw_read_seqcount(&m->write_seq) + 2;
-	rcuf_range_reset(m, next);
-	rcuf_range_publish(m, rcuf_range_slot(m, next), RCUF_RANGE_MADVISE,
-			   lo, hi);
-	rcuf_stat_inc(RCUF_STAT_MADVISE_SECTION_SPLITS);
-	rcuf_epoch_section_split(m);
+	rcuf_range_split(m, RCUF_RANGE_MADVISE, true, lo, hi,
+			 RCUF_STAT_MADVISE_SECTION_SPLITS);
 }
 
 /**
