@@ -227,7 +227,8 @@
  *    own to hook (6.1's madvise_vma_behavior() and madvise_update_vma() are
  *    inlined into do_madvise()).
  *
- * THE SPLIT (rcuf_range_mmap_region(), rcuf_range_madvise()). A section
+ * THE SPLIT (rcuf_range_split(), called by rcuf_range_mmap_region() and
+ * rcuf_range_madvise(), which take the cover first). A section
  * that has declared the empty range, or is whole, and has changed nothing
  * yet may go on as a new section with a range of its own: the writer
  * resets the slot of the epoch two ahead and declares there (as
@@ -313,7 +314,10 @@ static bool rcuf_range_slot_excludes(struct rcuf_mm *m, unsigned int e,
 {
 	struct rcuf_range_slot *s = rcuf_range_slot(m, e);
 
-	/* pairs with rcuf_range_declare(): the range before the flag */
+	/*
+	 * pairs with rcuf_range_publish() and rcuf_range_unchanged_so_far():
+	 * the range before the flag
+	 */
 	if (!smp_load_acquire(&s->ranged) || READ_ONCE(s->epoch) != e)
 		return false;
 	return addr < READ_ONCE(s->lo) || addr >= READ_ONCE(s->hi);
@@ -398,7 +402,7 @@ static bool rcuf_range_cover(struct mm_struct *mm, int class,
 	struct vm_area_struct *first = find_vma(mm, *lo);
 	struct vm_area_struct *prev, *next;
 
-	/* next: the first VMA at or after *hi, found on the way */
+	/* next: the first VMA that starts at or above *hi, found on the way */
 	for (next = first; next && next->vm_start < *hi;
 	     next = find_vma(mm, next->vm_end))
 		if (rcuf_range_vma_has_hooks(next))
