@@ -16,9 +16,8 @@
 #    integrity, fork and mprotect; rangetorture), a background loop flips
 #    the function tracer, the function_graph tracer and kprobe and
 #    kretprobe events on lock_mm_and_find_vma, handle_mm_fault,
-#    vm_area_free, mmap_region, hugepage_madvise, __vm_munmap,
-#    do_mprotect_pkey and vm_mmap_pgoff (hooked, or kretprobed for range
-#    tokens) on and off, with the mmap_lock events on, and perf samples every CPU with
+#    vm_area_free, mmap_region, __vm_munmap and do_mprotect_pkey on and
+#    off, with the mmap_lock events on, and perf samples every CPU with
 #    call chains where this guest's perf can. Every program must pass,
 #    lockless faults and declared ranges must still happen, the tracers
 #    must see their events, and the guest log must stay clean (vm-run
@@ -45,10 +44,7 @@ ML=$T/events/mmap_lock
 CGN=rcuftracers
 CG=/sys/fs/cgroup/$CGN
 MNT=/tmp/tracers
-HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region hugepage_madvise __vm_munmap do_mprotect_pkey vm_mmap_pgoff"
-# the hooked functions the bpftrace profilers count (fentry, and fexit but
-# for vm_area_free)
-BPF_HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region hugepage_madvise __vm_munmap"
+HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap do_mprotect_pkey"
 for p in torture rangetorture; do
 	[ -x "$BIN/$p" ] || fail "$BIN/$p missing: run 'make test-progs'"
 done
@@ -166,9 +162,9 @@ bpf_start() {
 	[ -n "$NO_BTF" ] && return
 	BPFTRACE_KERNEL_BUILD=$KBUILD BPFTRACE_KERNEL_SOURCE=$KSRC bpftrace -e '
 kfunc:lock_mm_and_find_vma, kfunc:handle_mm_fault, kfunc:vm_area_free,
-kfunc:mmap_region, kfunc:hugepage_madvise, kfunc:__vm_munmap { @in[probe] = count(); }
+kfunc:mmap_region, kfunc:__vm_munmap { @in[probe] = count(); }
 kretfunc:lock_mm_and_find_vma, kretfunc:handle_mm_fault,
-kretfunc:mmap_region, kretfunc:hugepage_madvise, kretfunc:__vm_munmap { @out[probe] = count(); }
+kretfunc:mmap_region, kretfunc:__vm_munmap { @out[probe] = count(); }
 tracepoint:mmap_lock:mmap_lock_acquire_returned
 /str(args->memcg_path) == "/'$CGN'"/ { @memcg = count(); }' > $MNT/$1.bpf 2>&1 &
 	eval "bpf_pid_$1=$!"
@@ -187,7 +183,7 @@ tracepoint:mmap_lock:mmap_lock_acquire_returned
 bpf_stop() {
 	[ -n "$NO_BTF" ] && return
 	eval "kill -INT \$bpf_pid_$1; wait \$bpf_pid_$1"
-	for f in $BPF_HOOKED; do
+	for f in lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap; do
 		grep -Eq "^@in\[kfunc:(vmlinux:)?$f\]: [1-9]" $MNT/$1.bpf ||
 			fail "bpftrace $1: kfunc:$f never fired: $(cat $MNT/$1.bpf)"
 		[ $f = vm_area_free ] ||
@@ -240,7 +236,6 @@ fi
 snap
 s0=$(stat lockless_success)
 r0=$(($(stat range_sections_munmap) + $(stat range_sections_mprotect) + $(stat range_sections_mmap)))
-m0=$(stat range_sections_madvise)
 echo 0 > $MNT/flips
 beside "fn kon graph nop koff" integrity fork mprotect range
 if [ -n "$perf_pid" ]; then
@@ -251,18 +246,14 @@ fi
 snap
 ls=$(($(stat lockless_success) - s0))
 rs=$(($(stat range_sections_munmap) + $(stat range_sections_mprotect) + $(stat range_sections_mmap) - r0))
-ms=$(($(stat range_sections_madvise) - m0))
-note "$(cat $MNT/flips) tracer flips; lockless_success +$ls, range sections +$rs, madvise +$ms"
+note "$(cat $MNT/flips) tracer flips; lockless_success +$ls, range sections +$rs"
 at_least "$ls" $((100 * S)) "lockless faults beside the tracers"
 at_least "$rs" 10 "range sections declared beside the tracers"
-at_least "$ms" 1 "madvise range sections (split at the hooked hugepage_madvise()) beside the tracers"
 
 # every kprobe and kretprobe fires, through the hooks, once more
-# (rangetorture's anonymous writer calls madvise(MADV_HUGEPAGE))
 echo > $T/trace
 echo 1 > $T/events/rcuft/enable
 "$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect with the kprobes on"
-"$BIN/rangetorture" $MNT/file 1 >/dev/null 2>&1 || fail "rangetorture with the kprobes on"
 for f in $HOOKED; do
 	for k in p r; do
 		grep -q " ${k}_$f:" $T/trace || fail "no ${k}_$f event with rcufault loaded"
