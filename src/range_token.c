@@ -5,7 +5,8 @@
  *
  * A kretprobe on each call that may declare (__vm_munmap(),
  * do_mprotect_pkey(), vm_mmap_pgoff(); the x86-64 system calls brk,
- * mlock, mlock2 and munlock) claims a token for current at the
+ * mlock, mlock2, munlock and mremap, the last only for a call that stays
+ * in place) claims a token for current at the
  * call's entry, with the call's own arguments as it runs with them (the
  * registers at its entry: the first three take their arguments in the
  * System V order, and 6.1's kallsyms names them without a clone suffix;
@@ -150,6 +151,20 @@ static int rcuf_token_mlock(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return rcuf_token_syscall(regs, RCUF_RANGE_MLOCK);
 }
 
+/*
+ * mremap(2): a token only for a call that stays in place
+ * (rcuf_range_mremap_in_place()); one that may move its mapping has
+ * none, and no return hook: whole.
+ */
+static int rcuf_token_mremap(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct pt_regs *args = (const struct pt_regs *)regs->di;
+
+	if (!rcuf_range_mremap_in_place(args->si, args->dx, args->r10))
+		return 1;
+	return rcuf_token_syscall(regs, RCUF_RANGE_MREMAP);
+}
+
 /* kretprobe return: the call is over, its token with it */
 static int rcuf_token_drop(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -174,6 +189,7 @@ static struct kretprobe rcuf_token_probes[] = {
 	RCUF_TOKEN_PROBE(__x64_sys_mlock, rcuf_token_mlock),
 	RCUF_TOKEN_PROBE(__x64_sys_mlock2, rcuf_token_mlock),
 	RCUF_TOKEN_PROBE(__x64_sys_munlock, rcuf_token_mlock),
+	RCUF_TOKEN_PROBE(__x64_sys_mremap, rcuf_token_mremap),
 };
 
 static bool rcuf_token_registered[ARRAY_SIZE(rcuf_token_probes)];

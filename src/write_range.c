@@ -42,7 +42,8 @@
  * WHICH SECTIONS DECLARE (the proof; check it against linux-source-6.1):
  * a section declares only when its write acquire is the one of
  * __vm_munmap(), do_mprotect_pkey() or vm_mmap_pgoff() of current->mm, or
- * of the x86-64 system calls brk, mlock, mlock2 or munlock, told by a
+ * of the x86-64 system calls brk, mlock, mlock2, munlock or mremap (in
+ * place), told by a
  * token a kretprobe on that very call holds from its entry to its return,
  * with the arguments it runs with (src/range_token.c). The first write acquire
  * of current->mm inside the call takes the token, unless a read acquire
@@ -226,6 +227,44 @@
  *    and the others that change flags only: they have no function of their
  *    own to hook (6.1's madvise_vma_behavior() and madvise_update_vma() are
  *    inlined into do_madvise()).
+ *  - mremap(addr, old_len, new_len, flags), only when it stays in place
+ *    (rcuf_range_mremap_in_place(): no MREMAP_FIXED, MREMAP_DONTUNMAP or
+ *    unknown flag, and MREMAP_MAYMOVE only when it shrinks; a call that
+ *    may move has no token and is whole): the range is [addr, addr +
+ *    max(old_len, new_len)), both page-aligned as mremap() aligns them.
+ *    Before the write lock: untagged_addr() (x86-64 6.1: the address
+ *    itself, include/linux/mm.h), flag and alignment checks, and a zero
+ *    new_len returns; then mmap_write_lock_killable() (our declaration,
+ *    its first act). vma_lookup(addr) reads; a hugetlb VMA (whose
+ *    alignment rounds the lengths up) has vm_ops open and close, so the
+ *    section is whole. Shrinking (old_len >= new_len, with or without
+ *    MREMAP_MAYMOVE): do_mas_munmap() of [addr + new_len, addr + old_len)
+ *    with its downgrade, munmap's path as above, whose cover (from the
+ *    VMA before its first overlapping VMA to the one after its last) lies
+ *    inside ours: the VMA after the last is the same one, and the VMA
+ *    before the first is ours or comes after it. Growing (no
+ *    MREMAP_MAYMOVE: the token says so): vma_to_resize() reads
+ *    (vma_lookup(), flag checks, mlock_future_check(), may_expand_vm());
+ *    unless old_len reaches exactly to the end of addr's VMA and
+ *    vma_expandable() finds [vm_end, addr + new_len) free
+ *    (find_vma_intersection(), and get_unmapped_area() with MAP_FIXED:
+ *    arch_get_unmapped_area_topdown() and security_mmap_addr() check),
+ *    the call fails with nothing changed. Else security_vm_enough_memory_mm()
+ *    (a counter) and, for a VMA without vm_ops->close (one with it has
+ *    hooks: whole), vma_merge(mm, vma, addr + old_len, addr + new_len, ...)
+ *    with that VMA as prev: the VMA after it (mas: find_vma() of its end)
+ *    has no address in the free [vm_end, addr + new_len), so vma_merge()
+ *    either grows the VMA over it (__vma_adjust(prev, prev->vm_start, end,
+ *    ...), remove_next 0) or, if that next VMA starts at addr + new_len
+ *    and is compatible, also merges it (__vma_adjust(prev, prev->vm_start,
+ *    next->vm_end, ...), remove_next 1: it ends at next->vm_end exactly,
+ *    so no VMA past next is reached): the VMA and that next, the cover's
+ *    next, whose end is the cover's end; their anon_vma chains, vm_end
+ *    and the i_mmap tree; khugepaged_enter_vma(). vm_stat_account() and
+ *    mm->locked_vm are counters. After the unlock, mm_populate() of a
+ *    VM_LOCKED growth (GUP faults) and the userfaultfd completions, which
+ *    have nothing to do for a call that moved and unmapped nothing but
+ *    through do_mas_munmap() (its own userfaultfd_unmap_prep() above).
  *
  * THE SPLIT (rcuf_range_split(), called by rcuf_range_mmap_region() and
  * rcuf_range_madvise(), which take the cover first). A section
@@ -249,7 +288,9 @@
  * all. An empty one is recorded at its declaration, a madvise call's
  * whole one at its begin (test builds: rcuf_range_audit_madvise_begin()).
  *
- * Everything else stays whole: fork, exec, exit, mremap, madvise but for
+ * Everything else stays whole: fork, exec, exit, mremap that may move
+ * (MREMAP_FIXED, MREMAP_DONTUNMAP, growth with MREMAP_MAYMOVE: two ranges,
+ * and move_page_tables(), not audited here), madvise but for
  * MADV_HUGEPAGE and MADV_NOHUGEPAGE, mlockall,
  * prctl, userfaultfd, khugepaged and other kernel threads, stack
  * expansion from the fault path or a signal frame, GUP, io_uring, the
@@ -479,9 +520,32 @@ const char *rcuf_range_class_name(int class)
 		[RCUF_RANGE_BRK] = "brk",
 		[RCUF_RANGE_MLOCK] = "mlock",
 		[RCUF_RANGE_MADVISE] = "madvise",
+		[RCUF_RANGE_MREMAP] = "mremap",
 	};
 
 	return class >= 0 && class < ARRAY_SIZE(name) ? name[class] : "?";
+}
+
+/**
+ * rcuf_range_mremap_in_place() - can mremap(2) with these arguments only
+ * shrink or grow its mapping in place?
+ * @old_len: its second argument
+ * @new_len: its third
+ * @flags: its fourth
+ *
+ * Context: any (the token's kretprobe entry, src/range_token.c).
+ * Return: true without MREMAP_FIXED and MREMAP_DONTUNMAP (and unknown
+ * flags, which mremap() refuses), and with MREMAP_MAYMOVE only if the
+ * call shrinks (page-aligned as mremap() aligns them): such a call never
+ * moves a mapping (see the header). Every other call may: whole.
+ */
+bool rcuf_range_mremap_in_place(unsigned long old_len, unsigned long new_len,
+				unsigned long flags)
+{
+	if (flags & ~MREMAP_MAYMOVE)
+		return false;
+	return !(flags & MREMAP_MAYMOVE) ||
+	       PAGE_ALIGN(new_len) <= PAGE_ALIGN(old_len);
 }
 
 /*
@@ -529,6 +593,9 @@ static bool rcuf_range_of_call(struct mm_struct *mm, int class,
 				     lo, hi);
 	case RCUF_RANGE_BRK:
 		return rcuf_range_of_brk(mm, start, lo, hi);
+	case RCUF_RANGE_MREMAP:	/* old_len, new_len: mremap()'s alignment */
+		return rcuf_range_of(start, max(PAGE_ALIGN(len), PAGE_ALIGN(prot)),
+				     lo, hi);
 	default:
 		return false;
 	}
@@ -776,6 +843,7 @@ void rcuf_range_section_end(struct rcuf_mm *m, bool in_step)
 		[RCUF_RANGE_BRK] = RCUF_STAT_RANGE_SECTIONS_BRK,
 		[RCUF_RANGE_MLOCK] = RCUF_STAT_RANGE_SECTIONS_MLOCK,
 		[RCUF_RANGE_MADVISE] = RCUF_STAT_RANGE_SECTIONS_MADVISE,
+		[RCUF_RANGE_MREMAP] = RCUF_STAT_RANGE_SECTIONS_MREMAP,
 	};
 
 	struct rcuf_range_slot *s = rcuf_range_own_slot(m);

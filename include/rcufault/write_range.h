@@ -24,6 +24,7 @@ struct vm_area_struct;
  * @RCUF_RANGE_MLOCK: mlock(2), mlock2(2) or munlock(2)
  * @RCUF_RANGE_MADVISE: madvise(2) with MADV_HUGEPAGE or MADV_NOHUGEPAGE, at
  *	its first VMA
+ * @RCUF_RANGE_MREMAP: mremap(2) that shrinks or grows its mapping in place
  */
 enum rcuf_range_class {
 	RCUF_RANGE_WHOLE,
@@ -33,9 +34,12 @@ enum rcuf_range_class {
 	RCUF_RANGE_BRK,
 	RCUF_RANGE_MLOCK,
 	RCUF_RANGE_MADVISE,
+	RCUF_RANGE_MREMAP,
 };
 
 const char *rcuf_range_class_name(int class);
+bool rcuf_range_mremap_in_place(unsigned long old_len, unsigned long new_len,
+				unsigned long flags);
 
 void rcuf_range_reset(struct rcuf_mm *m, unsigned int epoch);
 void rcuf_range_prepare(struct rcuf_mm *m, unsigned int epoch, bool clean);

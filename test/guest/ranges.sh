@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Range write sections (src/write_range.c): mprotect, munmap, mmap, brk
-# and mlock/munlock declare the range they can change, and lockless faults
-# outside it go on.
+# Range write sections (src/write_range.c): mprotect, munmap, mmap, brk,
+# mlock/munlock, madvise(MADV_[NO]HUGEPAGE) and mremap in place declare
+# the range they can change, and lockless faults outside it go on.
 #
 # build/test/rangetorture on tmpfs: readers fault the pages below the split
 # point of file mappings whose tails a writer protects (PROT_NONE) and
@@ -10,7 +10,9 @@
 # them in the brk heap), a second writer does a mixed workload's
 # mmap/write/mprotect/munmap rounds, and a third moves the break up and
 # down above the heap cell, mlocks the growth and splits the cell with
-# madvise() flag changes (whole sections).
+# madvise() flag changes (whole sections). The second writer's rounds also
+# mremap() its cell in place: a growth that merges the VMA after its range,
+# a shrink and a growth.
 # It must pass (data read is data written; a tail read after
 # mprotect(PROT_NONE) returned, or a scratch write after
 # mprotect(PROT_READ) returned, must fault); every kind of section must
@@ -49,7 +51,8 @@
 #                         audit, turned on, must count differences. Then
 #                         test_range_narrow=rangewriter (every class takes
 #                         munmap's cover, without the neighbours): the
-#                         audit must catch mprotect's and brk's merges.
+#                         audit must catch mprotect's, brk's, madvise's
+#                         and mremap's merges.
 #                         Then test_mmap_unsplit=rangewriter (anonymous
 #                         mmap sections keep their first part's empty
 #                         range): the audit must catch them.
@@ -137,17 +140,18 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	d0=$(stat range_audit_diffs)
 	echo 1 > /sys/module/rcufault/parameters/test_range_audit
 	audit_catches "bare ranges" "(mprotect) and changed" "(brk) and changed" \
-		"(mlock) and changed" "(madvise) and changed"
+		"(mlock) and changed" "(madvise) and changed" "(mremap) and changed"
 	snap
 	note "the audit counted $(($(stat range_audit_diffs) - d0)) sections that changed a VMA outside their range"
-	note "caught sections of mprotect, brk, mlock and madvise"
+	note "caught sections of mprotect, brk, mlock, madvise and mremap"
 	echo 0 > $D/enable
 	EXPECT_AUDIT_DIFFS=1 no_desync
 	rmmod rcufault || fail "rmmod rcufault"
 
 	# munmap's cover, which stops at the neighbours, taken by every class
 	broken_audited test_range_narrow=rangewriter "munmap's narrow cover" \
-		"(mprotect) and changed" "(brk) and changed" "(madvise) and changed"
+		"(mprotect) and changed" "(brk) and changed" "(madvise) and changed" \
+		"(mremap) and changed"
 	# mmap sections left unsplit: the empty range of their first part
 	# stays while mmap_region() maps the scratch cell
 	broken_audited test_mmap_unsplit=rangewriter "unsplit mmap sections" \
@@ -176,6 +180,7 @@ load_module enable=1
 snap
 COUNTERS="range_sections_munmap range_sections_mprotect range_sections_mmap
 	range_sections_brk range_sections_mlock range_sections_madvise
+	range_sections_mremap
 	madvise_section_splits whole_sections lockless_during_writer range_audits file_around_pages"
 for c in $COUNTERS; do
 	eval "b_$c=$(stat $c)"
@@ -298,7 +303,8 @@ at_least "$d_range_sections_mmap" 8 "mmap sections"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
-for c in range_sections_brk range_sections_mlock; do
+SNG_COUNTERS="range_sections_brk range_sections_mlock range_sections_mremap"
+for c in $SNG_COUNTERS; do
 	eval "b_$c=$(stat $c)"
 done
 # without CAP_SYS_ADMIN: the madvise stressor would inject memory failures
@@ -307,10 +313,13 @@ out=$(cd $MNT && setpriv --bounding-set -sys_admin \
 	stress-ng --mmap 1 --mremap 1 --madvise 1 --mlock 1 --brk 1 \
 	-t $((S / 3 + 2)) 2>&1) || fail "stress-ng: $out"
 snap
-for c in range_sections_brk range_sections_mlock; do
+# the mremap stressor mostly grows with MREMAP_MAYMOVE (whole); its
+# shrinks stay in place and declare (37 in 8 s on its own)
+for c in $SNG_COUNTERS; do
 	eval "n=\$(( $(stat $c) - b_$c ))"
 	note "stress-ng: $c +$n"
-	at_least "$n" 10 "$c under stress-ng"
+	case $c in range_sections_mremap) min=3 ;; *) min=10 ;; esac
+	at_least "$n" $min "$c under stress-ng"
 done
 note "stress-ng mmap/mremap/madvise/mlock/brk: $(($(stat range_audits) - a0)) sections audited, $(stat range_audit_diffs) differences"
 at_least $(($(stat range_audits) - a0)) 10 "range sections audited under stress-ng"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rangetorture: lockless faults racing with write sections that declare a
- * range (src/write_range.c): mprotect, munmap and mmap.
+ * range (src/write_range.c): mprotect, munmap, mmap, brk, mlock, madvise
+ * and mremap in place.
  *
  *   rangetorture FILE SECONDS
  *
@@ -29,8 +30,10 @@
  *    MADV_HUGEPAGE of the whole cell (two VMAs, the first one changed
  *    before the second merges into it), MADV_NOHUGEPAGE of the upper
  *    half (a split), then of the lower half (which merges with the upper
- *    half, outside its range), and every page must still hold what was
- *    written.
+ *    half, outside its range), mremap() in place (a hole unmapped in the
+ *    middle, the lower part grown back over it, which merges the upper
+ *    part, outside its range; a shrink and a growth at the end), and
+ *    every page must still hold what was written.
  *  - the heap: one more anonymous worker's cell is the brk() heap, and the
  *    heap writer ("rangewriter" too) raises the break above it (merging
  *    into its VMA), mlocks and munlocks part of the growth, splits the
@@ -366,6 +369,37 @@ static void xmadvise(void *p, size_t len, int advice)
 		finish(2, "madvise(%d): %s", advice, strerror(errno));
 }
 
+/* mremap() in place: it must return @p */
+static void xmremap(char *p, size_t old_len, size_t new_len)
+{
+	if (mremap(p, old_len, new_len, 0) != p)
+		finish(2, "mremap(%p, %zu, %zu) in place: %s (another mapping took the scratch cell's hole?)",
+		       p, old_len, new_len, strerror(errno));
+}
+
+/*
+ * mremap() in place in the scratch cell @p (@len bytes, one VMA, every
+ * page written): unmap two pages in its middle, grow the lower part back
+ * over them (which merges the upper part, the VMA after the call's
+ * range, into it), then shrink the cell by four pages and grow it back
+ * (the PROT_NONE reserve after it does not merge). The pages the growths
+ * add are written like the others.
+ */
+static void mremap_round(char *p, size_t len)
+{
+	size_t half = len / 2;
+
+	if (munmap(p + half, 2 * PAGE))
+		finish(2, "munmap scratch hole: %s", strerror(errno));
+	xmremap(p, half, half + 2 * PAGE);
+	xmremap(p, len, len - 4 * PAGE);
+	xmremap(p, len - 4 * PAGE, len);
+	for (size_t off = half; off < half + 2 * PAGE; off += PAGE)
+		WRITE_ONCE(p[off], 1);
+	for (size_t off = len - 4 * PAGE; off < len; off += PAGE)
+		WRITE_ONCE(p[off], 1);
+}
+
 static void *anon_writer(void *arg __maybe_unused)
 {
 	size_t len = 16 * PAGE;
@@ -384,10 +418,11 @@ static void *anon_writer(void *arg __maybe_unused)
 		xmadvise(p, len, MADV_HUGEPAGE);
 		xmadvise(p + len / 2, len / 2, MADV_NOHUGEPAGE);
 		xmadvise(p, len / 2, MADV_NOHUGEPAGE);
+		mremap_round(p, len);
 		xmprotect(p, len, PROT_READ);
 		for (size_t off = 0; off < len; off += PAGE)
 			if (READ_ONCE(p[off]) != 1)
-				finish(1, "scratch page %zu lost its data across madvise()",
+				finish(1, "scratch page %zu lost its data across madvise() and mremap()",
 				       off / PAGE);
 		if (try_store((uint64_t *)(p + len / 2), 2))
 			finish(1, "a write to the scratch cell worked after mprotect(PROT_READ) of it returned");
