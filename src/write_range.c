@@ -236,35 +236,45 @@
  *    itself, include/linux/mm.h), flag and alignment checks, and a zero
  *    new_len returns; then mmap_write_lock_killable() (our declaration,
  *    its first act). vma_lookup(addr) reads; a hugetlb VMA (whose
- *    alignment rounds the lengths up) has vm_ops open and close, so the
- *    section is whole. Shrinking (old_len >= new_len, with or without
- *    MREMAP_MAYMOVE): do_mas_munmap() of [addr + new_len, addr + old_len)
- *    with its downgrade, munmap's path as above, whose cover (from the
- *    VMA before its first overlapping VMA to the one after its last) lies
- *    inside ours: the VMA after the last is the same one, and the VMA
- *    before the first is ours or comes after it. Growing (no
- *    MREMAP_MAYMOVE: the token says so): vma_to_resize() reads
- *    (vma_lookup(), flag checks, mlock_future_check(), may_expand_vm());
- *    unless old_len reaches exactly to the end of addr's VMA and
- *    vma_expandable() finds [vm_end, addr + new_len) free
+ *    alignment rounds both lengths up, in the same order) has vm_ops
+ *    open and close, so the section is whole. Shrinking (old_len >=
+ *    new_len, with or without MREMAP_MAYMOVE): do_mas_munmap() of [addr +
+ *    new_len, addr + old_len) with its downgrade, munmap's path as above
+ *    (it may span several VMAs), whose cover lies inside ours: its first
+ *    overlapping VMA is addr's or one after it, so the VMA before that is
+ *    addr's, its prev (our cover's start) or one in between, and the VMA
+ *    after its last overlapping one is ours. Growing (no MREMAP_MAYMOVE:
+ *    the token says so): vma_to_resize() reads (vma_lookup(), flag checks,
+ *    -EFAULT for an old_len past addr's VMA, mlock_future_check(),
+ *    may_expand_vm()); unless old_len reaches exactly to the end of addr's
+ *    VMA and vma_expandable() finds [vm_end, addr + new_len) free
  *    (find_vma_intersection(), and get_unmapped_area() with MAP_FIXED:
- *    arch_get_unmapped_area_topdown() and security_mmap_addr() check),
- *    the call fails with nothing changed. Else security_vm_enough_memory_mm()
- *    (a counter) and, for a VMA without vm_ops->close (one with it has
- *    hooks: whole), vma_merge(mm, vma, addr + old_len, addr + new_len, ...)
- *    with that VMA as prev: the VMA after it (mas: find_vma() of its end)
- *    has no address in the free [vm_end, addr + new_len), so vma_merge()
- *    either grows the VMA over it (__vma_adjust(prev, prev->vm_start, end,
- *    ...), remove_next 0) or, if that next VMA starts at addr + new_len
- *    and is compatible, also merges it (__vma_adjust(prev, prev->vm_start,
- *    next->vm_end, ...), remove_next 1: it ends at next->vm_end exactly,
- *    so no VMA past next is reached): the VMA and that next, the cover's
- *    next, whose end is the cover's end; their anon_vma chains, vm_end
- *    and the i_mmap tree; khugepaged_enter_vma(). vm_stat_account() and
- *    mm->locked_vm are counters. After the unlock, mm_populate() of a
- *    VM_LOCKED growth (GUP faults) and the userfaultfd completions, which
- *    have nothing to do for a call that moved and unmapped nothing but
- *    through do_mas_munmap() (its own userfaultfd_unmap_prep() above).
+ *    arch_mmap_check(), mm->get_unmapped_area() returns the address, and
+ *    security_mmap_addr() checks), the call fails with nothing changed.
+ *    Else security_vm_enough_memory_mm() for VM_ACCOUNT (counters, as is
+ *    vm_unacct_memory() on failure) and, for a VMA without vm_ops->close
+ *    (one with it has hooks: whole), vma_merge(mm, vma, addr + old_len,
+ *    addr + new_len, ...) with that VMA as prev. VM_SPECIAL flags return
+ *    NULL before any change. Its next is find_vma() of prev's end, which
+ *    starts at or above addr + new_len (the extension is free), so it
+ *    never ends there and is never skipped for a later one; the extension
+ *    always merges with prev (the same flags, file, anon_vma, policy,
+ *    uffd context and name, and a contiguous pgoff), so vma_merge() takes
+ *    case 1 or 6 (next, when it starts at addr + new_len and is
+ *    compatible, is merged too: __vma_adjust(prev, prev->vm_start,
+ *    next->vm_end, ...), remove_next 1 and no next_next, as end is
+ *    next->vm_end) or case 2, 5 or 7 (__vma_adjust(prev, prev->vm_start,
+ *    addr + new_len, ...), neither remove_next nor adjust_next).
+ *    __vma_adjust() changes prev (bounds, the maple tree's entry,
+ *    the i_mmap tree, uprobe_munmap()/uprobe_mmap() of it; its
+ *    vma_adjust_trans_huge() finds nothing to split, start being vm_start
+ *    and end past the old VMA) and, when merged, next (anon_vma_merge(),
+ *    fput(), mpol_put(), vm_area_free()): next is the cover's next, whose
+ *    end is the cover's end. Then khugepaged_enter_vma(); vm_stat_account()
+ *    and mm->locked_vm are counters. After the unlock, mm_populate() of a
+ *    VM_LOCKED growth (GUP faults) and the userfaultfd completions: the
+ *    move's context is only filled by move_vma(), and do_mas_munmap()'s
+ *    userfaultfd_unmap_prep() only builds a list.
  *
  * THE SPLIT (rcuf_range_split(), called by rcuf_range_mmap_region() and
  * rcuf_range_madvise(), which take the cover first). A section
