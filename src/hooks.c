@@ -37,6 +37,11 @@
  * A kernel without the symbol (or without THP) leaves those sections
  * whole.
  *
+ * vma_merge(): a madvise() write section whose advice only changes flags
+ * (MADV_DONTDUMP, MADV_RANDOM, ...) is split there, at its first VMA
+ * (src/write_range.c); every other caller returns at once. Not redirected;
+ * a kernel without the symbol leaves those sections whole.
+ *
  * __mmdrop(): forgets the mm's state.
  *
  * ptlock_free(): only on kernels that allocate PTE locks (lockdep),
@@ -48,11 +53,11 @@
  * (for the sentinel, until the handle_mm_fault stub) and mmap_region()
  * calls on rcuf_fault_inflight, VMA frees on rcuf_free_inflight. Removal
  * unhooks the fault entry first and waits for the references (mmap_region()
- * takes none once they are being waited for), then unhooks mmap_region():
- * it splits mmap sections for as long as a lockless fault may run, which
- * may trust the empty range their first parts declare. Then no lockless
- * reader or shadow writer is left, and
- * VMA frees may go back to immediate, so the vm_area_free hook goes next
+ * takes none once they are being waited for), then unhooks vma_merge(),
+ * hugepage_madvise() and mmap_region(): it splits mmap sections for as
+ * long as a lockless fault may run, which may trust the empty range their
+ * first parts declare. Then no lockless reader or shadow writer is left,
+ * and VMA frees may go back to immediate, so the vm_area_free hook goes next
  * and its references are waited for; then RCU-tasks (a task preempted
  * between a put and its return); only then handle_mm_fault and __mmdrop
  * are unhooked. Deferred VMA frees still queued run the original through
@@ -324,6 +329,17 @@ static void notrace rcuf_hugepage_madvise_cb(unsigned long ip,
 	rcuf_range_madvise((struct vm_area_struct *)regs->di, (int)regs->dx);
 }
 
+static void notrace rcuf_vma_merge_cb(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *op,
+				      struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = rcuf_hook_regs(fregs);
+
+	/* vma_merge(mm, prev, addr, end, ...): src/write_range.c */
+	rcuf_range_madvise_merge((struct mm_struct *)regs->di, regs->dx);
+}
+
 static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
 					    unsigned long parent_ip,
 					    struct ftrace_ops *op,
@@ -358,7 +374,8 @@ static void notrace rcuf_mmdrop_cb(unsigned long ip, unsigned long parent_ip,
 enum {
 	RCUF_HOOK_MMDROP, RCUF_HOOK_HANDLE_MM_FAULT, RCUF_HOOK_PTLOCK_FREE,
 	RCUF_HOOK_VMA_FREE,
-	RCUF_HOOK_MMAP_REGION, RCUF_HOOK_HUGEPAGE_MADVISE, RCUF_HOOK_LOCK,
+	RCUF_HOOK_MMAP_REGION, RCUF_HOOK_HUGEPAGE_MADVISE, RCUF_HOOK_VMA_MERGE,
+	RCUF_HOOK_LOCK,
 	RCUF_NR_HOOKS
 };
 
@@ -380,6 +397,7 @@ static struct rcuf_hook rcuf_hooks[RCUF_NR_HOOKS] = {
 					    FTRACE_OPS_FL_IPMODIFY),
 	[RCUF_HOOK_HUGEPAGE_MADVISE] = RCUF_HOOK(hugepage_madvise,
 						 rcuf_hugepage_madvise_cb, 0),
+	[RCUF_HOOK_VMA_MERGE] = RCUF_HOOK(vma_merge, rcuf_vma_merge_cb, 0),
 	[RCUF_HOOK_LOCK] = RCUF_HOOK(lock_mm_and_find_vma, rcuf_lock_cb,
 				     FTRACE_OPS_FL_IPMODIFY),
 };
@@ -400,6 +418,7 @@ int rcuf_hooks_install(void)
 	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
 	rcuf_hooks[RCUF_HOOK_MMAP_REGION].addr = (unsigned long)rcuf_sym.mmap_region;
 	rcuf_hooks[RCUF_HOOK_HUGEPAGE_MADVISE].addr = rcuf_hugepage_madvise_addr();
+	rcuf_hooks[RCUF_HOOK_VMA_MERGE].addr = (unsigned long)rcuf_sym.vma_merge;
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
 	ret = rcuf_inflight_init(&rcuf_fault_inflight, "faults and mmap_region() calls");
 	if (!ret)
@@ -425,8 +444,11 @@ int rcuf_hooks_install(void)
  */
 void rcuf_hooks_remove(void)
 {
+	int i;
+
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_LOCK]);
 	rcuf_inflight_kill_wait(&rcuf_fault_inflight);
+	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_MERGE]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_HUGEPAGE_MADVISE]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMAP_REGION]);
 	/* no lockless reader and no shadow writer left: frees may be immediate */
@@ -438,4 +460,8 @@ void rcuf_hooks_remove(void)
 	rcuf_inflight_exit(&rcuf_fault_inflight);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_HANDLE_MM_FAULT]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_MMDROP]);
+	/* a hook the order above left out would outlive the module's text */
+	for (i = 0; i < RCUF_NR_HOOKS; i++)
+		if (WARN_ON_ONCE(rcuf_hooks[i].installed))
+			rcuf_hook_remove(&rcuf_hooks[i]);
 }

@@ -36,6 +36,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(page_add_file_rmap),
 	RCUF_SYM(mmap_region),
 	RCUF_SYM(search_exception_tables),
+	RCUF_SYM_OPTIONAL(vma_merge, "declaring the range of madvise() flag changes"),
 	RCUF_SYM(__cgroup_throttle_swaprate),
 	RCUF_SYM(fault_around_bytes),
 	RCUF_SYM(mem_cgroup_oom_synchronize),

@@ -223,10 +223,30 @@
  *    part's anon_vma chain and policy), and vm_flags; replace_anon_vma_name()
  *    (the VMA's own name). Between VMAs, find_vma() reads. Then
  *    blk_finish_plug() and the unlock. This is mlock's shape, and its cover.
- *    Every other advice stays whole, among them MADV_DONTFORK, MADV_DONTDUMP
- *    and the others that change flags only: they have no function of their
- *    own to hook (6.1's madvise_vma_behavior() and madvise_update_vma() are
- *    inlined into do_madvise()).
+ *    The advices that only change flags (rcuf_range_madvise_flags_only():
+ *    MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_DONTFORK, MADV_DOFORK,
+ *    MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTDUMP and MADV_DODUMP, for
+ *    each of which madvise_need_mmap_write() is true) have no function of
+ *    their own (6.1 inlines madvise_vma_behavior() and madvise_update_vma()
+ *    into do_madvise()), and are split the same way at vma_merge()'s ftrace
+ *    callback (rcuf_range_madvise_merge()): only if current's saved
+ *    registers say madvise(2), natively, with one of these advices, for
+ *    current->mm, and the VMA that holds vma_merge()'s addr is the call's
+ *    first one (find_vma() of the call's start). For that VMA,
+ *    madvise_vma_behavior() computed new_flags in a local (MADV_DOFORK's
+ *    VM_IO, MADV_WIPEONFORK's file or VM_SHARED and MADV_DODUMP's
+ *    VM_SPECIAL checks return -EINVAL, which ends the walk with nothing
+ *    changed), took a reference on the VMA's anon_vma_name (a kref no
+ *    fault reads), and madvise_update_vma() returned at once if the flags
+ *    are unchanged (a later VMA's vma_merge() is then not at the first
+ *    VMA: whole), else called vma_merge() first: nothing changed before
+ *    the callback, and from it the section is madvise_update_vma()'s, as
+ *    above. In a madvise(2) call's write section only madvise_update_vma()
+ *    calls vma_merge(); its other callers (mprotect_fixup(), mlock_fixup(),
+ *    mremap's, copy_vma(), mbind()'s, userfaultfd's) run in other calls,
+ *    whose registers say so. MADV_MERGEABLE and MADV_UNMERGEABLE stay
+ *    whole: ksm_madvise() runs before vma_merge(), and MADV_UNMERGEABLE's
+ *    unmerge_ksm_pages() changes PTEs there.
  *  - mremap(addr, old_len, new_len, flags), only when it stays in place
  *    (rcuf_range_mremap_in_place(): no MREMAP_FIXED, MREMAP_DONTUNMAP or
  *    unknown flag, and MREMAP_MAYMOVE only when it shrinks; a call that
@@ -301,7 +321,7 @@
  * Everything else stays whole: fork, exec, exit, mremap that may move
  * (MREMAP_FIXED, MREMAP_DONTUNMAP, growth with MREMAP_MAYMOVE: two ranges,
  * and move_page_tables(), not audited here), madvise but for
- * MADV_HUGEPAGE and MADV_NOHUGEPAGE, mlockall,
+ * MADV_HUGEPAGE, MADV_NOHUGEPAGE and the flag changes, mlockall,
  * prctl, userfaultfd, khugepaged and other kernel threads, stack
  * expansion from the fault path or a signal frame, GUP, io_uring, the
  * ia32 entries of the system calls above, and every call not listed.
@@ -626,20 +646,49 @@ static bool rcuf_range_may_declare(struct rcuf_mm *m, bool clean)
 }
 
 /*
- * current's madvise(2) range, page-aligned as do_madvise() has it, read
- * where the x86-64 wrapper read its arguments (see the header); false if
- * current is not in a native madvise(2) with @advice.
+ * current's madvise(2) call: its advice, and its range page-aligned as
+ * do_madvise() has it, read where the x86-64 wrapper read its arguments
+ * (see the header); -1 if current is not in a native madvise(2) call, or
+ * its range is empty or not in user space.
  */
-static bool rcuf_range_of_madvise(int advice, unsigned long *lo,
-				  unsigned long *hi)
+static int rcuf_range_madvise_call(unsigned long *lo, unsigned long *hi)
 {
 	struct pt_regs *regs = task_pt_regs(current);
 
 	if (in_compat_syscall() ||
 	    syscall_get_nr(current, regs) != __NR_madvise ||
-	    (int)regs->dx != advice)
+	    !rcuf_range_of(regs->di, regs->si, lo, hi))
+		return -1;
+	return (int)regs->dx;
+}
+
+/*
+ * Does @advice only change flags, so that madvise_update_vma()'s
+ * vma_merge() is its section's first change (see the header)?
+ */
+static bool rcuf_range_madvise_flags_only(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+		return true;
+	default:
 		return false;
-	return rcuf_range_of(regs->di, regs->si, lo, hi);
+	}
+}
+
+/* May a madvise(2) section with @advice be split (THE SPLIT)? */
+static bool rcuf_range_madvise_splits(int advice)
+{
+	return advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE ||
+	       rcuf_range_madvise_flags_only(advice);
 }
 
 /*
@@ -652,8 +701,7 @@ static void rcuf_range_audit_madvise_begin(struct rcuf_mm *m, bool clean)
 	unsigned long lo, hi;
 
 	if (rcuf_test_range_audit() && rcuf_range_may_declare(m, clean) &&
-	    (rcuf_range_of_madvise(MADV_HUGEPAGE, &lo, &hi) ||
-	     rcuf_range_of_madvise(MADV_NOHUGEPAGE, &lo, &hi)))
+	    rcuf_range_madvise_splits(rcuf_range_madvise_call(&lo, &hi)))
 		rcuf_range_audit_begin(m, 0, 0);
 }
 
@@ -794,28 +842,21 @@ static void rcuf_range_unchanged_so_far(struct rcuf_mm *m)
 	smp_store_release(&s->ranged, true);	/* see rcuf_range_excludes() */
 }
 
-/**
- * rcuf_range_madvise() - hugepage_madvise() is about to run
- * @vma: the VMA it was given
- * @advice: its advice, MADV_HUGEPAGE or MADV_NOHUGEPAGE
- *
- * At the first VMA of the whole section of a madvise(2) call by current,
- * split the section (see the header): the second part declares the
- * call's range's cover, before anything changes. Decided once per
- * section: a later VMA's call, or one in any other section, does nothing.
- *
- * Context: the hugepage_madvise() ftrace callback; current holds
- * @vma->vm_mm's mmap_lock for write.
+/*
+ * current's whole section of @mm, a madvise(2) call's if @call (its range
+ * [@lo, @hi)), is about to change the VMA at @at first: split it there
+ * if that VMA is the call's first one (see the header), counted in
+ * @splits, else leave it whole. Decided once per section: a later call,
+ * or one in any other section, does nothing.
  */
-void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
+static void rcuf_range_madvise_split(struct mm_struct *mm, unsigned long at,
+				     bool call, unsigned long lo,
+				     unsigned long hi, enum rcuf_stat splits)
 {
 	bool late = rcuf_test_madvise_split_late();
-	struct mm_struct *mm = vma->vm_mm;
-	unsigned long lo, hi;
+	struct vm_area_struct *vma;
 	struct rcuf_mm *m;
 
-	if (mm != current->mm)
-		return;		/* a kernel thread's (DAMON's): whole */
 	rcu_read_lock();
 	m = rcuf_mm_find(mm);
 	rcu_read_unlock();
@@ -825,15 +866,65 @@ void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
 	if (!late)	/* test builds: undecided, a bites build */
 		m->range_class = RCUF_RANGE_MADVISE;
 	if (!READ_ONCE(rcuf_enabled) || !rcuf_range_may_declare(m, true) ||
-	    !rcuf_range_of_madvise(advice, &lo, &hi) ||
-	    (vma != find_vma(mm, lo)) != late || vma->vm_start >= hi ||
-	    !rcuf_range_widen(mm, RCUF_RANGE_MADVISE, &lo, &hi))
+	    !call)
 		return;		/* whole: always safe */
+	vma = find_vma(mm, at);
+	if (!vma || (vma != find_vma(mm, lo)) != late || vma->vm_start >= hi ||
+	    !rcuf_range_widen(mm, RCUF_RANGE_MADVISE, &lo, &hi))
+		return;
 	/* from here to the split nothing changes: say so at once */
 	m->range_class = RCUF_RANGE_MADVISE;
 	rcuf_range_unchanged_so_far(m);
-	rcuf_range_split(m, RCUF_RANGE_MADVISE, true, lo, hi,
-			 RCUF_STAT_MADVISE_SECTION_SPLITS);
+	rcuf_range_split(m, RCUF_RANGE_MADVISE, true, lo, hi, splits);
+}
+
+/**
+ * rcuf_range_madvise() - hugepage_madvise() is about to run
+ * @vma: the VMA it was given
+ * @advice: its advice, MADV_HUGEPAGE or MADV_NOHUGEPAGE
+ *
+ * At the first VMA of the whole section of a madvise(2) call by current
+ * with @advice, split the section (see the header): the second part
+ * declares the call's range's cover, before anything changes.
+ *
+ * Context: the hugepage_madvise() ftrace callback; current holds
+ * @vma->vm_mm's mmap_lock for write.
+ */
+void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
+{
+	unsigned long lo = 0, hi = 0;
+	bool call;
+
+	if (vma->vm_mm != current->mm)
+		return;		/* a kernel thread's (DAMON's): whole */
+	/* a statement of its own: lo and hi are passed after it set them */
+	call = rcuf_range_madvise_call(&lo, &hi) == advice;
+	rcuf_range_madvise_split(vma->vm_mm, vma->vm_start, call, lo, hi,
+				 RCUF_STAT_MADVISE_SECTION_SPLITS);
+}
+
+/**
+ * rcuf_range_madvise_merge() - vma_merge() is about to run
+ * @mm: the mm it was given
+ * @addr: the start of the range it was given
+ *
+ * In a madvise(2) call by current whose advice only changes flags, at
+ * the call's first VMA, split its whole section (see the header); every
+ * other vma_merge() (mprotect's, mlock's, mremap's, a later VMA's) does
+ * nothing. Cheap for those: current's system call number is read first.
+ *
+ * Context: the vma_merge() ftrace callback; current holds @mm's
+ * mmap_lock for write.
+ */
+void rcuf_range_madvise_merge(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long lo, hi;
+
+	if (mm != current->mm ||
+	    !rcuf_range_madvise_flags_only(rcuf_range_madvise_call(&lo, &hi)))
+		return;
+	rcuf_range_madvise_split(mm, addr, true, lo, hi,
+				 RCUF_STAT_MADVISE_FLAG_SPLITS);
 }
 
 /**

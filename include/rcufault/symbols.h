@@ -43,6 +43,9 @@ struct vm_area_struct;
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
  * @search_exception_tables: the fixup entry of a kernel IP, or NULL
+ * @vma_merge: merges a range of a VMA with its neighbours (mm/mmap.c),
+ *	only hooked (optional: without it madvise()'s flag changes stay
+ *	whole)
  * @__cgroup_throttle_swaprate: throttle a task whose memcg swaps fast
  * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
  * @mem_cgroup_oom_synchronize: end (or wait out) the memcg OOM a user
@@ -108,6 +111,13 @@ struct rcuf_symbols {
 				     unsigned long pgoff, struct list_head *uf);
 	const struct exception_table_entry *
 		(*search_exception_tables)(unsigned long addr);
+	struct vm_area_struct *(*vma_merge)(struct mm_struct *mm,
+			struct vm_area_struct *prev, unsigned long addr,
+			unsigned long end, unsigned long vm_flags,
+			struct anon_vma *anon_vma, struct file *file,
+			pgoff_t pgoff, struct mempolicy *policy,
+			struct vm_userfaultfd_ctx uffd_ctx,
+			struct anon_vma_name *anon_name);
 	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
 	unsigned long *fault_around_bytes;
 	bool (*mem_cgroup_oom_synchronize)(bool handle);

@@ -22,7 +22,8 @@ struct vm_area_struct;
  * @RCUF_RANGE_MMAP: mmap(2), at its mmap_region()
  * @RCUF_RANGE_BRK: brk(2)
  * @RCUF_RANGE_MLOCK: mlock(2), mlock2(2) or munlock(2)
- * @RCUF_RANGE_MADVISE: madvise(2) with MADV_HUGEPAGE or MADV_NOHUGEPAGE, at
+ * @RCUF_RANGE_MADVISE: madvise(2) with MADV_HUGEPAGE, MADV_NOHUGEPAGE or an
+ *	advice that only changes flags, at
  *	its first VMA
  * @RCUF_RANGE_MREMAP: mremap(2) that shrinks or grows its mapping in place
  */
@@ -47,6 +48,7 @@ void rcuf_range_section_whole(struct mm_struct *mm);
 void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len);
 void rcuf_range_madvise(struct vm_area_struct *vma, int advice);
+void rcuf_range_madvise_merge(struct mm_struct *mm, unsigned long addr);
 void rcuf_range_section_end(struct rcuf_mm *m, bool in_step);
 
 #endif /* _RCUFAULT_WRITE_RANGE_H */

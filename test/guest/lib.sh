@@ -113,5 +113,5 @@ split_ptlocks() {
 
 # nr_hooks: how many ftrace hooks a loaded rcufault installs here
 nr_hooks() {
-	if split_ptlocks; then echo 7; else echo 6; fi
+	if split_ptlocks; then echo 8; else echo 7; fi
 }

@@ -8,7 +8,8 @@
 # without swap_cache_get_folio does the mapping of swap-cache pages. A call
 # whose range kretprobe cannot be registered (do_mprotect_pkey) loads with
 # one line, and its write sections stay whole-mm; so do madvise()'s
-# without hugepage_madvise, whose hook is then left out. A hook whose registration
+# without hugepage_madvise, or without vma_merge for its flag changes,
+# whose hook is then left out. A hook whose registration
 # 6.1 refuses while a BPF trampoline on its function is busy (-EAGAIN) is
 # registered again, for up to 5 s, and then refused with one clear line.
 . "$(dirname "$0")/lib.sh"
@@ -84,7 +85,11 @@ without_range do_mprotect_pkey \
 # so does a hook whose function is missing: madvise's without hugepage_madvise
 without_range hugepage_madvise \
 	'rcufault: symbol hugepage_madvise not found: declaring the range of madvise(MADV_HUGEPAGE, MADV_NOHUGEPAGE) is off' \
-	range_sections_madvise range_sections_mprotect $(($(nr_hooks) - 1))
+	madvise_section_splits madvise_flag_splits $(($(nr_hooks) - 1))
+# and madvise()'s flag changes without vma_merge
+without_range vma_merge \
+	'rcufault: symbol vma_merge not found: declaring the range of madvise() flag changes is off' \
+	madvise_flag_splits madvise_section_splits $(($(nr_hooks) - 1))
 # A BPF trampoline being changed on a hooked function (a bpftrace kfunc
 # probe attaching) makes 6.1's register_ftrace_function() fail with
 # -EAGAIN: the load retries, for up to 5 s, with a line per hook that had

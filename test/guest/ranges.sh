@@ -32,8 +32,8 @@
 # from the threads' VMA, and its munmap(), send back at most one of the
 # threads' faults per five rounds (the mmap section is split at its
 # mmap_region(): it declares nothing to change before). Then
-# unmapneighbour madvise: MADV_HUGEPAGE and MADV_NOHUGEPAGE of a VMA far
-# from theirs (split at their first VMA): more of their faults that met
+# unmapneighbour madvise: MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP
+# and MADV_DODUMP of a VMA far from theirs (split at their first VMA): more of their faults that met
 # a writer must have been served during it than sent back, and every
 # section must have declared.
 # Then build/test/lsmfault with the test module rcufault_test_mmapfault:
@@ -181,7 +181,8 @@ snap
 COUNTERS="range_sections_munmap range_sections_mprotect range_sections_mmap
 	range_sections_brk range_sections_mlock range_sections_madvise
 	range_sections_mremap
-	madvise_section_splits whole_sections lockless_during_writer range_audits file_around_pages"
+	madvise_section_splits madvise_flag_splits whole_sections
+	lockless_during_writer range_audits file_around_pages"
 for c in $COUNTERS; do
 	eval "b_$c=$(stat $c)"
 done
@@ -272,19 +273,21 @@ at_least "$((rounds / 5))" $((d_fallback_writer_active + d_fallback_epoch_change
 at_least "$d_mmap_section_splits" "$rounds" "mmap sections split at their mmap_region()"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour mmap"
 
-# madvise(MADV_HUGEPAGE, then MADV_NOHUGEPAGE) of the halves of a VMA far
+# madvise(MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, then MADV_DODUMP)
+# of the halves of a VMA far
 # from the threads' (splits and merges back): each section is split at its
 # first VMA (src/write_range.c), so the threads' faults go on through the
 # rest of it: more of their faults that met a writer must have been served
 # during it than sent back (whole sections: 22 served against 207)
 MA_COUNTERS="lockless_during_writer fallback_writer_active
-	fallback_epoch_changed range_sections_madvise madvise_section_splits"
+	fallback_epoch_changed range_sections_madvise madvise_section_splits
+	madvise_flag_splits"
 neighbour_run madvise $MA_COUNTERS
 at_least "$d_lockless_during_writer" 100 \
 	"faults served while madvise() changed a VMA far from theirs"
 at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
 	"faults served during a writer against those it sent back (writer_active + epoch_changed): the threads' VMA is outside the madvise() range"
-at_least "$d_range_sections_madvise" "$((rounds * 4))" "madvise sections that declared a range (four a round)"
+at_least "$d_range_sections_madvise" "$((rounds * 8))" "madvise sections that declared a range (eight a round: MADV_DONTDUMP and MADV_DODUMP split at vma_merge())"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after unmapneighbour madvise"
 
 # a fault inside mmap()'s security hook (a sleepable BPF LSM program's read

@@ -30,7 +30,10 @@
  *    MADV_HUGEPAGE of the whole cell (two VMAs, the first one changed
  *    before the second merges into it), MADV_NOHUGEPAGE of the upper
  *    half (a split), then of the lower half (which merges with the upper
- *    half, outside its range), mremap() in place (a hole unmapped in the
+ *    half, outside its range), flag changes (MADV_DONTDUMP of the cell,
+ *    MADV_RANDOM of its lower half, MADV_DODUMP of the cell: two VMAs,
+ *    the first one changed before the second; MADV_NORMAL merges them
+ *    back), mremap() in place (a hole unmapped in the
  *    middle, the lower part grown back over it, which merges the upper
  *    part, outside its range; a shrink and a growth at the end), and
  *    every page must still hold what was written.
@@ -418,6 +421,11 @@ static void *anon_writer(void *arg __maybe_unused)
 		xmadvise(p, len, MADV_HUGEPAGE);
 		xmadvise(p + len / 2, len / 2, MADV_NOHUGEPAGE);
 		xmadvise(p, len / 2, MADV_NOHUGEPAGE);
+		/* flag changes: two VMAs, the first changed before the second */
+		xmadvise(p, len, MADV_DONTDUMP);
+		xmadvise(p, len / 2, MADV_RANDOM);
+		xmadvise(p, len, MADV_DODUMP);
+		xmadvise(p, len / 2, MADV_NORMAL);
 		mremap_round(p, len);
 		xmprotect(p, len, PROT_READ);
 		for (size_t off = 0; off < len; off += PAGE)

@@ -35,10 +35,11 @@
  * With "madvise", the main thread instead writes a 128 KiB VMA far from
  * the neighbour (between two PROT_NONE pages), gives its lower half, then
  * its upper half MADV_HUGEPAGE (a split, then the merge back), then the
- * same with MADV_NOHUGEPAGE, and checks that every page kept what it
- * wrote: write sections none of them near the threads' VMA
- * (src/write_range.c: such a section is split at its first VMA and then
- * declares the call's range).
+ * same with MADV_NOHUGEPAGE, MADV_DONTDUMP and MADV_DODUMP, and checks
+ * that every page kept what it wrote: write sections none of them near
+ * the threads' VMA (src/write_range.c: such a section is split at its
+ * first VMA, at hugepage_madvise() or vma_merge(), and then declares the
+ * call's range).
  *
  * Prints "unmapneighbour PASS ..." or "unmapneighbour FAIL: ..." and exits
  * 0 or 1 (2: could not run). The guest test then reads the counters: with
@@ -228,17 +229,18 @@ static void far_advise(size_t first, size_t n, int advice)
 
 /*
  * one round of madvise mode: write the far VMA, give its halves one
- * advice after the other (a split, then the merge back), then the other
+ * advice after the other (a split, then the merge back), then each other
  * advice the same way; every page must keep what was written
  */
 static void madvise_round(void)
 {
-	static const int advice[] = { MADV_HUGEPAGE, MADV_NOHUGEPAGE };
+	static const int advice[] = { MADV_HUGEPAGE, MADV_NOHUGEPAGE,
+				      MADV_DONTDUMP, MADV_DODUMP };
 	const size_t half = FAR_PAGES / 2;
 
 	for (size_t i = 0; i < FAR_PAGES; i++)
 		WRITE_ONCE(*(uint64_t *)(far + i * PAGE), pattern(THREADS, rounds, i));
-	for (int a = 0; a < 2; a++) {
+	for (size_t a = 0; a < ARRAY_SIZE(advice); a++) {
 		far_advise(0, half, advice[a]);
 		far_advise(half, half, advice[a]);
 	}
