@@ -179,10 +179,24 @@ tracepoint:mmap_lock:mmap_lock_acquire_returned
 }
 
 # bpf_stop NAME: stop it; every one of its probes must have fired, and its
-# mmap_lock probe must have seen a task of $CG with its memcg path
+# mmap_lock probe must have seen a task of $CG with its memcg path.
+# bpftrace 0.17 (Debian 12) only acts on a SIGINT that interrupts its
+# epoll_wait(): one that comes while it runs between two waits sets its
+# exit flag, which its poll loop never reads again (a task dump of a lane
+# stuck here showed it asleep in epoll_wait(), the shell waiting for it).
+# So SIGINT is sent again, once a second, until it exits (at most 30 s).
 bpf_stop() {
 	[ -n "$NO_BTF" ] && return
-	eval "kill -INT \$bpf_pid_$1; wait \$bpf_pid_$1"
+	eval "pid=\$bpf_pid_$1"
+	n=1
+	kill -INT $pid
+	while sleep 1 && kill -0 $pid 2>/dev/null; do
+		[ $n -lt 30 ] || fail "bpftrace $1 did not exit after $n SIGINTs"
+		kill -INT $pid 2>/dev/null
+		n=$((n + 1))
+	done
+	wait $pid
+	[ $n = 1 ] || note "bpftrace $1 exited after $n SIGINTs (its poll loop missed the first)"
 	for f in lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap; do
 		grep -Eq "^@in\[kfunc:(vmlinux:)?$f\]: [1-9]" $MNT/$1.bpf ||
 			fail "bpftrace $1: kfunc:$f never fired: $(cat $MNT/$1.bpf)"
