@@ -39,8 +39,9 @@
  *
  * vma_merge(): a madvise() write section whose advice only changes flags
  * (MADV_DONTDUMP, MADV_RANDOM, ...) is split there, at its first VMA
- * (src/write_range.c); every other caller returns at once. Not redirected;
- * a kernel without the symbol leaves those sections whole.
+ * (src/write_range.c); a call from outside do_madvise()'s text returns at
+ * once. Not redirected; a kernel without the symbols (vma_merge,
+ * do_madvise, kallsyms_lookup_size_offset) leaves those sections whole.
  *
  * __mmdrop(): forgets the mm's state.
  *
@@ -337,7 +338,8 @@ static void notrace rcuf_vma_merge_cb(unsigned long ip,
 	struct pt_regs *regs = rcuf_hook_regs(fregs);
 
 	/* vma_merge(mm, prev, addr, end, ...): src/write_range.c */
-	rcuf_range_madvise_merge((struct mm_struct *)regs->di, regs->dx);
+	rcuf_range_madvise_merge((struct mm_struct *)regs->di, regs->dx,
+				 parent_ip);
 }
 
 static void notrace rcuf_handle_mm_fault_cb(unsigned long ip,
@@ -418,7 +420,8 @@ int rcuf_hooks_install(void)
 	rcuf_hooks[RCUF_HOOK_VMA_FREE].addr = (unsigned long)rcuf_sym.vm_area_free;
 	rcuf_hooks[RCUF_HOOK_MMAP_REGION].addr = (unsigned long)rcuf_sym.mmap_region;
 	rcuf_hooks[RCUF_HOOK_HUGEPAGE_MADVISE].addr = rcuf_hugepage_madvise_addr();
-	rcuf_hooks[RCUF_HOOK_VMA_MERGE].addr = (unsigned long)rcuf_sym.vma_merge;
+	if (rcuf_range_madvise_merge_init())
+		rcuf_hooks[RCUF_HOOK_VMA_MERGE].addr = (unsigned long)rcuf_sym.vma_merge;
 	rcuf_hooks[RCUF_HOOK_LOCK].addr = (unsigned long)rcuf_sym.lock_mm_and_find_vma;
 	ret = rcuf_inflight_init(&rcuf_fault_inflight, "faults and mmap_region() calls");
 	if (!ret)

@@ -80,6 +80,11 @@ module_param_named(test_madvise_split_late, rcuf_test_params.madvise_split_late,
 MODULE_PARM_DESC(test_madvise_split_late,
 		 "testing only, UNSAFE: in tasks of this name, madvise(MADV_HUGEPAGE/NOHUGEPAGE) sections are split after the call's first VMA changed");
 
+module_param_named(test_madvise_any_caller,
+		   rcuf_test_params.madvise_any_caller, charp, 0400);
+MODULE_PARM_DESC(test_madvise_any_caller,
+		 "testing only, UNSAFE: in tasks of this name, madvise() flag changes are split at a vma_merge() from any caller");
+
 module_param_named(test_mmap_unsplit, rcuf_test_params.mmap_unsplit,
 		   charp, 0400);
 MODULE_PARM_DESC(test_mmap_unsplit,

@@ -192,9 +192,10 @@
  *    here: a new io-wq worker's saved registers are a copy of its parent's,
  *    which may be those of a madvise(2) call. The call's range is read where
  *    the x86-64 madvise(2) wrapper read it, from current's saved user
- *    registers, which nothing writes while current runs the call (a ptrace
- *    stop or a seccomp filter only comes before the wrapper, a signal frame
- *    after it); only if they say madvise(2), natively, with this very advice,
+ *    registers, which nothing writes while current runs the call's body (a
+ *    ptrace stop or a seccomp filter only comes before the wrapper; the
+ *    exit stop, task_work and a signal frame after the body, where
+ *    hugepage_madvise() is never called); only if they say madvise(2), natively, with this very advice,
  *    and the VMA is the first one of the call's walk (find_vma() of its
  *    start; it overlaps the range). do_madvise(): PAGE_ALIGN(len), no
  *    overflow, an empty range returns before the lock (rcuf_range_of()
@@ -229,10 +230,21 @@
  *    each of which madvise_need_mmap_write() is true) have no function of
  *    their own (6.1 inlines madvise_vma_behavior() and madvise_update_vma()
  *    into do_madvise()), and are split the same way at vma_merge()'s ftrace
- *    callback (rcuf_range_madvise_merge()): only if current's saved
- *    registers say madvise(2), natively, with one of these advices, for
- *    current->mm, and the VMA that holds vma_merge()'s addr is the call's
- *    first one (find_vma() of the call's start). For that VMA,
+ *    callback (rcuf_range_madvise_merge()): only if vma_merge() was called
+ *    from do_madvise()'s text (its return address; 6.1 inlines
+ *    madvise_update_vma() there), current's saved registers say
+ *    madvise(2), natively, with one of these advices, for current->mm, and
+ *    the VMA that holds vma_merge()'s addr is the call's first one
+ *    (find_vma() of the call's start). The caller's text matters: the
+ *    registers stay saved after the call's body, and task_work run on
+ *    its way back to user space would find them: io_uring's, which may
+ *    close a userfaultfd, whose userfaultfd_release() write-locks the mm
+ *    and calls vma_merge() on every registered VMA (a ptracer's rewrite
+ *    at the syscall-exit stop comes after: ptrace_notify() runs task_work
+ *    first). do_madvise()'s other callers: process_madvise(2) refuses
+ *    these advices, io_uring's io_madvise() returns -EAGAIN when not
+ *    allowed to block and so only runs in io-wq workers, which never
+ *    declare. For that VMA,
  *    madvise_vma_behavior() computed new_flags in a local (MADV_DOFORK's
  *    VM_IO, MADV_WIPEONFORK's file or VM_SHARED and MADV_DODUMP's
  *    VM_SPECIAL checks return -EINVAL, which ends the walk with nothing
@@ -241,10 +253,9 @@
  *    are unchanged (a later VMA's vma_merge() is then not at the first
  *    VMA: whole), else called vma_merge() first: nothing changed before
  *    the callback, and from it the section is madvise_update_vma()'s, as
- *    above. In a madvise(2) call's write section only madvise_update_vma()
- *    calls vma_merge(); its other callers (mprotect_fixup(), mlock_fixup(),
- *    mremap's, copy_vma(), mbind()'s, userfaultfd's) run in other calls,
- *    whose registers say so. MADV_MERGEABLE and MADV_UNMERGEABLE stay
+ *    above. In do_madvise()'s text only madvise_update_vma() calls
+ *    vma_merge(); its other callers (mprotect_fixup(), mlock_fixup(),
+ *    mremap's, copy_vma(), mbind()'s, userfaultfd's) have their own. MADV_MERGEABLE and MADV_UNMERGEABLE stay
  *    whole: ksm_madvise() runs before vma_merge(), and MADV_UNMERGEABLE's
  *    unmerge_ksm_pages() changes PTEs there.
  *  - mremap(addr, old_len, new_len, flags), only when it stays in place
@@ -297,7 +308,7 @@
  *    userfaultfd_unmap_prep() only builds a list.
  *
  * THE SPLIT (rcuf_range_split(), called by rcuf_range_mmap_region() and
- * rcuf_range_madvise(), which take the cover first). A section
+ * rcuf_range_madvise_split(), which take the cover first). A section
  * that has declared the empty range, or is whole, and has changed nothing
  * yet may go on as a new section with a range of its own: the writer
  * resets the slot of the epoch two ahead and declares there (as
@@ -369,6 +380,7 @@
 #include "rcufault/range_token.h"
 #include "rcufault/shadow.h"
 #include "rcufault/stats.h"
+#include "rcufault/symbols.h"
 #include "rcufault/test_params.h"
 #include "rcufault/write_epoch.h"
 #include "rcufault/write_range.h"
@@ -903,24 +915,52 @@ void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
 				 RCUF_STAT_MADVISE_SECTION_SPLITS);
 }
 
+/* do_madvise()'s text, where 6.1 inlines madvise_update_vma() */
+static unsigned long rcuf_madvise_text, rcuf_madvise_text_size;
+
+/**
+ * rcuf_range_madvise_merge_init() - find do_madvise()'s text
+ *
+ * Context: process (module init), after rcuf_symbols_resolve().
+ * Return: true if vma_merge() may be hooked to split madvise(2)'s flag
+ * changes: the three symbols were found, and do_madvise()'s size.
+ */
+bool rcuf_range_madvise_merge_init(void)
+{
+	unsigned long start = (unsigned long)rcuf_sym.do_madvise, size, off;
+
+	if (!rcuf_sym.vma_merge || !start ||
+	    !rcuf_sym.kallsyms_lookup_size_offset ||
+	    !rcuf_sym.kallsyms_lookup_size_offset(start, &size, &off) || off)
+		return false;
+	rcuf_madvise_text = start;
+	rcuf_madvise_text_size = size;
+	return true;
+}
+
 /**
  * rcuf_range_madvise_merge() - vma_merge() is about to run
  * @mm: the mm it was given
  * @addr: the start of the range it was given
+ * @caller: its return address
  *
- * In a madvise(2) call by current whose advice only changes flags, at
- * the call's first VMA, split its whole section (see the header); every
- * other vma_merge() (mprotect's, mlock's, mremap's, a later VMA's) does
- * nothing. Cheap for those: current's system call number is read first.
+ * In do_madvise()'s own section of a madvise(2) call by current whose
+ * advice only changes flags, at the call's first VMA, split the whole
+ * section (see the header). Every other vma_merge() (mprotect's, mlock's,
+ * mremap's, userfaultfd_release()'s in a task_work run on madvise(2)'s way
+ * out, a later VMA's) does nothing; one called from outside do_madvise()'s
+ * text is told by @caller at once.
  *
  * Context: the vma_merge() ftrace callback; current holds @mm's
  * mmap_lock for write.
  */
-void rcuf_range_madvise_merge(struct mm_struct *mm, unsigned long addr)
+void rcuf_range_madvise_merge(struct mm_struct *mm, unsigned long addr,
+			      unsigned long caller)
 {
 	unsigned long lo, hi;
 
-	if (mm != current->mm ||
+	if ((caller - rcuf_madvise_text >= rcuf_madvise_text_size &&
+	     !rcuf_test_madvise_any_caller()) || mm != current->mm ||
 	    !rcuf_range_madvise_flags_only(rcuf_range_madvise_call(&lo, &hi)))
 		return;
 	rcuf_range_madvise_split(mm, addr, true, lo, hi,

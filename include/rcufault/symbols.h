@@ -44,8 +44,10 @@ struct vm_area_struct;
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
  * @search_exception_tables: the fixup entry of a kernel IP, or NULL
  * @vma_merge: merges a range of a VMA with its neighbours (mm/mmap.c),
- *	only hooked (optional: without it madvise()'s flag changes stay
- *	whole)
+ *	only hooked (optional, as the next two: without them madvise()'s
+ *	flag changes stay whole)
+ * @do_madvise: madvise(2)'s body (mm/madvise.c), only its text's bounds
+ * @kallsyms_lookup_size_offset: the size of the symbol at an address
  * @__cgroup_throttle_swaprate: throttle a task whose memcg swaps fast
  * @fault_around_bytes: mm/memory.c's fault-around size (a variable)
  * @mem_cgroup_oom_synchronize: end (or wait out) the memcg OOM a user
@@ -118,6 +120,11 @@ struct rcuf_symbols {
 			pgoff_t pgoff, struct mempolicy *policy,
 			struct vm_userfaultfd_ctx uffd_ctx,
 			struct anon_vma_name *anon_name);
+	int (*do_madvise)(struct mm_struct *mm, unsigned long start,
+			  size_t len_in, int behavior);
+	int (*kallsyms_lookup_size_offset)(unsigned long addr,
+					   unsigned long *symbolsize,
+					   unsigned long *offset);
 	void (*__cgroup_throttle_swaprate)(struct page *page, gfp_t gfp_mask);
 	unsigned long *fault_around_bytes;
 	bool (*mem_cgroup_oom_synchronize)(bool handle);

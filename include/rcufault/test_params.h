@@ -69,6 +69,9 @@
  * @madvise_split_late: test_madvise_split_late, UNSAFE: the name of the
  *	tasks whose madvise() sections are split at the call's second VMA,
  *	after the first one changed (src/write_range.c)
+ * @madvise_any_caller: test_madvise_any_caller, UNSAFE: the name of the
+ *	tasks whose madvise() flag changes are split at a vma_merge() called
+ *	from anywhere, not only from do_madvise() (src/write_range.c)
  * @token_unspent: test_token_unspent, UNSAFE: the name of the tasks whose
  *	read acquires leave their call's range token (src/range_token.c)
  * @range_audit: test_range_audit (default on): audit every declared write
@@ -102,6 +105,7 @@ struct rcuf_test_params {
 	char *range_narrow;
 	char *mmap_unsplit;
 	char *madvise_split_late;
+	char *madvise_any_caller;
 	char *token_unspent;
 	bool range_audit;
 	char *missing_symbol;
@@ -388,6 +392,25 @@ static inline bool rcuf_test_madvise_split_late(void)
 {
 	return RCUF_TEST_BUILD &&
 	       rcuf_test_comm_is(rcuf_test_params.madvise_split_late);
+}
+
+/**
+ * rcuf_test_madvise_any_caller() - split at any vma_merge()? (UNSAFE)
+ *
+ * The broken build of madvise's flag-change split: vma_merge()'s caller
+ * is not checked, so a write section run after the call's body with
+ * madvise(2)'s registers still saved (io_uring's task_work closing a
+ * userfaultfd) takes the call's range while it changes VMAs outside it.
+ * Confined to tasks named by test_madvise_any_caller; the range audit
+ * must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_madvise_any_caller.
+ */
+static inline bool rcuf_test_madvise_any_caller(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.madvise_any_caller);
 }
 
 /**

@@ -48,7 +48,9 @@ void rcuf_range_section_whole(struct mm_struct *mm);
 void rcuf_range_mmap_region(struct mm_struct *mm, struct file *file,
 			    unsigned long addr, unsigned long len);
 void rcuf_range_madvise(struct vm_area_struct *vma, int advice);
-void rcuf_range_madvise_merge(struct mm_struct *mm, unsigned long addr);
+bool rcuf_range_madvise_merge_init(void);
+void rcuf_range_madvise_merge(struct mm_struct *mm, unsigned long addr,
+			      unsigned long caller);
 void rcuf_range_section_end(struct rcuf_mm *m, bool in_step);
 
 #endif /* _RCUFAULT_WRITE_RANGE_H */

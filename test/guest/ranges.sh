@@ -36,6 +36,9 @@
 # and MADV_DODUMP of a VMA far from theirs (split at their first VMA): more of their faults that met
 # a writer must have been served during it than sent back, and every
 # section must have declared.
+# Then build/test/exitwork: io_uring's task_work closes a userfaultfd on
+# madvise(MADV_DONTDUMP)'s way out, and its release changes two VMAs with
+# madvise's registers still saved: no audit difference.
 # Then build/test/lsmfault with the test module rcufault_test_mmapfault:
 # a fault in mmap()'s security hook grows the stack before mmap's own
 # write section; that growth must stay whole (the audit finds nothing).
@@ -60,6 +63,10 @@
 #                         (madvise sections split after the call's first
 #                         VMA changed): the audit of the first part must
 #                         catch them.
+#                         Then test_madvise_any_caller=exitwork
+#                         (flag changes split at a vma_merge() from
+#                         any caller): the audit must catch exitwork's
+#                         userfaultfd releases.
 #                         Then test_token_unspent=lsmfault (read acquires
 #                         keep the call's token): lsmfault's stack growths
 #                         take mmap's empty range, and the audit must
@@ -156,6 +163,17 @@ if [ "${RANGES_EXPECT_FAIL:-0}" = 1 ]; then
 	# stays while mmap_region() maps the scratch cell
 	broken_audited test_mmap_unsplit=rangewriter "unsplit mmap sections" \
 		"declared \[0, 0) (mmap) and changed"
+	# flag changes split at vma_merge() from any caller: exitwork's
+	# userfaultfd release on madvise()'s way out must be caught
+	load_module enable=1 test_madvise_any_caller=exitwork
+	$BIN/exitwork 20 >/dev/null 2>&1 || fail "exitwork with test_madvise_any_caller"
+	snap
+	at_least "$(stat range_audit_diffs)" 1 "audit differences with madvise's flag changes split at any vma_merge() (exitwork)"
+	note "vma_merge() from any caller: the audit counted $(stat range_audit_diffs) sections"
+	echo 0 > $D/enable
+	EXPECT_AUDIT_DIFFS=1 no_desync
+	rmmod rcufault || fail "rmmod rcufault"
+
 	# madvise sections split at the call's second VMA, after its first
 	# one changed, with the first part declared empty all the same
 	broken_audited test_madvise_split_late=rangewriter "late madvise splits" \
@@ -303,6 +321,17 @@ at_least "$d_whole_sections" 8 "whole sections (the stack's growths in the hook)
 at_least "$d_range_sections_mmap" 8 "mmap sections"
 [ "$(stat range_audit_diffs)" = 0 ] ||
 	fail "range_audit_diffs is $(stat range_audit_diffs) after lsmfault: a stack growth inside mmap's security hook declared mmap's range"
+
+# io_uring's task_work closes a userfaultfd on madvise()'s way out: its
+# release's vma_merge() calls must not split with madvise's range
+[ -x $BIN/exitwork ] || fail "$BIN/exitwork missing: run 'make test-progs'"
+counters_before madvise_flag_splits
+out=$($BIN/exitwork 20 2>&1) || fail "exitwork: $out"
+note "$out"
+counters_after exitwork madvise_flag_splits
+at_least "$d_madvise_flag_splits" 20 "madvise flag sections split (exitwork's own madvise() calls)"
+[ "$(stat range_audit_diffs)" = 0 ] ||
+	fail "range_audit_diffs is $(stat range_audit_diffs) after exitwork: a userfaultfd's release on madvise()'s way out took madvise's range"
 
 command -v stress-ng >/dev/null || fail "stress-ng missing (scripts/setup installs it)"
 a0=$(stat range_audits)
