@@ -16,9 +16,10 @@
 #    integrity, fork and mprotect; rangetorture), a background loop flips
 #    the function tracer, the function_graph tracer and kprobe and
 #    kretprobe events on lock_mm_and_find_vma, handle_mm_fault,
-#    vm_area_free, mmap_region, __vm_munmap and do_mprotect_pkey on and
-#    off, with the mmap_lock events on, and perf samples every CPU with
-#    call chains where this guest's perf can. Every program must pass,
+#    vm_area_free, mmap_region, hugepage_madvise, vma_merge, __vm_munmap,
+#    do_mprotect_pkey and vm_mmap_pgoff (hooked, or kretprobed for range
+#    tokens) on and off, with the mmap_lock events on, and perf samples
+#    every CPU with call chains where this guest's perf can. Every program must pass,
 #    lockless faults and declared ranges must still happen, the tracers
 #    must see their events, and the guest log must stay clean (vm-run
 #    checks it). It runs under --tcg-single: QEMU 7.2's multi-threaded
@@ -44,7 +45,11 @@ ML=$T/events/mmap_lock
 CGN=rcuftracers
 CG=/sys/fs/cgroup/$CGN
 MNT=/tmp/tracers
-HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap do_mprotect_pkey"
+HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region hugepage_madvise vma_merge __vm_munmap do_mprotect_pkey vm_mmap_pgoff"
+# the hooked functions the bpftrace profilers count (fentry, and fexit but
+# for vm_area_free; not vma_merge, which takes a struct by value, which
+# bpftrace 0.17 cannot generate code for)
+BPF_HOOKED="lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region hugepage_madvise __vm_munmap"
 for p in torture rangetorture; do
 	[ -x "$BIN/$p" ] || fail "$BIN/$p missing: run 'make test-progs'"
 done
@@ -162,9 +167,9 @@ bpf_start() {
 	[ -n "$NO_BTF" ] && return
 	BPFTRACE_KERNEL_BUILD=$KBUILD BPFTRACE_KERNEL_SOURCE=$KSRC bpftrace -e '
 kfunc:lock_mm_and_find_vma, kfunc:handle_mm_fault, kfunc:vm_area_free,
-kfunc:mmap_region, kfunc:__vm_munmap { @in[probe] = count(); }
+kfunc:mmap_region, kfunc:hugepage_madvise, kfunc:__vm_munmap { @in[probe] = count(); }
 kretfunc:lock_mm_and_find_vma, kretfunc:handle_mm_fault,
-kretfunc:mmap_region, kretfunc:__vm_munmap { @out[probe] = count(); }
+kretfunc:mmap_region, kretfunc:hugepage_madvise, kretfunc:__vm_munmap { @out[probe] = count(); }
 tracepoint:mmap_lock:mmap_lock_acquire_returned
 /str(args->memcg_path) == "/'$CGN'"/ { @memcg = count(); }' > $MNT/$1.bpf 2>&1 &
 	eval "bpf_pid_$1=$!"
@@ -189,7 +194,7 @@ bpf_stop() {
 	[ -n "$NO_BTF" ] && return
 	eval "pid=\$bpf_pid_$1"
 	n=1
-	kill -INT $pid
+	kill -INT $pid 2>/dev/null
 	while sleep 1 && kill -0 $pid 2>/dev/null; do
 		[ $n -lt 30 ] || fail "bpftrace $1 did not exit after $n SIGINTs"
 		kill -INT $pid 2>/dev/null
@@ -197,7 +202,7 @@ bpf_stop() {
 	done
 	wait $pid
 	[ $n = 1 ] || note "bpftrace $1 exited after $n SIGINTs (its poll loop missed the first)"
-	for f in lock_mm_and_find_vma handle_mm_fault vm_area_free mmap_region __vm_munmap; do
+	for f in $BPF_HOOKED; do
 		grep -Eq "^@in\[kfunc:(vmlinux:)?$f\]: [1-9]" $MNT/$1.bpf ||
 			fail "bpftrace $1: kfunc:$f never fired: $(cat $MNT/$1.bpf)"
 		[ $f = vm_area_free ] ||
@@ -250,6 +255,8 @@ fi
 snap
 s0=$(stat lockless_success)
 r0=$(($(stat range_sections_munmap) + $(stat range_sections_mprotect) + $(stat range_sections_mmap)))
+m0=$(stat madvise_section_splits)
+f0=$(stat madvise_flag_splits)
 echo 0 > $MNT/flips
 beside "fn kon graph nop koff" integrity fork mprotect range
 if [ -n "$perf_pid" ]; then
@@ -260,14 +267,20 @@ fi
 snap
 ls=$(($(stat lockless_success) - s0))
 rs=$(($(stat range_sections_munmap) + $(stat range_sections_mprotect) + $(stat range_sections_mmap) - r0))
-note "$(cat $MNT/flips) tracer flips; lockless_success +$ls, range sections +$rs"
+ms=$(($(stat madvise_section_splits) - m0))
+fs=$(($(stat madvise_flag_splits) - f0))
+note "$(cat $MNT/flips) tracer flips; lockless_success +$ls, range sections +$rs, madvise splits +$ms and +$fs (flags)"
 at_least "$ls" $((100 * S)) "lockless faults beside the tracers"
 at_least "$rs" 10 "range sections declared beside the tracers"
+at_least "$ms" 1 "madvise sections split at the hooked hugepage_madvise() beside the tracers"
+at_least "$fs" 1 "madvise sections split at the hooked vma_merge() beside the tracers"
 
 # every kprobe and kretprobe fires, through the hooks, once more
+# (rangetorture's anonymous writer calls madvise(MADV_HUGEPAGE))
 echo > $T/trace
 echo 1 > $T/events/rcuft/enable
 "$BIN/torture" mprotect -s 1 >/dev/null 2>&1 || fail "torture mprotect with the kprobes on"
+"$BIN/rangetorture" $MNT/file 1 >/dev/null 2>&1 || fail "rangetorture with the kprobes on"
 for f in $HOOKED; do
 	for k in p r; do
 		grep -q " ${k}_$f:" $T/trace || fail "no ${k}_$f event with rcufault loaded"
