@@ -231,20 +231,22 @@
  *    their own (6.1 inlines madvise_vma_behavior() and madvise_update_vma()
  *    into do_madvise()), and are split the same way at vma_merge()'s ftrace
  *    callback (rcuf_range_madvise_merge()): only if vma_merge() was called
- *    from do_madvise()'s text (its return address; 6.1 inlines
- *    madvise_update_vma() there), current's saved registers say
+ *    from do_madvise()'s text (its return address; Debian's 6.1 build
+ *    inlines madvise_update_vma() there: a build that does not only loses
+ *    the splits), current's saved registers say
  *    madvise(2), natively, with one of these advices, for current->mm, and
  *    the VMA that holds vma_merge()'s addr is the call's first one
  *    (find_vma() of the call's start). The caller's text matters: the
  *    registers stay saved after the call's body, and task_work run on
  *    its way back to user space would find them: io_uring's, which may
  *    close a userfaultfd, whose userfaultfd_release() write-locks the mm
- *    and calls vma_merge() on every registered VMA (a ptracer's rewrite
- *    at the syscall-exit stop comes after: ptrace_notify() runs task_work
- *    first). do_madvise()'s other callers: process_madvise(2) refuses
- *    these advices, io_uring's io_madvise() returns -EAGAIN when not
- *    allowed to block and so only runs in io-wq workers, which never
- *    declare. For that VMA,
+ *    and calls vma_merge() on every registered VMA; after the body the
+ *    registers may even have been rewritten by a ptracer at the
+ *    syscall-exit stop. do_madvise()'s other callers: process_madvise(2)
+ *    refuses these advices, io_uring's io_madvise() returns -EAGAIN when
+ *    not allowed to block and so only runs in io-wq workers, which never
+ *    declare, and DAMON's kdamond threads have no mm of their own (the mm
+ *    is not current->mm). For that VMA,
  *    madvise_vma_behavior() computed new_flags in a local (MADV_DOFORK's
  *    VM_IO, MADV_WIPEONFORK's file or VM_SHARED and MADV_DODUMP's
  *    VM_SPECIAL checks return -EINVAL, which ends the walk with nothing
@@ -915,7 +917,7 @@ void rcuf_range_madvise(struct vm_area_struct *vma, int advice)
 				 RCUF_STAT_MADVISE_SECTION_SPLITS);
 }
 
-/* do_madvise()'s text, where 6.1 inlines madvise_update_vma() */
+/* do_madvise()'s text, where Debian's 6.1 inlines madvise_update_vma() */
 static unsigned long rcuf_madvise_text, rcuf_madvise_text_size;
 
 /**

@@ -189,14 +189,18 @@ tracepoint:mmap_lock:mmap_lock_acquire_returned
 # epoll_wait(): one that comes while it runs between two waits sets its
 # exit flag, which its poll loop never reads again (a task dump of a lane
 # stuck here showed it asleep in epoll_wait(), the shell waiting for it).
-# So SIGINT is sent again, once a second, until it exits (at most 30 s).
+# So SIGINT is sent again every 5 s until it exits (at most 60 s): its
+# exit (maps printed, probes detached) takes a few seconds under TCG.
 bpf_stop() {
 	[ -n "$NO_BTF" ] && return
 	eval "pid=\$bpf_pid_$1"
 	n=1
 	kill -INT $pid 2>/dev/null
+	t=0
 	while sleep 1 && kill -0 $pid 2>/dev/null; do
-		[ $n -lt 30 ] || fail "bpftrace $1 did not exit after $n SIGINTs"
+		t=$((t + 1))
+		[ $t -lt 60 ] || fail "bpftrace $1 did not exit after $n SIGINTs in $t s"
+		[ $((t % 5)) = 0 ] || continue
 		kill -INT $pid 2>/dev/null
 		n=$((n + 1))
 	done
