@@ -121,8 +121,10 @@
  *	One thread, rounds of: a VMA V of 32 pages (MADV_DONTFORK: it merges
  *	with nothing) below a 32-page hole; half of V written (its first
  *	fault makes V's shadow record), V grown over the hole in place by
- *	mremap() (whole write sections: V keeps its struct, and its record,
- *	stale, still lies within it), the rest of V written and every page
+ *	mremap() (V keeps its struct, and its record, stale after a whole
+ *	write section, still lies within it; a module that declares
+ *	mremap's range, as a test build with its range audit does even for
+ *	one thread, refreshes the record at the section's end instead), the rest of V written and every page
  *	read back, then V shrunk to 8 pages by mremap(): every page shrunk
  *	away must refuse a read (a stale record must not be trusted past its
  *	VMA's new end), and the 8 pages keep their data. Fresh pages read
