@@ -26,7 +26,7 @@ SRCS := Kbuild $(wildcard src/*.c include/rcufault/*.h)
 TEST_PROGS := $(patsubst test/prog/%.c,build/test/%,$(wildcard test/prog/*.c))
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all module test-module test-kmod test-progs check check-debug torture ab bench-tree clean setup
+.PHONY: all module test-module test-kmod test-progs check check-debug torture ab profile bench-tree clean setup
 
 all: module
 
@@ -84,6 +84,12 @@ check-debug: setup
 ab: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
 	scripts/ab $(if $(QUICK),--quick)
+
+# perf profiles of one workload, without the module, loaded but off, and
+# lockless (scripts/profile; ARGS: its options, e.g. ARGS="-- mixed -t 2").
+profile: setup
+	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs
+	scripts/profile $(ARGS)
 
 # User-space benchmark of the shadow VMA B-tree against a sorted array.
 bench-tree:
