@@ -133,7 +133,7 @@ END {
 	}
 	if (nw) {
 		print ""
-		print "mmap_lock watch (one pass per mode after the rounds, watch=1): ms per second spent in I/O or reclaim"
+		print "mmap_lock watch (one pass per mode, watch=1, in a boot of its own, single-threaded TCG): ms per second spent in I/O or reclaim"
 		print "while holding mmap_lock; for lockless, the part at its top stacks that ran in page faults (the stock"
 		print "fallback path), GUP, or other system calls (mmap/munmap writers and the like):"
 		printf "  %-16s %10s %10s %10s %10s %10s\n", "workload", "stock", "lockless", "faults", "GUP", "syscalls"
