@@ -39,9 +39,16 @@
  *    changing an already read-only PTE (copy_present_pte()), but under
  *    mmap_lock for write: the epoch check of (1) covers it. Everything
  *    else that clears PageAnonExclusive of a mapped page (try_to_unmap,
- *    try_to_migrate, KSM's write_protect_page, GUP's unshare) changes the
- *    PTE under this lock first, so the re-check of the bit under the lock
- *    is decisive.
+ *    try_to_migrate, KSM's write_protect_page) changes the PTE under this
+ *    lock first, so the re-check of the bit under the lock is decisive
+ *    for a reuse. The bit can also be set without a PTE change, under
+ *    this lock: GUP's unshare fault (FAULT_FLAG_UNSHARE, a read-only pin
+ *    such as io_uring's or vfio's) makes the page exclusive through
+ *    do_wp_page()'s reuse branch once a fork child has let it go. A copy
+ *    decided before that must not replace a page that is now exclusive:
+ *    the pin would keep a page the process no longer writes to, where
+ *    stock reuses it (do_wp_page() tests the bit under this lock first).
+ *    So the copy re-checks the bit under the lock and falls back if set.
  * 3. Copy: we hold a reference on the old page from the moment it was
  *    found mapped (taken with interrupts off, as GUP-fast does, then the
  *    PTE re-read) until after the TLB flush: no other mm can reuse it in
@@ -315,6 +322,9 @@ static enum rcuf_stat rcuf_wp_commit_locked(struct rcuf_mm *m, unsigned int seq,
 			rcuf_wp_reuse(wf, addr, pl->ptep);
 		return res;
 	}
+	/* a copy: the page became exclusive since? stock reuses it (2.) */
+	if (wf->page && PageAnonExclusive(wf->page))
+		return RCUF_STAT_FB_RACED;
 	if (mm_has_notifiers(m->mm))
 		return RCUF_STAT_FB_WP_NOTIFIER;
 	if (!rcuf_pte_lock_irqs_on(pl))
