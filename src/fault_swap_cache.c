@@ -23,7 +23,13 @@
  *    it), and an unmapped page gains no mapping but by another locked
  *    swap-in (fork only copies mappings that exist): then re-check, as
  *    stock, that it is still the swap cache's page for @entry.
- * 2. A KSM page falls back (swap_cache). The page is exclusive, as stock
+ * 2. A KSM page falls back (swap_cache), tested under the folio lock as
+ *    stock's ksm_might_need_to_copy(): ksmd makes a page KSM under its
+ *    lock (try_to_merge_one_page(): set_page_stable_node(page, NULL),
+ *    mapping PAGE_MAPPING_KSM with no node, then the node later under
+ *    the lock again), so a test before the lock can be stale by the time
+ *    we hold it, and step 3's anon_vma read would then follow the KSM
+ *    mapping (address 2). The page is exclusive, as stock
  *    decides it, if the swap PTE says so (pte_swp_exclusive()) unless it
  *    is under writeback to a SWP_STABLE_WRITES device. A write fault on a page that
  *    is not exclusive falls back (swap_shared): stock would try
@@ -54,13 +60,25 @@
  *    anonymous yet __page_set_anon_rmap()'s mapping (@af's anon_vma if
  *    exclusive, else its root) and index; PageAnonExclusive if exclusive;
  *    set_pte_at(); update_mmu_cache() (nothing on x86, nor is
- *    arch_do_swap_page(), not called). The folio reference becomes the
- *    mapping's, as stock's.
+ *    arch_do_swap_page(), not called). The lookup's folio reference
+ *    becomes the mapping's, as stock's; we took one more of our own
+ *    before the lock (step 4 needs it).
  * 4. After the PTE lock, the folio still locked: should_try_to_free_swap()
  *    (stock calls it before the rmap, under the PTE lock; here the
  *    interrupt rule above moves it after: the page is mapped and still in
  *    the swap cache meanwhile, which is what stock leaves whenever the
- *    free fails) and folio_free_swap(); folio_unlock().
+ *    free fails) and folio_free_swap(); folio_unlock(); then our own
+ *    reference is dropped. Once the PTE lock is dropped, another thread's
+ *    MADV_DONTNEED or munmap may zap the new PTE and drop the mapping's
+ *    reference (its free_swap_cache() fails the trylock of our folio
+ *    lock): without a reference of our own, folio_free_swap()'s
+ *    folio_ref_sub() could take the count to 0 without freeing (a page
+ *    leaked on the LRU, its memcg charge with it), or the zap's put could
+ *    free the page between folio_free_swap() and folio_unlock() (a locked
+ *    page freed, which only a CONFIG_DEBUG_VM kernel reports, as "Bad page
+ *    state"; test builds warn: rcuf_test_swap_cache_zap_window()). Stock's count test (2: the swap cache
+ *    and the reference becoming the mapping's) is 3 here for the same
+ *    state, ours added.
  * A minor fault, as stock's swap-cache hit, unless the folio lock was busy
  * (above); the retry after our own read into the swap cache was made major
  * by the caller. The readahead hit is counted without the VMA: with
@@ -182,13 +200,18 @@ static enum rcuf_stat rcuf_swap_cache_install(struct rcuf_mm *m,
 	return res;
 }
 
-/* Step 4: should_try_to_free_swap() (VM_LOCKED VMAs never get here). */
-static void rcuf_swap_cache_free_swap(struct folio *folio, bool write)
+/*
+ * Step 4: should_try_to_free_swap() (VM_LOCKED VMAs never get here), with
+ * @ours references of our own held: stock's count of 2 is 2 + @ours here.
+ * KSM pages were excluded in step 2.
+ */
+static void rcuf_swap_cache_free_swap(struct folio *folio, bool write,
+				      int ours)
 {
 	if (!folio_test_swapcache(folio))
 		return;
 	if (rcuf_sym.mem_cgroup_swap_full(folio) || folio_test_mlocked(folio) ||
-	    (write && !folio_test_ksm(folio) && folio_ref_count(folio) == 2))
+	    (write && folio_ref_count(folio) == 2 + ours))
 		rcuf_sym.folio_free_swap(folio);
 }
 
@@ -207,8 +230,7 @@ static struct folio *rcuf_swap_cache_get(struct swap_info_struct *si,
 	*res = RCUF_STAT_FB_SWAP_CACHE;
 	if (!folio)
 		return NULL;	/* gone meanwhile: stock decides */
-	if (folio_test_large(folio) || PageHWPoison(&folio->page) ||
-	    folio_test_ksm(folio))
+	if (folio_test_large(folio) || PageHWPoison(&folio->page))
 		goto put;
 	if (!folio_trylock(folio)) {
 		*major = true;	/* stock: VM_FAULT_RETRY, then a TRIED retry */
@@ -220,6 +242,8 @@ static struct folio *rcuf_swap_cache_get(struct swap_info_struct *si,
 		*res = RCUF_STAT_FB_RACED;
 		goto unlock;
 	}
+	if (folio_test_ksm(folio))
+		goto unlock;	/* under the lock: see step 2 */
 	*exclusive = rcuf_swap_cache_exclusive(si, folio, orig);
 	if ((af->write && !*exclusive) || (*exclusive && folio_mapped(folio))) {
 		*res = RCUF_STAT_FB_SWAP_SHARED;
@@ -261,6 +285,7 @@ enum rcuf_stat rcuf_fault_swap_cached(struct rcuf_mm *m, unsigned int seq,
 				      swp_entry_t entry, unsigned long addr,
 				      pte_t orig, bool *major)
 {
+	int ours = !rcuf_test_swap_cache_unpinned();
 	bool exclusive = false;
 	struct folio *folio;
 	enum rcuf_stat res;
@@ -270,17 +295,22 @@ enum rcuf_stat rcuf_fault_swap_cached(struct rcuf_mm *m, unsigned int seq,
 	if (!folio)
 		return res;
 	rcuf_test_commit_delay(false);
+	if (ours)	/* for step 4: see the top of this file */
+		folio_get(folio);
 	rcu_read_lock();
 	res = rcuf_swap_cache_install(m, seq, af, folio, entry, exclusive,
 				      addr, orig);
 	rcu_read_unlock();
 	if (res != RCUF_STAT_LOCKLESS_SUCCESS) {
 		folio_unlock(folio);
-		folio_put(folio);
+		folio_put_refs(folio, 1 + ours);	/* not mapped */
 		return res;
 	}
-	rcuf_swap_cache_free_swap(folio, af->write);
+	rcuf_swap_cache_free_swap(folio, af->write, ours);
+	rcuf_test_swap_cache_zap_window(folio);
 	folio_unlock(folio);
+	if (ours)
+		folio_put(folio);
 	rcuf_stat_inc(RCUF_STAT_LOCKLESS_SWAPIN_CACHED);
 	return res;
 }

@@ -45,6 +45,16 @@ module_param_named(test_swap_cache_exclusive,
 MODULE_PARM_DESC(test_swap_cache_exclusive,
 		 "testing only, UNSAFE: in tasks of this name, lockless faults map swap-cache pages as exclusive (writable) even when a fork child shares their swap entry");
 
+module_param_named(test_swap_cache_unpinned,
+		   rcuf_test_params.swap_cache_unpinned, charp, 0400);
+MODULE_PARM_DESC(test_swap_cache_unpinned,
+		 "testing only, UNSAFE: in tasks of this name, lockless swap-cache faults hold no folio reference of their own after the commit (a zap can free the page while it is locked)");
+
+module_param_named(test_swap_cache_zap_window,
+		   rcuf_test_params.swap_cache_zap_window, charp, 0600);
+MODULE_PARM_DESC(test_swap_cache_zap_window,
+		 "testing only: in tasks of this name, lockless swap-cache faults sleep 2 ms after folio_free_swap() and before folio_unlock()");
+
 module_param_named(test_pte_table_unsynced,
 		   rcuf_test_params.pte_table_unsynced, charp, 0400);
 MODULE_PARM_DESC(test_pte_table_unsynced,

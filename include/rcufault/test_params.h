@@ -16,6 +16,7 @@
 #include <linux/compiler.h>
 #include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -45,6 +46,12 @@
  * @swap_cache_exclusive: test_swap_cache_exclusive, UNSAFE: the name of
  *	the tasks whose lockless faults map swap-cache pages as exclusive
  *	even when their swap entry is shared with a fork child
+ * @swap_cache_unpinned: test_swap_cache_unpinned, UNSAFE: the name of
+ *	the tasks whose lockless swap-cache faults hold no folio reference of
+ *	their own after the commit (src/fault_swap_cache.c, step 4)
+ * @swap_cache_zap_window: test_swap_cache_zap_window: the name of the tasks
+ *	whose lockless swap-cache faults sleep 2 ms in step 4, between
+ *	folio_free_swap() and folio_unlock()
  * @pte_table_unsynced: test_pte_table_unsynced, UNSAFE: the name of the
  *	tasks whose lockless faults publish new PTE tables without waiting
  *	out writers (src/pte_table.c)
@@ -97,6 +104,8 @@ struct rcuf_test_params {
 	char *broken_cow;
 	char *wp_reuse_shared;
 	char *swap_cache_exclusive;
+	char *swap_cache_unpinned;
+	char *swap_cache_zap_window;
 	char *pte_table_unsynced;
 	char *maple_unsafe;
 	char *uffd_ignored;
@@ -269,6 +278,50 @@ static inline bool rcuf_test_swap_cache_exclusive(void)
 	if (!RCUF_TEST_BUILD)
 		return false;
 	return rcuf_test_comm_is(rcuf_test_params.swap_cache_exclusive);
+}
+
+/**
+ * rcuf_test_swap_cache_unpinned() - map swap-cache pages with no folio
+ * reference of our own? (UNSAFE)
+ *
+ * The swap-cache path's broken build: the code before its own reference,
+ * whose step 4 runs on a folio only the new mapping holds, so a zap of
+ * that mapping can free the page while it is still locked. Confined to
+ * tasks named by test_swap_cache_unpinned; the swap-in test's zap race,
+ * with rcuf_test_swap_cache_zap_window(), must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_swap_cache_unpinned.
+ */
+static inline bool rcuf_test_swap_cache_unpinned(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.swap_cache_unpinned);
+}
+
+/**
+ * rcuf_test_swap_cache_zap_window() - widen step 4's window to a zap
+ * @folio: the folio just mapped, still locked
+ *
+ * In tasks named by test_swap_cache_zap_window, sleep 2 ms after
+ * folio_free_swap() and before folio_unlock(), while the page is mapped
+ * and the PTE lock dropped: another thread's MADV_DONTNEED then zaps it
+ * there. Then, in every task, warn if @folio has no reference left: a
+ * locked folio freed under us, which 6.1 without CONFIG_DEBUG_VM would
+ * not report (order-0 frees are checked only when their per-CPU list is
+ * drained, by when the unlock has cleared PG_locked). A no-op outside
+ * the test build.
+ *
+ * Context: may sleep.
+ */
+static inline void rcuf_test_swap_cache_zap_window(struct folio *folio)
+{
+	if (!RCUF_TEST_BUILD)
+		return;
+	if (rcuf_test_comm_is(READ_ONCE(rcuf_test_params.swap_cache_zap_window)))
+		usleep_range(2000, 2100);
+	WARN_ONCE(folio_ref_count(folio) <= 0,
+		  "rcufault: a swap-cache folio still locked has no reference left");
 }
 
 /**

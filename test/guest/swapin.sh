@@ -28,6 +28,14 @@
 # stock. On zram the race's forks share swap entries: those swap-ins go
 # through the swap cache too (src/fault_swap_cache.c), and a write to a
 # shared one falls back (fallback_swap_shared).
+# Last, on the loop device, the zap race (build/test/swapzap): swap-ins
+# from the swap cache, each sleeping 2 ms after its commit with the page
+# mapped (test_swap_cache_zap_window), while another thread zaps the page
+# just mapped, in a cgroup whose swap is "full" (memory.swap.max twice the
+# area), so that every swap-in frees its swap-cache entry: pages read back
+# what was written (or zero after the zap), the kernel log stays clean (a
+# page freed while the swap-in still held it locked warns in the test
+# build), and the lockless path mapped pages from the swap cache meanwhile.
 #
 #   SWAPIN_SECONDS=N       seconds of the race (default 15)
 #   SWAPIN_EXPECT_FAIL=1   "does it bite": the deliberately broken module
@@ -45,6 +53,14 @@
 #                          more often, the other side's stock swap-in finds
 #                          the page exclusive and BUG()s: run-all accepts
 #                          that splat (test/host/bites-caught.sh).
+#   SWAPIN_EXPECT_FAIL=unpinned  the broken module whose swap-cache faults
+#                          hold no folio reference of their own after the
+#                          commit (test_swap_cache_unpinned=swapzap, the
+#                          code before it) must be caught by the zap race:
+#                          the zap frees the page still locked (the test
+#                          build's warning, or "Bad page state" on a
+#                          CONFIG_DEBUG_VM kernel; run-all accepts either
+#                          splat).
 . "$(dirname "$0")/lib.sh"
 
 S=${SWAPIN_SECONDS:-15}
@@ -146,8 +162,43 @@ bites() {
 	echo "PASS swapin (expect-fail $XF): the broken module was caught"
 	exit 0
 }
+# zap_race: build/test/swapzap on the loop device, with swap-cache
+# swap-ins in it sleeping in their window; sets zc (lockless_swapin_cached
+# meanwhile)
+zap_race() {
+	printf swapzap > /sys/module/rcufault/parameters/test_swap_cache_zap_window &&
+		echo 1 > $D/enable || fail "zap race: set-up"
+	snap
+	zc=$(stat lockless_swapin_cached)
+	# swap "full" for the cgroup (usage at least half of swap.max:
+	# mem_cgroup_swap_full()): every swap-in frees its swap-cache entry
+	rmdir $CG 2>/dev/null
+	mkdir $CG && echo 512K > $CG/memory.swap.max || fail "zap race: cgroup set-up"
+	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" "$3"' sh $CG "$BIN/swapzap" "$S" > $OUT 2>&1
+	rc=$?
+	rmdir $CG || note "could not remove $CG"
+	echo 0 > $D/enable
+	echo > /sys/module/rcufault/parameters/test_swap_cache_zap_window
+	snap
+	zc=$(($(stat lockless_swapin_cached) - zc))
+	sed 's/^/    /' $OUT
+	note "zap race: lockless_swapin_cached +$zc"
+	freed='Bad page state|still locked has no reference'
+	if dmesg | grep -Eq "$freed"; then
+		dmesg | grep -Em1 "$freed"
+		[ "$XF" = 0 ] || { echo "PASS swapin (expect-fail $XF): the broken module was caught"; exit 0; }
+		fail "zap race: a page freed under a swap-in that still held it locked"
+	fi
+	[ $rc = 0 ] || fail "zap race: swapzap failed (status $rc)"
+}
 case $XF in
 0) ;;
+unpinned)
+	note "expect-fail mode: swap-cache faults with no folio reference of their own after the commit"
+	loop_swap
+	load_module enable=0 test_swap_cache_unpinned=swapzap
+	zap_race
+	fail "the broken module (no reference of its own) was not caught by the zap race" ;;
 shared) bites "swap-cache pages mapped as exclusive in torture, even when a fork child shares their entry" \
 	'VIOLATION' test_swap_cache_exclusive=torture ;;
 *) bites "no write-epoch re-checks, and 20 ms before each commit" \
@@ -172,6 +223,8 @@ S=$(((S + 2) / 3))
 stock_then_lockless "loop swap"
 at_least "$ru" $((sw * 9 / 10 + 1)) "loop swap: pages read into the swap cache with no lock held (accounting runs swapped out $sw)"
 at_least "$lc" $((sw * 9 / 10 + 1)) "loop swap: pages mapped from the swap cache locklessly (accounting runs swapped out $sw)"
+zap_race
+at_least "$zc" 100 "zap race: pages mapped from the swap cache locklessly"
 echo 0 > $D/enable
 snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
