@@ -173,9 +173,15 @@ static enum rcuf_stat rcuf_file_check(struct vm_area_struct *vma,
 	ff->shared_write = (error_code & X86_PF_WRITE) && (flags & VM_SHARED);
 	if (ff->shared_write && !ff->shmem)
 		return RCUF_STAT_FB_FILE_WRITE;	/* page_mkwrite and dirtying */
+	/*
+	 * A private copy: as for anonymous faults, and the file's own policy
+	 * where stock's allocation would ask the VMA's get_policy().
+	 */
 	if ((error_code & X86_PF_WRITE) && !ff->shared_write &&
-	    (!READ_ONCE(vma->anon_vma) || vma_policy(vma)))
-		return RCUF_STAT_FB_VMA_SETUP;	/* as for anonymous faults */
+	    (!READ_ONCE(vma->anon_vma) || vma_policy(vma) ||
+	     (ops->get_policy && (!ff->shmem ||
+				  rcuf_shmem_shared_policy(file_inode(file))))))
+		return RCUF_STAT_FB_VMA_SETUP;
 	ff->vma = vma;
 	ff->file = file;
 	ff->mapping = file->f_mapping;

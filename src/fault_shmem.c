@@ -103,6 +103,29 @@ bool rcuf_shmem_ops(const struct vm_operations_struct *ops)
 	return ops && ops == rcuf_sym.shmem_vm_ops;
 }
 
+/**
+ * rcuf_shmem_shared_policy() - does a tmpfs/shmem file carry a memory
+ *	policy of its own?
+ * @inode: the file's inode (shmem's: rcuf_shmem_ops() of its VMA)
+ *
+ * Its shared policy (a tmpfs mpol= mount option, set at the inode's
+ * creation, or mbind() through any mapping of the file) places stock's
+ * private copies: do_cow_fault()'s alloc_page_vma() asks
+ * get_vma_policy(), which asks shmem_get_policy(). Ours are allocated
+ * without the VMA (rcuf_anon_folio_new()): such a write falls back. A
+ * racy read, as stock's lookup races with an mbind() as well.
+ *
+ * Return: true if the file has a shared policy.
+ */
+bool rcuf_shmem_shared_policy(struct inode *inode)
+{
+#ifdef CONFIG_NUMA
+	return !RB_EMPTY_ROOT(&SHMEM_I(inode)->policy.root);
+#else
+	return false;
+#endif
+}
+
 /* Would shmem_is_huge() answer false without the VMA, as with it? */
 static bool rcuf_shmem_small_only(struct inode *inode)
 {

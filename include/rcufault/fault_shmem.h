@@ -13,6 +13,7 @@
 struct file;
 
 bool rcuf_shmem_ops(const struct vm_operations_struct *ops);
+bool rcuf_shmem_shared_policy(struct inode *inode);
 enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index);
 bool rcuf_shmem_time_due(struct file *file);
 void rcuf_shmem_update_time(struct file *file);

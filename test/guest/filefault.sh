@@ -25,6 +25,8 @@
 # cache through a MADV_RANDOM mapping (one read per fault) counts exactly
 # ACCOUNT major and no minor faults, with enable=0 and with enable=1, and
 # with enable=1 nearly all of them completed locklessly after their I/O.
+# Last, private writes to a file of a tmpfs mounted with mpol=bind:0 (a
+# memory policy of the file's own) must all fall back (vma_setup).
 #
 #   FILEFAULT_SECONDS=N   seconds per file system (default 15)
 #   FILEFAULT_EXPECT_FAIL=1
@@ -162,6 +164,27 @@ at_least "$(delta lockless_major)" $((sw * 9 / 10)) "faults on swapped-out tmpfs
 swapoff /dev/zram0 || fail "swapoff"
 off_on account
 at_least "$(delta lockless_major)" $((ACCOUNT * 9 / 10)) "major faults served locklessly in the accounting run"
+
+# Private writes to a file of a tmpfs mounted with a memory policy
+# (mpol=bind:0, the file's shared policy) fall back (vma_setup): stock
+# places their copies by that policy (alloc_page_vma() asks
+# shmem_get_policy()), ours would not be; on the tmpfs without one they
+# are lockless copies (the torture above).
+POLICY_PAGES=256
+mkdir -p $MNT/mpol && mount -t tmpfs -o size=16m,mpol=bind:0 tmpfs $MNT/mpol ||
+	fail "mount tmpfs -o mpol=bind:0"
+echo 1 > $D/enable
+snap
+c0=$(stat lockless_file_cow) v0=$(stat fallback_vma_setup)
+out=$("$BIN/workload" filewrite -f $MNT/mpol/cow -t 2 -p $POLICY_PAGES -i 1 2>&1) ||
+	fail "workload filewrite on the tmpfs with mpol=bind:0: $out"
+snap
+cow=$(($(stat lockless_file_cow) - c0)) vs=$(($(stat fallback_vma_setup) - v0))
+note "tmpfs mpol=bind:0, private writes: lockless_file_cow +$cow, fallback_vma_setup +$vs"
+[ "$cow" = 0 ] ||
+	fail "$cow private writes to a file with a memory policy were copied locklessly"
+at_least "$vs" $((2 * POLICY_PAGES)) "private writes to a file with a memory policy, left to the stock path"
+umount $MNT/mpol || fail "umount $MNT/mpol"
 echo 0 > $D/enable
 snap
 [ "$(stat lockless_success)" = "$(stat sentinel_completions)" ] ||
