@@ -29,10 +29,10 @@
  *    mapping PAGE_MAPPING_KSM with no node, then the node later under
  *    the lock again), so a test before the lock can be stale by the time
  *    we hold it, and step 3's anon_vma read would then follow the KSM
- *    mapping (address 2). The page is exclusive, as stock
- *    decides it, if the swap PTE says so (pte_swp_exclusive()) unless it
- *    is under writeback to a SWP_STABLE_WRITES device. A write fault on a page that
- *    is not exclusive falls back (swap_shared): stock would try
+ *    mapping (address 2). The page is exclusive, as stock decides it, if
+ *    the swap PTE says so (pte_swp_exclusive()) unless it is under
+ *    writeback to a SWP_STABLE_WRITES device. A write fault on a page
+ *    that is not exclusive falls back (swap_shared): stock would try
  *    folio_free_swap() and, failing that, map it read-only and copy it in
  *    do_wp_page(). An exclusive page already mapped elsewhere cannot be
  *    (the entry would have other users); it falls back all the same.
@@ -76,9 +76,9 @@
  *    leaked on the LRU, its memcg charge with it), or the zap's put could
  *    free the page between folio_free_swap() and folio_unlock() (a locked
  *    page freed, which only a CONFIG_DEBUG_VM kernel reports, as "Bad page
- *    state"; test builds warn: rcuf_test_swap_cache_zap_window()). Stock's count test (2: the swap cache
- *    and the reference becoming the mapping's) is 3 here for the same
- *    state, ours added.
+ *    state"; test builds warn, rcuf_test_swap_cache_zap_window()).
+ *    Stock's count test (2: the swap cache and the reference becoming the
+ *    mapping's) is 3 here for the same state, ours added.
  * A minor fault, as stock's swap-cache hit, unless the folio lock was busy
  * (above); the retry after our own read into the swap cache was made major
  * by the caller. The readahead hit is counted without the VMA: with
