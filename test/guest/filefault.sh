@@ -181,8 +181,11 @@ out=$("$BIN/workload" filewrite -f $MNT/mpol/cow -t 2 -p $POLICY_PAGES -i 1 2>&1
 snap
 cow=$(($(stat lockless_file_cow) - c0)) vs=$(($(stat fallback_vma_setup) - v0))
 note "tmpfs mpol=bind:0, private writes: lockless_file_cow +$cow, fallback_vma_setup +$vs"
-[ "$cow" = 0 ] ||
-	fail "$cow private writes to a file with a memory policy were copied locklessly"
+# lockless_file_cow is global: the guest's other tasks (this shell's
+# helpers: the test build serves single-threaded processes too) may copy a
+# file page meanwhile; the workload's own 512 writes were 511 copies before
+[ "$cow" -le 8 ] ||
+	fail "$cow private writes (the workload made $((2 * POLICY_PAGES))) to a file with a memory policy were copied locklessly"
 at_least "$vs" $((2 * POLICY_PAGES)) "private writes to a file with a memory policy, left to the stock path"
 umount $MNT/mpol || fail "umount $MNT/mpol"
 echo 0 > $D/enable
