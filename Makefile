@@ -59,7 +59,7 @@ test-kmod:
 
 test-progs: $(TEST_PROGS)
 
-build/test/%: test/prog/%.c test/prog/kernel_compat.h test/prog/verdict.h
+build/test/%: test/prog/%.c test/prog/clock.h test/prog/kernel_compat.h test/prog/verdict.h
 	@mkdir -p build/test
 	$(CC) $(USER_CFLAGS) -o $@ $<
 

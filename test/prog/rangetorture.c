@@ -75,6 +75,7 @@
 #include <unistd.h>
 
 #include "kernel_compat.h"
+#include "clock.h"
 #include "verdict.h"
 
 #define PAGE		4096UL
@@ -92,14 +93,6 @@ static char *file_base, *anon_base, *scratch, *heap_base;
 static atomic_long reads, anon_checks, cycles, splits_checked, scratch_rounds,
 		   heap_rounds;
 static double t_end;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static __thread sigjmp_buf seg_jb;
 static __thread sig_atomic_t seg_armed;

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "clock.h"
 #include "verdict.h"
 
 #ifndef MADV_PAGEOUT
@@ -45,22 +46,6 @@
 static char *area;
 static atomic_long next_page = -1;
 static atomic_long zaps;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void nap_us(long us)
-{
-	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static uint64_t value(long round, long page)
 {
@@ -79,7 +64,7 @@ static void *zapper(void *arg)
 			continue;
 		}
 		seen = p;
-		nap_us(300);
+		sleep_us(300);
 		if (madvise(area + (p % PAGES) * PAGE_SZ, PAGE_SZ, MADV_DONTNEED))
 			finish(2, "madvise(MADV_DONTNEED): %s", strerror(errno));
 		atomic_fetch_add(&zaps, 1);
@@ -97,7 +82,7 @@ static int fill_and_page_out(long round)
 		WRITE_ONCE(*(uint64_t *)(area + p * PAGE_SZ), value(round, p));
 	if (madvise(area, PAGES * PAGE_SZ, MADV_PAGEOUT))
 		finish(2, "madvise(MADV_PAGEOUT): %s", strerror(errno));
-	nap_us(20000);	/* the loop device's writeback */
+	sleep_us(20000);	/* the loop device's writeback */
 	if (mincore(area, PAGES * PAGE_SZ, vec))
 		finish(2, "mincore: %s", strerror(errno));
 	for (p = 0; p < PAGES; p++)

@@ -167,6 +167,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kernel_compat.h"
 
 #ifndef MREMAP_DONTUNMAP
@@ -263,14 +264,6 @@ static void reap_child(pid_t pid, int *status)
 	if (w != pid)
 		violation("waitpid(%d) reaped child %d: the parent's stack changed under it (a child's write reached the parent)",
 			  pid, w);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double t_start, t_end;
