@@ -79,7 +79,7 @@ check-debug: setup
 	scripts/build-debug-kernel
 	$(MAKE) KDIR=$$(scripts/kdir debug) module test-module test-kmod
 	$(MAKE) test-progs
-	RCUFAULT_KERNEL=debug test/run-all basic sentinel shadow torture maple maple-bites ranges swapin filefault ptlfree load-cycles tracepoints tracers procs lockwatch
+	RCUFAULT_KERNEL=debug test/run-all basic sentinel shadow torture maple maple-bites ranges swapin filefault ptlfree holefill load-cycles tracepoints tracers procs lockwatch
 
 ab: setup
 	$(MAKE) KDIR=$$(scripts/kdir 6.1) module test-progs

@@ -52,6 +52,7 @@
 #include "rcufault/fault_anon.h"
 #include "rcufault/fault_file.h"
 #include "rcufault/fault_shmem.h"
+#include "rcufault/fill_sync.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_lock.h"
 #include "rcufault/symbols.h"
@@ -402,13 +403,35 @@ static const char *rcuf_file_bring_in_name(enum rcuf_stat res, bool shmem)
 }
 
 /*
+ * A shmem fill, announced to @m's write sections (src/fill_sync.c), which
+ * wait for it before they return, as stock's wait for its fill under
+ * mmap_lock. Return: as rcuf_shmem_fill(), or fallback_epoch_changed if a
+ * section that may change the VMA began since @seq.
+ */
+static enum rcuf_stat rcuf_file_fill(struct rcuf_mm *m, unsigned int seq,
+				     struct file *file,
+				     const struct rcuf_file_fault *ff)
+{
+	enum rcuf_stat res;
+	int idx = 0;
+
+	if (!rcuf_fill_begin(m, seq, ff->addr, &idx))
+		return RCUF_STAT_FB_EPOCH_CHANGED;
+	res = rcuf_shmem_fill(file, ff->index);
+	rcuf_fill_end(m, idx);
+	return res;
+}
+
+/*
  * Bring a miss in holding only @file's reference, as @res says: a file's
  * read (RCUF_STAT_FILE_IO_UNLOCKED) or a shmem fill (_SHMEM_FILL_), timed
- * for the unlocked_io tracepoint when it is on. Context: process, no locks
- * held, not under RCU. Return: @res, or _SHMEM_SWAPIN_ if the fill read
- * swap, if the page is now there for a retry; else the reason to fall back.
+ * for the unlocked_io tracepoint when it is on; @m and @seq as for
+ * rcuf_fault_file(). Context: process, no locks held, not under RCU.
+ * Return: @res, or _SHMEM_SWAPIN_ if the fill read swap, if the page is
+ * now there for a retry; else the reason to fall back.
  */
-static enum rcuf_stat rcuf_file_bring_in(struct file *file,
+static enum rcuf_stat rcuf_file_bring_in(struct rcuf_mm *m, unsigned int seq,
+					 struct file *file,
 					 const struct rcuf_file_fault *ff,
 					 enum rcuf_stat res)
 {
@@ -423,7 +446,7 @@ static enum rcuf_stat rcuf_file_bring_in(struct file *file,
 	}
 	rcuf_fault_lru_enter(ff->vm_flags);
 	if (res == RCUF_STAT_SHMEM_FILL_UNLOCKED)
-		res = rcuf_shmem_fill(file, ff->index);	/* or _SWAPIN_ */
+		res = rcuf_file_fill(m, seq, file, ff);	/* or _SWAPIN_ */
 	else if (!rcuf_file_io(file, ff->index, ff->vm_flags))
 		res = RCUF_STAT_FB_FILE_IO_FAILED;
 	rcuf_fault_lru_exit();
@@ -630,7 +653,7 @@ enum rcuf_stat rcuf_fault_file(struct rcuf_mm *m, struct vm_area_struct *vma,
 	if (!pinned)
 		return res;
 	if (rcuf_fault_filled(res))
-		res = may_fill ? rcuf_file_bring_in(pinned, &ff, res) :
+		res = may_fill ? rcuf_file_bring_in(m, seq, pinned, &ff, res) :
 				 RCUF_STAT_FB_FILE_IO_FAILED;
 	else if (res == RCUF_STAT_LOCKLESS_SUCCESS)	/* a shared write */
 		rcuf_shmem_update_time(pinned);

@@ -26,11 +26,11 @@
  *   huge= is "never"; any other setting falls back (VM_NOHUGEPAGE,
  *   MMF_DISABLE_THP and VM_HUGEPAGE would count);
  * - userfaultfd: VMAs registered when the epoch was checked never get
- *   here (fault_file.c's VMA checks); a UFFDIO_REGISTER that completes
- *   while the getter runs finds the page filled, as it would after a
- *   racing read() of the same file, and the retry then falls back (the
- *   epoch moved) to a stock fault that maps the cached page, as it maps
- *   any page another reader brought in;
+ *   here (fault_file.c's VMA checks); a UFFDIO_REGISTER that begins while
+ *   the getter runs returns only after the fill landed, as stock's waits
+ *   for its fill under mmap_lock (src/fill_sync.c, which any write
+ *   section obeys: a munmap() too), and the retry then falls back (the
+ *   epoch moved) to a stock fault that finds the page cached;
  * - swap-in: shmem_swapin_folio() uses the VMA only to count the major
  *   fault (PGMAJFAULT, VM_FAULT_MAJOR, when the entry is not in the swap
  *   cache: the I/O it starts), which the VMA-less getter skips; the swap
@@ -84,6 +84,7 @@
 #include "rcufault/fault_shmem.h"
 #include "rcufault/fault_swap.h"
 #include "rcufault/symbols.h"
+#include "rcufault/test_params.h"
 
 /* mm/shmem.c's SHMEM_HUGE_NEVER, _DENY and _FORCE (6.1) */
 #define RCUF_SHMEM_HUGE_NEVER	0
@@ -215,6 +216,7 @@ enum rcuf_stat rcuf_shmem_fill(struct file *file, pgoff_t index)
 		return res;
 	if (res == RCUF_STAT_SHMEM_SWAPIN_UNLOCKED)	/* the read it starts */
 		rcuf_fault_count_event(PGMAJFAULT);	/* shmem_swapin_folio() */
+	rcuf_test_shmem_fill_window();
 	page = shmem_read_mapping_page_gfp(mapping, index,
 					   mapping_gfp_mask(mapping));
 	if (IS_ERR(page))

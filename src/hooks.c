@@ -59,7 +59,8 @@
  * long as a lockless fault may run, which may trust the empty range their
  * first parts declare. Then no lockless reader or shadow writer is left,
  * and VMA frees may go back to immediate, so the vm_area_free hook goes next
- * and its references are waited for; then RCU-tasks (a task preempted
+ * and its references are waited for, and the write sections' fill waits
+ * (src/fill_sync.c); then RCU-tasks (a task preempted
  * between a put and its return); only then handle_mm_fault and __mmdrop
  * are unhooked. Deferred VMA frees still queued run the original through
  * rcuf_sym; the caller's rcu_barrier() waits for them.
@@ -74,6 +75,7 @@
 #include <linux/slab.h>
 #include "rcufault/fault.h"
 #include "rcufault/fault_entry.h"
+#include "rcufault/fill_sync.h"
 #include "rcufault/ftrace_hook.h"
 #include "rcufault/hooks.h"
 #include "rcufault/mm_state.h"
@@ -458,6 +460,7 @@ void rcuf_hooks_remove(void)
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_VMA_FREE]);
 	rcuf_hook_remove(&rcuf_hooks[RCUF_HOOK_PTLOCK_FREE]);
 	rcuf_inflight_kill_wait(&rcuf_free_inflight);
+	rcuf_fill_sync_drain();	/* no fault left, so no fill: no new wait */
 	synchronize_rcu_tasks();
 	rcuf_inflight_exit(&rcuf_free_inflight);
 	rcuf_inflight_exit(&rcuf_fault_inflight);

@@ -14,6 +14,7 @@
 #include "rcufault/debugfs.h"
 #include "rcufault/fault.h"
 #include "rcufault/fault_entry.h"
+#include "rcufault/fill_sync.h"
 #include "rcufault/hooks.h"
 #include "rcufault/lockwatch.h"
 #include "rcufault/mm_state.h"
@@ -31,6 +32,7 @@ static void rcuf_teardown_state(void)
 {
 	rcuf_mm_release_all();
 	rcu_barrier();		/* deferred frees run module code */
+	rcuf_fill_sync_exit();
 }
 
 static int __init rcuf_init(void)
@@ -41,6 +43,9 @@ static int __init rcuf_init(void)
 	if (ret)
 		return ret;
 	rcuf_fault_init();
+	ret = rcuf_fill_sync_init();	/* before the probes that queue waits */
+	if (ret)
+		return ret;
 	ret = rcuf_mmap_lock_probe_register();
 	if (ret)
 		goto err_tokens;

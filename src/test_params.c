@@ -55,6 +55,16 @@ module_param_named(test_swap_cache_zap_window,
 MODULE_PARM_DESC(test_swap_cache_zap_window,
 		 "testing only: in tasks of this name, lockless swap-cache faults sleep 2 ms after folio_free_swap() and before folio_unlock()");
 
+module_param_named(test_shmem_fill_window,
+		   rcuf_test_params.shmem_fill_window, charp, 0600);
+MODULE_PARM_DESC(test_shmem_fill_window,
+		 "testing only: in tasks of this name, lockless shmem fills sleep 200 ms before the getter");
+
+module_param_named(test_shmem_fill_unsynced,
+		   rcuf_test_params.shmem_fill_unsynced, charp, 0400);
+MODULE_PARM_DESC(test_shmem_fill_unsynced,
+		 "testing only, UNSAFE: in tasks of this name, lockless shmem fills are hidden from write sections (a fill can land after a munmap() and a hole punch that followed it)");
+
 module_param_named(test_pte_table_unsynced,
 		   rcuf_test_params.pte_table_unsynced, charp, 0400);
 MODULE_PARM_DESC(test_pte_table_unsynced,

@@ -62,6 +62,7 @@
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include "rcufault/fill_sync.h"
 #include "rcufault/mm_state.h"
 #include "rcufault/pte_table.h"
 #include "rcufault/range_audit.h"
@@ -212,7 +213,9 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 /*
  * Move the epoch from @seq to the next section's: from even by one, from
  * odd by two in one store, so that it never reads even while the rwsem is
- * held; then wait out the PTE table publishers (src/pte_table.c: W1-W3).
+ * held; then wait out the PTE table publishers (src/pte_table.c: W1-W3),
+ * and have current wait out the shmem fills in flight before it returns
+ * to user space (src/fill_sync.c: W3, after the former's full barrier).
  */
 static void rcuf_epoch_move(struct rcuf_mm *m, unsigned int seq)
 {
@@ -223,6 +226,7 @@ static void rcuf_epoch_move(struct rcuf_mm *m, unsigned int seq)
 		raw_write_seqcount_begin(&m->write_seq);
 	}
 	rcuf_pte_table_writer_sync(m);
+	rcuf_fill_writer_sync(m);
 }
 
 /*

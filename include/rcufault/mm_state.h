@@ -73,6 +73,8 @@ enum rcuf_shadow_fill {
  *	task that write-owns the rwsem
  * @table_publishers: faults publishing a PTE table now (src/pte_table.c);
  *	a write section waits for it to be 0 before it changes anything
+ * @unlocked_fills: shmem fills running with no lock held now; a write
+ *	section that finds one waits before it returns (src/fill_sync.c)
  * @ranges: the ranges the last RCUF_RANGE_SLOTS write sections declared,
  *	by odd epoch (src/write_range.c)
  * @range_class: which kind of call the current section comes from (for
@@ -107,6 +109,7 @@ struct rcuf_mm {
 	bool quarantined;
 	bool clean;
 	atomic_t table_publishers;
+	atomic_t unlocked_fills;
 	struct rcuf_range_slot ranges[RCUF_RANGE_SLOTS];
 	int range_class;
 	struct rcuf_range_audit *range_audit;

@@ -52,6 +52,11 @@
  * @swap_cache_zap_window: test_swap_cache_zap_window: the name of the tasks
  *	whose lockless swap-cache faults sleep 2 ms in step 4, between
  *	folio_free_swap() and folio_unlock()
+ * @shmem_fill_window: test_shmem_fill_window: the name of the tasks whose
+ *	lockless shmem fills sleep 200 ms before the getter
+ * @shmem_fill_unsynced: test_shmem_fill_unsynced, UNSAFE: the name of the
+ *	tasks whose lockless shmem fills are hidden from write sections,
+ *	which then return without waiting for them (src/fill_sync.c)
  * @pte_table_unsynced: test_pte_table_unsynced, UNSAFE: the name of the
  *	tasks whose lockless faults publish new PTE tables without waiting
  *	out writers (src/pte_table.c)
@@ -106,6 +111,8 @@ struct rcuf_test_params {
 	char *swap_cache_exclusive;
 	char *swap_cache_unpinned;
 	char *swap_cache_zap_window;
+	char *shmem_fill_window;
+	char *shmem_fill_unsynced;
 	char *pte_table_unsynced;
 	char *maple_unsafe;
 	char *uffd_ignored;
@@ -322,6 +329,40 @@ static inline void rcuf_test_swap_cache_zap_window(struct folio *folio)
 		usleep_range(2000, 2100);
 	WARN_ONCE(folio_ref_count(folio) <= 0,
 		  "rcufault: a swap-cache folio still locked has no reference left");
+}
+
+/**
+ * rcuf_test_shmem_fill_window() - widen a shmem fill's window to a writer
+ *
+ * In tasks named by test_shmem_fill_window, sleep 200 ms before the getter
+ * of a lockless shmem fill, so that another thread's write section (and a
+ * hole punch after it) comes first. A no-op outside the test build.
+ *
+ * Context: may sleep.
+ */
+static inline void rcuf_test_shmem_fill_window(void)
+{
+	if (RCUF_TEST_BUILD &&
+	    rcuf_test_comm_is(READ_ONCE(rcuf_test_params.shmem_fill_window)))
+		msleep(200);
+}
+
+/**
+ * rcuf_test_shmem_fill_unsynced() - hide shmem fills from writers? (UNSAFE)
+ *
+ * The fill synchronisation's broken build: the code before it, whose
+ * write sections return while a fill they began beside still runs, so
+ * that it lands after a hole punch that followed. Confined to tasks named
+ * by test_shmem_fill_unsynced (a parameter that cannot change while
+ * loaded); the holefill test must catch it.
+ *
+ * Return: true only in the test build, in tasks named by
+ * test_shmem_fill_unsynced.
+ */
+static inline bool rcuf_test_shmem_fill_unsynced(void)
+{
+	return RCUF_TEST_BUILD &&
+	       rcuf_test_comm_is(rcuf_test_params.shmem_fill_unsynced);
 }
 
 /**
