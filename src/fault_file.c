@@ -412,13 +412,13 @@ static enum rcuf_stat rcuf_file_fill(struct rcuf_mm *m, unsigned int seq,
 				     struct file *file,
 				     const struct rcuf_file_fault *ff)
 {
+	struct rcuf_fill fill;
 	enum rcuf_stat res;
-	int idx = 0;
 
-	if (!rcuf_fill_begin(m, seq, ff->addr, &idx))
+	if (!rcuf_fill_begin(m, seq, ff->addr, &fill))
 		return RCUF_STAT_FB_EPOCH_CHANGED;
 	res = rcuf_shmem_fill(file, ff->index);
-	rcuf_fill_end(m, idx);
+	rcuf_fill_end(m, &fill);
 	return res;
 }
 

@@ -21,42 +21,55 @@
  * acquire probe runs with preemption off), so it queues a task_work that
  * waits before the call returns to user space.
  *
- * THE ORDER (a Dekker pair on the epoch and the count of fills):
+ * THE ORDER (a Dekker pair on the epoch and the mm's list of fills):
  *   fill F (rcuf_fill_begin())            writer W (rcuf_fill_writer_sync())
- *   F1 srcu_read_lock()                   W1 the epoch moves (odd)
- *   F2 m->unlocked_fills++                W2 smp_mb() (rcuf_pte_table_
- *   F3 smp_mb__after_atomic()                 writer_sync(), called first)
- *   F4 epoch moved for @addr? undo, fall  W3 m->unlocked_fills != 0?
- *      back (fallback_epoch_changed)         queue the wait (task_work)
- *   F5 the getter; F6 srcu_read_unlock()  W4 (return to user) wait for
- *                                            an SRCU grace period
- * Either W3 reads F2's increment, or F4 reads W1's move (both stores come
- * before both loads, by F3 and W2). If F4 passed, the section began
- * after F4 or declared a range without @addr (src/write_range.c), which
- * stock's fill would not have waited for either (per-VMA locks would
- * not). If W3 saw the count, F1 came before W4's grace period began, so
- * W4 returns only after F6, after the getter returned. A fill that a
- * section's split (rcuf_epoch_section_split()) finds is waited for the
- * same way. W4 waits for every fill that began before it, in any mm: more
- * than needed, never less, and SRCU's grace periods end however many new
- * fills begin (a count reaching 0 might never).
+ *   F1 join m->fills, with its epoch e     W1 the epoch moves to odd s
+ *      (the one its VMA was checked at)    W2 smp_mb() (rcuf_pte_table_
+ *   F2 smp_mb()                                writer_sync(), called first)
+ *   F3 epoch moved for @addr? leave the    W3 m->unlocked_fills != 0?
+ *      list, fall back (epoch_changed)        queue the wait (task_work)
+ *   F4 the getter                          W4 (before returning to user
+ *   F5 leave the list; smp_mb(); wake         space) wait until no fill
+ *                                             with e < s is on the list
+ * Either W3 reads F1's count, or F3 reads W1's move (both stores come
+ * before both loads, by F2 and W2); W4's wait is later still. A fill with
+ * e < s came before the section, as stock's fill under the read lock
+ * would have: W4 waits for all of those and for no other. Fills that
+ * began after W1 carry e >= s: they passed F3 because the section
+ * declared a range without their address (src/write_range.c), so the
+ * section does not touch their VMA, and nothing orders them against it
+ * any more than a fault on another VMA is ordered against a munmap().
+ * The wait is per mm, so no other process's fill (a swap read, a memcg
+ * throttle) can hold a writer up, and it is killable, as stock's
+ * mmap_write_lock_killable() is: a writer killed meanwhile never returns
+ * to user space.
+ *
+ * Where it differs from stock: stock's fill lands before the section
+ * begins, ours before the call returns. A thread that learns of the
+ * section's change without waiting for the call (mincore(), /proc/PID/maps,
+ * a SIGSEGV) and punches the hole at once can still see the fill land
+ * afterwards; stock would not let it. io_uring workers run the wait when
+ * they take their next work, after the request's completion is posted.
  *
  * What does not wait: a writer that is a kernel thread (khugepaged: no
- * return to user space, and nothing there orders against a fill); a
- * writer that is exiting (task_work_add() refuses: exit_mmap(), whose
- * mm's fills are over by then, since its tasks are gone); a task_work
- * that cannot be allocated (GFP_ATOMIC); and writers while the module
- * unloads. The last three are counted as writer_fill_waits_lost.
+ * return to user space, and nothing there orders against a fill); a wait
+ * that cannot be allocated (GFP_ATOMIC) or queued, and writers while the
+ * module unloads: writer_fill_waits_lost. An exiting writer (exit_mmap(),
+ * from exit_mm(), 6.1 kernel/exit.c:874) queues it before
+ * exit_task_work() (exit.c:887) runs it; its mm has no fault left.
  *
- * Unload: a queued wait runs module text, so each holds a reference on
- * rcuf_fill_waits from its queueing to its end; rcuf_fill_sync_drain()
+ * Unload: a queued wait runs module text and holds the mm (mmgrab(), so
+ * the state is not freed: __mmdrop hook), so each also holds a reference
+ * on rcuf_fill_waits from its queueing to its end; rcuf_fill_sync_drain()
  * waits for them, after the faults (hence the fills) are gone, and the
  * caller's synchronize_rcu_tasks() covers a task preempted between its
  * put and its return.
  */
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/srcu.h>
+#include <linux/sched/mm.h>
+#include <linux/spinlock.h>
+#include <linux/wait_bit.h>
 #include <linux/task_work.h>
 #include "rcufault/fill_sync.h"
 #include "rcufault/ftrace_hook.h"
@@ -64,87 +77,126 @@
 #include "rcufault/stats.h"
 #include "rcufault/test_params.h"
 
-static struct srcu_struct rcuf_fill_srcu;
 static struct rcuf_inflight rcuf_fill_waits;
 
 /**
- * rcuf_fill_sync_init() - set up the fills' SRCU and the waits' count
+ * struct rcuf_fill_wait - a writer's wait, queued as its task_work
+ * @cb: the task_work
+ * @mm: the writer's mm, grabbed
+ * @m: its state (kept by the grab)
+ * @seq: the section's odd epoch: fills checked at an older one are waited
+ *	for
+ */
+struct rcuf_fill_wait {
+	struct callback_head cb;
+	struct mm_struct *mm;
+	struct rcuf_mm *m;
+	unsigned int seq;
+};
+
+/**
+ * rcuf_fill_sync_init() - set up the waits' count
  *
  * Context: process, at load.
  * Return: 0 or -ENOMEM.
  */
 int rcuf_fill_sync_init(void)
 {
-	int ret = init_srcu_struct(&rcuf_fill_srcu);
-
-	if (ret)
-		return ret;
-	ret = rcuf_inflight_init(&rcuf_fill_waits, "write sections' fill waits");
-	if (ret)
-		cleanup_srcu_struct(&rcuf_fill_srcu);
-	return ret;
+	return rcuf_inflight_init(&rcuf_fill_waits, "write sections' fill waits");
 }
 
 /**
- * rcuf_fill_begin() - announce a fill to @m's writers (F1-F4)
+ * rcuf_fill_begin() - announce a fill to @m's writers (F1-F3)
  * @m: the faulting mm's state
- * @seq: the even epoch at which the fault's VMA was checked
+ * @seq: the epoch at which the fault's VMA was checked
  * @addr: the faulting address
- * @idx: out: the SRCU index for rcuf_fill_end()
+ * @fill: the fill's entry, on the caller's stack until rcuf_fill_end()
  *
  * Context: process, no locks held, not under RCU.
  * Return: true if the fill may go on (then call rcuf_fill_end() after it);
- * false if a write section that may change the VMA began since @seq
- * (nothing to end).
+ * false if a write section that may change the VMA began since @seq.
  */
 bool rcuf_fill_begin(struct rcuf_mm *m, unsigned int seq, unsigned long addr,
-		     int *idx)
+		     struct rcuf_fill *fill)
 {
-	if (rcuf_test_shmem_fill_unsynced())	/* the broken test build */
+	fill->seq = seq;
+	fill->hidden = rcuf_test_shmem_fill_unsynced();	/* broken build */
+	if (fill->hidden)
 		return true;
-	*idx = srcu_read_lock(&rcuf_fill_srcu);			/* F1 */
-	atomic_inc(&m->unlocked_fills);				/* F2 */
-	smp_mb__after_atomic();					/* F3 */
-	if (!rcuf_mm_epoch_moved(m, seq, addr))			/* F4 */
+	spin_lock(&m->fill_lock);				/* F1 */
+	list_add(&fill->node, &m->fills);
+	atomic_inc(&m->unlocked_fills);
+	spin_unlock(&m->fill_lock);
+	smp_mb();						/* F2 */
+	if (!rcuf_mm_epoch_moved(m, seq, addr))			/* F3 */
 		return true;
-	rcuf_fill_end(m, *idx);
+	rcuf_fill_end(m, fill);
 	return false;
 }
 
 /**
- * rcuf_fill_end() - the fill that rcuf_fill_begin() allowed is over (F6)
+ * rcuf_fill_end() - the fill that rcuf_fill_begin() allowed is over (F5)
  * @m: the mm state rcuf_fill_begin() was given
- * @idx: the index it returned
+ * @fill: its entry
  */
-void rcuf_fill_end(struct rcuf_mm *m, int idx)
+void rcuf_fill_end(struct rcuf_mm *m, struct rcuf_fill *fill)
 {
-	if (rcuf_test_shmem_fill_unsynced())
+	if (fill->hidden)
 		return;
+	spin_lock(&m->fill_lock);
+	list_del(&fill->node);
 	atomic_dec(&m->unlocked_fills);
-	srcu_read_unlock(&rcuf_fill_srcu, idx);
+	spin_unlock(&m->fill_lock);
+	smp_mb();	/* the list's change before wake_up_var()'s check */
+	wake_up_var(&m->fills);
+}
+
+/* Is a fill checked at an epoch before @seq still on @m's list? */
+static bool rcuf_fill_older(struct rcuf_mm *m, unsigned int seq)
+{
+	struct rcuf_fill *fill;
+	bool found = false;
+
+	spin_lock(&m->fill_lock);
+	list_for_each_entry(fill, &m->fills, node) {
+		if ((int)(fill->seq - seq) < 0) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&m->fill_lock);
+	return found;
 }
 
 /* W4: the task_work, run before the writer returns to user space. */
 static void rcuf_fill_wait(struct callback_head *cb)
 {
-	kfree(cb);
-	synchronize_srcu_expedited(&rcuf_fill_srcu);
+	struct rcuf_fill_wait *w = container_of(cb, struct rcuf_fill_wait, cb);
+
+	wait_var_event_killable(&w->m->fills, !rcuf_fill_older(w->m, w->seq));
+	mmdrop(w->mm);
+	kfree(w);
 	percpu_ref_put(&rcuf_fill_waits.ref);
 }
 
-/* Queue W4 on current; false if it cannot be. */
-static bool rcuf_fill_wait_queue(void)
+/* Queue W4 on current for the section of @m at odd epoch @seq. */
+static bool rcuf_fill_wait_queue(struct rcuf_mm *m, unsigned int seq)
 {
-	struct callback_head *cb;
+	struct rcuf_fill_wait *w;
 
 	if (!percpu_ref_tryget_live(&rcuf_fill_waits.ref))
 		return false;			/* unloading */
-	cb = kmalloc(sizeof(*cb), GFP_ATOMIC | __GFP_NOWARN);
-	if (cb) {
-		init_task_work(cb, rcuf_fill_wait);
-		if (!task_work_add(current, cb, TWA_RESUME))
+	w = kmalloc(sizeof(*w), GFP_ATOMIC | __GFP_NOWARN);
+	if (w) {
+		w->mm = m->mm;
+		w->m = m;
+		w->seq = seq;
+		mmgrab(w->mm);	/* the writer holds it: mmap_lock is held */
+		init_task_work(&w->cb, rcuf_fill_wait);
+		if (!task_work_add(current, &w->cb, TWA_RESUME))
 			return true;
-		kfree(cb);			/* exiting */
+		mmdrop(w->mm);	/* not the last: the writer holds another */
+		kfree(w);
 	}
 	percpu_ref_put(&rcuf_fill_waits.ref);
 	return false;
@@ -164,8 +216,9 @@ void rcuf_fill_writer_sync(struct rcuf_mm *m)
 		return;
 	if (current->flags & PF_KTHREAD)
 		return;
-	rcuf_stat_inc(rcuf_fill_wait_queue() ? RCUF_STAT_WRITER_FILL_WAITS :
-					       RCUF_STAT_WRITER_FILL_WAITS_LOST);
+	rcuf_stat_inc(rcuf_fill_wait_queue(m, raw_read_seqcount(&m->write_seq)) ?
+		      RCUF_STAT_WRITER_FILL_WAITS :
+		      RCUF_STAT_WRITER_FILL_WAITS_LOST);
 }
 
 /**
@@ -188,5 +241,4 @@ void rcuf_fill_sync_drain(void)
 void rcuf_fill_sync_exit(void)
 {
 	rcuf_inflight_exit(&rcuf_fill_waits);
-	cleanup_srcu_struct(&rcuf_fill_srcu);
 }

@@ -61,6 +61,8 @@ struct rcuf_mm *rcuf_mm_create_locked(struct mm_struct *mm)
 	}
 	m->mm = mm;
 	seqcount_init(&m->write_seq);
+	INIT_LIST_HEAD(&m->fills);
+	spin_lock_init(&m->fill_lock);
 	rcuf_shadow_init(m);
 	raw_write_seqcount_begin(&m->write_seq);
 	m->writer = current;

@@ -75,6 +75,8 @@ enum rcuf_shadow_fill {
  *	a write section waits for it to be 0 before it changes anything
  * @unlocked_fills: shmem fills running with no lock held now; a write
  *	section that finds one waits before it returns (src/fill_sync.c)
+ * @fills: those fills (struct rcuf_fill), under @fill_lock
+ * @fill_lock: serialises @fills
  * @ranges: the ranges the last RCUF_RANGE_SLOTS write sections declared,
  *	by odd epoch (src/write_range.c)
  * @range_class: which kind of call the current section comes from (for
@@ -110,6 +112,8 @@ struct rcuf_mm {
 	bool clean;
 	atomic_t table_publishers;
 	atomic_t unlocked_fills;
+	struct list_head fills;
+	spinlock_t fill_lock;
 	struct rcuf_range_slot ranges[RCUF_RANGE_SLOTS];
 	int range_class;
 	struct rcuf_range_audit *range_audit;
