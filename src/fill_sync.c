@@ -31,14 +31,21 @@
  *   F4 the getter                          W4 (before returning to user
  *   F5 leave the list; smp_mb(); wake         space) wait until no fill
  *                                             with e < s is on the list
+ * (An end that finds its begin missed, after an epoch_desync, moves the
+ * epoch through odd and does W2-W3 too: src/write_epoch.c.)
  * Either W3 reads F1's count, or F3 reads W1's move (both stores come
  * before both loads, by F2 and W2); W4's wait is later still. A fill with
  * e < s came before the section, as stock's fill under the read lock
  * would have: W4 waits for all of those and for no other. Fills that
  * began after W1 carry e >= s: they passed F3 because the section
  * declared a range without their address (src/write_range.c), so the
- * section does not touch their VMA, and nothing orders them against it
- * any more than a fault on another VMA is ordered against a munmap().
+ * section does not touch their VMA. Stock 6.1 would still order them
+ * before the section (every writer waits for every read holder); this
+ * is the range-writers rule that lets any lockless fault outside the
+ * range go on through the section, as upstream's per-VMA locks (6.4 on)
+ * do: with a memfd mapped at A and at B, a munmap() of B then a punch can
+ * see a fill through A land after them, as any later fault on A could
+ * refill the hole.
  * The wait is per mm, so no other process's fill (a swap read, a memcg
  * throttle) can hold a writer up, and it is killable, as stock's
  * mmap_write_lock_killable() is: a writer killed meanwhile never returns

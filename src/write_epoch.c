@@ -203,8 +203,11 @@ static void rcuf_epoch_end(struct rcuf_mm *m)
 		rcuf_epoch_desync(m);
 	if (lift)
 		rcuf_shadow_discard_all(m);	/* still odd: no fault reads it */
-	if (!rcuf_epoch_odd(m))		/* its begin was missed: fail the */
+	if (!rcuf_epoch_odd(m)) {	/* its begin was missed: fail the */
 		raw_write_seqcount_begin(&m->write_seq);	/* in-flight re-checks */
+		smp_mb();		/* W2, and wait out the fills (W3) */
+		rcuf_fill_writer_sync(m);
+	}
 	raw_write_seqcount_end(&m->write_seq);
 	if (lift)
 		WRITE_ONCE(m->quarantined, false);
