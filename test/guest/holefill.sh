@@ -8,10 +8,9 @@
 # block afterwards. Three sections: mmap(MAP_FIXED) over it, munmap(), and
 # UFFDIO_REGISTER (MISSING), after which the fill's retry maps the page
 # or, once the punch came first, reaches the userfaultfd as a MISSING
-# event. Every round's fill must have been
-# lockless, and at least half of the sections must have waited for one
-# (writer_fill_waits);
-# the guest log must stay clean (vm-run checks it).
+# event. Every round's fill must have been lockless, and at least half
+# of the sections must have waited for one (writer_fill_waits); the guest
+# log must stay clean (vm-run checks it).
 #
 #   HOLEFILL_ROUNDS=N       rounds (default 10)
 #   HOLEFILL_EXPECT_FAIL=1  the broken build (test_shmem_fill_unsynced:
