@@ -73,11 +73,11 @@
  * put and its return.
  */
 #include <linux/sched.h>
-#include <linux/slab.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/wait_bit.h>
 #include <linux/task_work.h>
+#include <linux/wait_bit.h>
 #include "rcufault/fill_sync.h"
 #include "rcufault/ftrace_hook.h"
 #include "rcufault/mm_state.h"
@@ -89,7 +89,8 @@ static struct rcuf_inflight rcuf_fill_waits;
 /**
  * struct rcuf_fill_wait - a writer's wait, queued as its task_work
  * @cb: the task_work
- * @mm: the writer's mm, grabbed
+ * @mm: the section's mm (current's, or another process's for a remote
+ *	writer such as a userfaultfd monitor), grabbed
  * @m: its state (kept by the grab)
  * @seq: the section's odd epoch: fills checked at an older one are waited
  *	for
