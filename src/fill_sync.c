@@ -26,14 +26,14 @@
  *   F1 join m->fills, with its epoch e     W1 the epoch moves to odd s
  *      (the one its VMA was checked at)    W2 smp_mb() (rcuf_pte_table_
  *   F2 smp_mb()                                writer_sync(), called first)
- *   F3 epoch moved for @addr? leave the    W3 m->unlocked_fills != 0?
+ *   F3 epoch moved for @addr? leave the    W3 m->fills not empty?
  *      list, fall back (epoch_changed)        queue the wait (task_work)
  *   F4 the getter                          W4 (before returning to user
  *   F5 leave the list; smp_mb(); wake         space) wait until no fill
  *                                             with e < s is on the list
  * (An end that finds its begin missed, after an epoch_desync, moves the
  * epoch through odd and does W2-W3 too: src/write_epoch.c.)
- * Either W3 reads F1's count, or F3 reads W1's move (both stores come
+ * Either W3 reads F1's insertion, or F3 reads W1's move (both stores come
  * before both loads, by F2 and W2); W4's wait is later still. A fill with
  * e < s came before the section, as stock's fill under the read lock
  * would have: W4 waits for all of those and for no other. Fills that
@@ -132,8 +132,7 @@ bool rcuf_fill_begin(struct rcuf_mm *m, unsigned int seq, unsigned long addr,
 	if (fill->hidden)
 		return true;
 	spin_lock(&m->fill_lock);				/* F1 */
-	list_add(&fill->node, &m->fills);
-	atomic_inc(&m->unlocked_fills);
+	list_add(&fill->node, &m->fills);	/* WRITE_ONCE of its ->next */
 	spin_unlock(&m->fill_lock);
 	smp_mb();						/* F2 */
 	if (!rcuf_mm_epoch_moved(m, seq, addr))			/* F3 */
@@ -153,7 +152,6 @@ void rcuf_fill_end(struct rcuf_mm *m, struct rcuf_fill *fill)
 		return;
 	spin_lock(&m->fill_lock);
 	list_del(&fill->node);
-	atomic_dec(&m->unlocked_fills);
 	spin_unlock(&m->fill_lock);
 	smp_mb();	/* the list's change before wake_up_var()'s check */
 	wake_up_var(&m->fills);
@@ -220,7 +218,7 @@ static bool rcuf_fill_wait_queue(struct rcuf_mm *m, unsigned int seq)
  */
 void rcuf_fill_writer_sync(struct rcuf_mm *m)
 {
-	if (likely(!atomic_read(&m->unlocked_fills)))		/* W3 */
+	if (likely(list_empty(&m->fills)))	/* W3: READ_ONCE, no lock */
 		return;
 	if (current->flags & PF_KTHREAD)
 		return;

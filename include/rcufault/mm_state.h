@@ -73,10 +73,10 @@ enum rcuf_shadow_fill {
  *	task that write-owns the rwsem
  * @table_publishers: faults publishing a PTE table now (src/pte_table.c);
  *	a write section waits for it to be 0 before it changes anything
- * @unlocked_fills: shmem fills running with no lock held now; a write
- *	section that finds one waits before it returns (src/fill_sync.c)
- * @fills: those fills (struct rcuf_fill), under @fill_lock
- * @fill_lock: serialises @fills
+ * @fills: shmem fills running with no lock held now (struct rcuf_fill),
+ *	written under @fill_lock; a write section that finds it not empty
+ *	waits before it returns (src/fill_sync.c)
+ * @fill_lock: serialises the writers of @fills
  * @ranges: the ranges the last RCUF_RANGE_SLOTS write sections declared,
  *	by odd epoch (src/write_range.c)
  * @range_class: which kind of call the current section comes from (for
@@ -111,7 +111,6 @@ struct rcuf_mm {
 	bool quarantined;
 	bool clean;
 	atomic_t table_publishers;
-	atomic_t unlocked_fills;
 	struct list_head fills;
 	spinlock_t fill_lock;
 	struct rcuf_range_slot ranges[RCUF_RANGE_SLOTS];
