@@ -81,6 +81,8 @@ enum rcuf_shadow_fill {
  *	by odd epoch (src/write_range.c)
  * @range_class: which kind of call the current section comes from (for
  *	the counters; written and read by its writer only)
+ * @range_idle: sections that declared since a fault last met one; the
+ *	writer counts up, faults reset it (src/write_range.c, unordered)
  * @range_audit: test builds: what the VMAs outside the range were when it
  *	was declared (src/range_audit.c), or NULL
  * @tree: the shadow VMA tree: address ranges to struct rcuf_shadow_vma;
@@ -115,6 +117,7 @@ struct rcuf_mm {
 	spinlock_t fill_lock;
 	struct rcuf_range_slot ranges[RCUF_RANGE_SLOTS];
 	int range_class;
+	unsigned int range_idle;
 	struct rcuf_range_audit *range_audit;
 	struct rcuf_btree tree;
 	spinlock_t tree_lock;

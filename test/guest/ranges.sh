@@ -42,6 +42,11 @@
 # Then build/test/lsmfault with the test module rcufault_test_mmapfault:
 # a fault in mmap()'s security hook grows the stack before mmap's own
 # write section; that growth must stay whole (the audit finds nothing).
+# Then range_idle_sections=4 (the test build's default is 0: always
+# declare): the ab's writer row alone (build/test/workload writer) must
+# declare at most 4 ranges and leave the rest of its sections whole
+# (whole_sections_idle), and unmapneighbour's fault threads, which meet
+# munmap's sections, must make them declare again.
 #
 #   RANGES_SECONDS=N      seconds of torture (default 15)
 #   RANGES_EXPECT_FAIL=1  "does it bite": load the deliberately broken
@@ -356,6 +361,29 @@ done
 note "stress-ng mmap/mremap/madvise/mlock/brk: $(($(stat range_audits) - a0)) sections audited, $(stat range_audit_diffs) differences"
 at_least $(($(stat range_audits) - a0)) 10 "range sections audited under stress-ng"
 [ "$(stat range_audit_diffs)" = 0 ] || fail "range_audit_diffs is $(stat range_audit_diffs) after stress-ng"
+
+# range_idle_sections (default 64 in the shipped module, 0 here): a writer
+# whose faults meet none of its sections stops declaring after that many,
+# and a fault that meets one makes it declare again. The audit declares
+# always, so it is off for this part.
+echo 0 > /sys/module/rcufault/parameters/test_range_audit
+echo 4 > /sys/module/rcufault/parameters/range_idle_sections ||
+	fail "cannot set range_idle_sections"
+IDLE_COUNTERS="whole_sections_idle range_sections_munmap
+	range_sections_mprotect range_sections_mmap"
+counters_before $IDLE_COUNTERS
+out=$("$BIN/workload" writer -t 2 -i 200 2>&1) || fail "workload writer: $out"
+counters_after "workload writer, range_idle_sections=4" $IDLE_COUNTERS
+declared=$((d_range_sections_munmap + d_range_sections_mprotect + d_range_sections_mmap))
+[ "$declared" -le 4 ] ||
+	fail "a writer alone declared $declared ranges with range_idle_sections=4 (at most 4)"
+at_least "$d_whole_sections_idle" 500 "sections left whole by a writer alone (3 a round, 200 rounds, less 4)"
+neighbour_run "" $NB_COUNTERS
+at_least "$d_range_sections_munmap" 10 "munmap sections declared beside the fault threads, range_idle_sections=4"
+at_least "$d_lockless_during_writer" $((d_fallback_writer_active + d_fallback_epoch_changed)) \
+	"faults served during a writer against those it sent back, range_idle_sections=4"
+echo 0 > /sys/module/rcufault/parameters/range_idle_sections
+echo 1 > /sys/module/rcufault/parameters/test_range_audit
 
 # lockless faults off: no fault needs a range, so no call claims a token
 # (src/range_token.c) and every section is whole
