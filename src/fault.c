@@ -30,6 +30,7 @@
 #include <linux/memcontrol.h>
 #include <linux/vmstat.h>
 #include <asm/trap_pf.h>
+#include "rcufault/anon_vma_setup.h"
 #include "rcufault/btree.h"
 #include "rcufault/fault.h"
 #include "rcufault/fault_anon.h"
@@ -415,10 +416,12 @@ static enum rcuf_stat rcuf_fault_try_mm(struct rcuf_mm *m, unsigned long addr,
 }
 
 /*
- * The attempt, and once more after I/O done with no lock held (the I/O,
- * a file's read or shmem's swap-in, makes it a major fault, reported
- * through the major sentinel) or after a shmem miss was filled from memory
- * (a minor fault, as shmem_fault()'s allocation or swap-cache hit is).
+ * The attempt, once more after an anonymous VMA was given its anon_vma
+ * under a short read lock (src/anon_vma_setup.c), and once more after I/O
+ * done with no lock held (the I/O, a file's read or shmem's swap-in, makes
+ * it a major fault, reported through the major sentinel) or after a shmem
+ * miss was filled from memory (a minor fault, as shmem_fault()'s
+ * allocation or swap-cache hit is).
  */
 static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 					unsigned long error_code, bool *major,
@@ -427,6 +430,9 @@ static enum rcuf_stat rcuf_fault_try_io(struct rcuf_mm *m, unsigned long addr,
 	enum rcuf_stat res = rcuf_fault_try_mm(m, addr, error_code, kind,
 					       major, true);
 
+	if (res == RCUF_STAT_FB_VMA_SETUP &&
+	    rcuf_anon_vma_setup(m->mm, addr, error_code))
+		res = rcuf_fault_try_mm(m, addr, error_code, kind, major, true);
 	if (!rcuf_fault_filled(res))
 		return res;
 	rcuf_stat_inc(res);

@@ -36,6 +36,7 @@ static const struct rcuf_symbol_ref rcuf_symbol_refs[] = {
 	RCUF_SYM(page_add_file_rmap),
 	RCUF_SYM(mmap_region),
 	RCUF_SYM(search_exception_tables),
+	RCUF_SYM(__anon_vma_prepare),
 	RCUF_SYM_OPTIONAL(vma_merge, "declaring the range of madvise() flag changes"),
 	RCUF_SYM_OPTIONAL(do_madvise, "declaring the range of madvise() flag changes"),
 	RCUF_SYM_OPTIONAL(kallsyms_lookup_size_offset,

@@ -43,6 +43,7 @@ struct vm_area_struct;
  * @page_add_file_rmap: rmap of a page-cache page mapped by a PTE
  * @mmap_region: creates the VMA of an mmap(); hooked to record it
  * @search_exception_tables: the fixup entry of a kernel IP, or NULL
+ * @__anon_vma_prepare: give a VMA its anon_vma (behind anon_vma_prepare())
  * @vma_merge: merges a range of a VMA with its neighbours (mm/mmap.c),
  *	only hooked (optional, as the next two: without them madvise()'s
  *	flag changes stay whole)
@@ -113,6 +114,7 @@ struct rcuf_symbols {
 				     unsigned long pgoff, struct list_head *uf);
 	const struct exception_table_entry *
 		(*search_exception_tables)(unsigned long addr);
+	int (*__anon_vma_prepare)(struct vm_area_struct *vma);
 	struct vm_area_struct *(*vma_merge)(struct mm_struct *mm,
 			struct vm_area_struct *prev, unsigned long addr,
 			unsigned long end, unsigned long vm_flags,

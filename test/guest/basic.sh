@@ -86,7 +86,9 @@ param_restore $P 1 Y
 # maple_lookup=0 each of their faults falls back (no_shadow), while
 # 256-page mappings still get theirs and are served locklessly; with
 # maple_lookup=1 (the default) their faults find the VMA in the mm's own
-# tree: all but each mapping's first (no anon_vma yet) are served.
+# tree, and all are served: each mapping's first write finds no anon_vma,
+# gets it under a short read lock (anon_vma_setups, src/anon_vma_setup.c)
+# and is served on its retry: the vma_setup fallbacks left are reads.
 P=/sys/module/rcufault/parameters/record_min_pages
 [ "$(cat $P)" = 0 ] || fail "the test build's record_min_pages is $(cat $P), not 0"
 echo 1 > $D/enable
@@ -112,8 +114,11 @@ param_restore $M 1 Y
 echo 1 > $D/enable
 snap
 m0=$(stat maple_lookups) n0=$(stat fallback_no_shadow)
+v0=$(stat anon_vma_setups) f0=$(stat fallback_vma_setup)
 "$BIN/workload" writer -t 2 -i 64 >/dev/null || fail "workload writer (maple_lookup=1)"
 snap
+at_least $(($(stat anon_vma_setups) - v0)) 64 "anon_vmas set up under a short read lock: each 16-page mapping's first write"
+at_least 32 $(($(stat fallback_vma_setup) - f0)) "vma_setup fallbacks of 64 new mappings' writes (at most 32: the rest are reads, which stock serves with the zero page and no anon_vma)"
 at_least $(($(stat maple_lookups) - m0)) $((64 * 15)) "maple lookups: the 16-page mappings' faults after their first"
 at_least 64 $(($(stat fallback_no_shadow) - n0)) "no_shadow fallbacks with maple_lookup=1 (at most 64)"
 note "record_min_pages=32, maple_lookup=1: +$(($(stat maple_lookups) - m0)) maple lookups, +$(($(stat fallback_no_shadow) - n0)) no_shadow"
